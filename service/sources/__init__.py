@@ -1,0 +1,1 @@
+"""Clients for the upstream APIs, one package per service. They never touch the store."""

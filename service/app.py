@@ -1,0 +1,123 @@
+"""create_app(): the composition root, and the only place the layers are wired together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+
+from aiohttp import web
+
+from service.clock import utcnow
+from service.jobs.base import JobContext
+from service.jobs.registry import job_specs
+from service.jobs.runner import JobRunner
+from service.jobs.scheduler import Scheduler
+from service.keys import (
+    announce_key,
+    config_key,
+    db_key,
+    login_limiter_key,
+    passwords_key,
+    runner_key,
+    scheduler_key,
+    secrets_key,
+    settings_key,
+    templates_key,
+)
+from service.logs import SecretRegistry
+from service.runtime_config import ConfigHolder
+from service.security import Passwords, hash_token, new_token
+from service.settings import Settings
+from service.store import system_users, web_sessions
+from service.store.db import Database
+from service.web.middlewares import (
+    add_headers,
+    auth_middleware,
+    csrf_middleware,
+    error_middleware,
+    host_guard,
+)
+from service.web.ratelimit import FailureLimiter
+from service.web.render import create_environment
+from service.web.routes import setup_routes
+
+log = logging.getLogger(__name__)
+
+
+def _print_announcement(message: str) -> None:
+    print(message, flush=True)  # noqa: T201 - the console is where the owner reads the setup link
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    db = app[db_key]
+    await db.open()
+    async with db.transaction() as conn:
+        await system_users.sync_roles_and_permissions(conn)
+    await app[config_key].reload(db)
+    yield
+    await db.close()
+
+
+async def setup_link_ctx(app: web.Application) -> AsyncIterator[None]:
+    """With no account yet, print a one-time link that lets the owner create the first admin."""
+    settings = app[settings_key]
+    db = app[db_key]
+    async with db.read() as conn:
+        needs_setup = await system_users.count_users(conn) == 0
+    if needs_setup:
+        token = new_token()
+        async with db.transaction() as conn:
+            await web_sessions.replace_setup_token(
+                conn,
+                token_hash=hash_token(token),
+                expires_at=utcnow() + timedelta(minutes=settings.setup_link_minutes),
+            )
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
+        host = f"[{host}]" if ":" in host else host
+        app[announce_key](
+            "No account exists yet. Open this link within "
+            f"{settings.setup_link_minutes} minutes to create the admin account:\n"
+            f"  http://{host}:{settings.port}/setup?token={token}"
+        )
+    yield
+
+
+async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    scheduler = app[scheduler_key]
+    await scheduler.start()
+    yield
+    await scheduler.shutdown()
+
+
+def create_app(
+    settings: Settings, *, announce: Callable[[str], None] = _print_announcement
+) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, host_guard, auth_middleware, csrf_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    db = Database(settings.database_path)
+    secrets = SecretRegistry()
+    config = ConfigHolder(settings, secrets)
+
+    async def job_context() -> JobContext:
+        return JobContext(db=db, config=config.current, data_dir=settings.data_dir)
+
+    runner = JobRunner(db, job_specs(), job_context)
+    app[settings_key] = settings
+    app[db_key] = db
+    app[secrets_key] = secrets
+    app[config_key] = config
+    app[passwords_key] = Passwords(
+        time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
+    )
+    app[templates_key] = create_environment()
+    app[runner_key] = runner
+    app[scheduler_key] = Scheduler(runner, enabled=settings.jobs_enabled)
+    app[login_limiter_key] = FailureLimiter(window_seconds=settings.login_window_minutes * 60)
+    app[announce_key] = announce
+    app.cleanup_ctx.extend([database_ctx, setup_link_ctx, scheduler_ctx])
+    app.on_response_prepare.append(add_headers)
+    setup_routes(app)
+    return app

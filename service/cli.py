@@ -1,0 +1,96 @@
+"""The `mhc` command: argument parsing only; each command lives in service/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from service import __version__
+from service.commands import backup, export, jobs, serve, users
+from service.permissions import DEFAULT_ROLES
+from service.settings import Settings
+
+
+class CommandError(Exception):
+    """A user mistake: printed as one line, exit status 2."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    for name in ("data_dir", "host", "port"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    if getattr(args, "allow_remote", False):
+        overrides["allow_remote"] = True
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise CommandError(f"invalid settings: {exc}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, help="data folder (default: $MHC_DATA_DIR or ./data)")
+    parser = argparse.ArgumentParser(prog="mhc", description="MHC Control Panel", parents=[common])
+    parser.add_argument("--version", action="version", version=f"mhc {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("serve", parents=[common], help="start the service")
+    p.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8756)")
+    p.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
+
+    user = commands.add_parser("user", help="panel accounts").add_subparsers(dest="action", required=True)
+    p = user.add_parser("add", parents=[common], help="create a panel account")
+    p.add_argument("name")
+    p.add_argument("--role", choices=sorted(DEFAULT_ROLES), required=True)
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    user.add_parser("list", parents=[common], help="list panel accounts")
+
+    job = commands.add_parser("job", help="scheduled jobs").add_subparsers(dest="action", required=True)
+    job.add_parser("list", parents=[common], help="list jobs and their state")
+    p = job.add_parser("run", parents=[common], help="run one job once, now, and print its result")
+    p.add_argument("name")
+
+    p = commands.add_parser("backup", parents=[common], help="consistent online copy of the database")
+    p.add_argument("path", type=Path)
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    p = commands.add_parser("export", parents=[common], help="export the data tables")
+    p.add_argument("--format", choices=("csv", "json"), required=True)
+    p.add_argument("directory", type=Path)
+    return parser
+
+
+def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return per command
+    settings = _settings(args)
+    match (args.command, getattr(args, "action", None)):
+        case ("serve", _):
+            return serve.run(settings)
+        case ("user", "add"):
+            return asyncio.run(users.add(settings, args.name, args.role, password_stdin=args.password_stdin))
+        case ("user", "list"):
+            return asyncio.run(users.list_(settings))
+        case ("job", "list"):
+            return asyncio.run(jobs.list_(settings))
+        case ("job", "run"):
+            return asyncio.run(jobs.run(settings, args.name))
+        case ("backup", _):
+            return backup.run(settings, args.path, force=args.force)
+        case ("export", _):
+            return asyncio.run(export.run(settings, args.format, args.directory))
+    raise CommandError(f"unknown command {args.command}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run_command(args)
+    except (CommandError, users.UserCommandError, backup.BackupError, serve.ServeError) as exc:
+        print(f"mhc: {exc}")
+        return 2

@@ -1,0 +1,37 @@
+"""`mhc export --format csv|json DIR`: one file per data table."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from service.settings import Settings
+from service.store import export
+from service.store.db import open_database
+
+
+async def run(settings: Settings, fmt: str, directory: Path) -> int:
+    directory.mkdir(parents=True, exist_ok=True)
+    async with open_database(settings.database_path, readers=1) as db, db.read() as conn:
+        for table in export.EXPORTED_TABLES:
+            names = await export.columns(conn, table)
+            path = directory / f"{table}.{fmt}"
+            count = 0
+            with path.open("w", encoding="utf-8", newline="") as out:
+                if fmt == "csv":
+                    writer = csv.writer(out)
+                    writer.writerow(names)
+                    async for row in export.rows(conn, table):
+                        writer.writerow(row)
+                        count += 1
+                else:
+                    out.write("[")
+                    async for row in export.rows(conn, table):
+                        out.write(
+                            ("," if count else "") + "\n" + json.dumps(dict(zip(names, row, strict=True)))
+                        )
+                        count += 1
+                    out.write("\n]\n")
+            print(f"{path}: {count} rows")
+    return 0

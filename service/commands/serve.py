@@ -1,0 +1,31 @@
+"""`mhc serve`: run the service in the foreground."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from service.app import create_app
+from service.logs import configure_logging
+from service.settings import Settings
+
+
+class ServeError(Exception):
+    pass
+
+
+def run(settings: Settings) -> int:
+    if not settings.binds_loopback and not settings.allow_remote:
+        raise ServeError(
+            f"refusing to listen on {settings.host}: the panel would be reachable from other machines. "
+            "Use --allow-remote (and MHC_ALLOWED_HOSTS) if that is really what you want."
+        )
+    app = create_app(settings)
+    from service.keys import secrets_key  # the registry the app keeps current
+
+    configure_logging(settings.log_level, app[secrets_key])
+    print(f"MHC Control Panel on http://{settings.host}:{settings.port}/  (data in {settings.data_dir})")
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from exc
+    return 0

@@ -1,0 +1,29 @@
+"""Typed application state: every `web.AppKey` the service uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jinja2
+from aiohttp import web
+
+from service.jobs.runner import JobRunner
+from service.jobs.scheduler import Scheduler
+from service.logs import SecretRegistry
+from service.runtime_config import ConfigHolder
+from service.security import Passwords
+from service.settings import Settings
+from service.store.db import Database
+from service.web.ratelimit import FailureLimiter
+
+settings_key = web.AppKey("settings", Settings)
+db_key = web.AppKey("db", Database)
+config_key = web.AppKey("config", ConfigHolder)
+secrets_key = web.AppKey("secrets", SecretRegistry)
+passwords_key = web.AppKey("passwords", Passwords)
+templates_key = web.AppKey("templates", jinja2.Environment)
+runner_key = web.AppKey("runner", JobRunner)
+scheduler_key = web.AppKey("scheduler", Scheduler)
+login_limiter_key = web.AppKey("login_limiter", FailureLimiter)
+# Where the first-run setup link is announced (the console, for `mhc serve`).
+announce_key: web.AppKey[Callable[[str], None]] = web.AppKey("announce")

@@ -1,0 +1,52 @@
+"""Logging set-up, with a formatter that masks every known secret in the finished line."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+MASK = "***"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Masks current secrets (tokens) anywhere in the formatted record, tracebacks included."""
+
+    def __init__(self, fmt: str, secrets: Callable[[], list[str]]) -> None:
+        super().__init__(fmt)
+        self._secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self._secrets():
+            if len(secret) >= 4:
+                text = text.replace(secret, MASK)
+        return text
+
+
+class SecretRegistry:
+    """The secrets the formatter masks; refreshed whenever the configuration changes."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+
+    def replace(self, values: list[str]) -> None:
+        self._values = {v for v in values if v}
+
+    def values(self) -> list[str]:
+        # Longest first, so a secret containing another is masked whole.
+        return sorted(self._values, key=len, reverse=True)
+
+
+def configure_logging(level: str, registry: SecretRegistry) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", registry.values)
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # httpx logs every request URL at INFO; upstream URLs carry tokens in path or query.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler narrates every add/run at INFO; job outcomes are recorded by our runner instead.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

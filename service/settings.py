@@ -1,0 +1,66 @@
+"""Process settings from `MHC_*` environment variables: the only place the environment is read.
+
+Credentials and intervals can be overridden in the panel (stored in the database); see
+`service.config` for how the two are merged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class Settings(BaseSettings):
+    """Everything the process needs to start; defaults are the real upstream endpoints."""
+
+    model_config = SettingsConfigDict(env_prefix="MHC_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8756, ge=0, le=65535)
+    allow_remote: bool = False
+    # Extra Host header names (besides loopback ones) the user reaches the panel by.
+    allowed_hosts: Annotated[list[str], NoDecode] = []
+    log_level: str = "INFO"
+
+    broadcaster: str = ""
+    affiliate_url: str = "https://chaturbate.com/api/public/affiliates/onlinerooms/"
+    affiliate_wm: str = ""
+    events_url: str = "https://eventsapi.chaturbate.com/events/"
+    events_token: SecretStr | None = None
+    stats_url: str = "https://chaturbate.com/statsapi/"
+    stats_token: SecretStr | None = None
+    cbhours_url: str = "https://www.cbhours.com/api.php"
+    statbate_url: str = "https://plus.statbate.com/api"
+    statbate_token: SecretStr | None = None
+
+    jobs_enabled: bool = True
+    session_hours: int = Field(default=14 * 24, ge=1)
+    setup_link_minutes: int = Field(default=15, ge=1)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_client: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
+    password_time_cost: int = Field(default=3, ge=1)
+    password_memory_kib: int = Field(default=65536, ge=8)
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "mhc.sqlite3"
+
+    @property
+    def binds_loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")

@@ -1,0 +1,1 @@
+"""The only package that speaks SQL. Functions take a connection and return models, never rows."""

@@ -1,0 +1,174 @@
+"""Opening the SQLite database: PRAGMAs, schema/migrations, one writer and a small reader pool.
+
+SQLite allows one writer at a time; funnelling every write through one connection behind an
+asyncio lock turns contention into a queue instead of SQLITE_BUSY errors. WAL lets readers run
+on their own connections while a write is in progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_PATH = PROJECT_ROOT / "schema.sql"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_SCHEMA_VERSION = re.compile(r"^-- schema-version: (\d+)$", re.MULTILINE)
+
+Connection = aiosqlite.Connection
+
+
+def migration_files() -> list[tuple[int, Path]]:
+    """The numbered migration files, in order."""
+    found = []
+    for path in MIGRATIONS_DIR.iterdir():
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    found.sort()
+    return found
+
+
+def schema_version() -> int:
+    """The version schema.sql declares in its header."""
+    match = _SCHEMA_VERSION.search(SCHEMA_PATH.read_text(encoding="utf-8"))
+    if not match:
+        raise RuntimeError(f"{SCHEMA_PATH} lacks its '-- schema-version: N' header")
+    return int(match.group(1))
+
+
+async def _configure(conn: Connection, *, busy_timeout_ms: int) -> None:
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    # NORMAL is durable in WAL mode except for the last commits before a power loss.
+    await conn.execute("PRAGMA synchronous = NORMAL")
+
+
+async def _user_version(conn: Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _has_tables(conn: Connection) -> bool:
+    async with conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'") as cursor:
+        row = await cursor.fetchone()
+    return bool(row and row[0])
+
+
+async def _run_script_atomically(conn: Connection, sql: str, version: int) -> None:
+    # executescript() commits anything pending first, so the transaction lives inside the script:
+    # the schema change and its version bump land together or not at all.
+    try:
+        await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {int(version)};\nCOMMIT;")
+    except Exception:
+        if conn.in_transaction:
+            await conn.rollback()
+        raise
+
+
+async def migrate(conn: Connection) -> int:
+    """Bring the database to the current schema; returns the version it ends at."""
+    target = schema_version()
+    current = await _user_version(conn)
+    if current == 0 and not await _has_tables(conn):
+        await _run_script_atomically(conn, SCHEMA_PATH.read_text(encoding="utf-8"), target)
+        log.info("created database schema version %d", target)
+        return target
+    if current > target:
+        raise RuntimeError(
+            f"database schema version {current} is newer than this program's {target}; "
+            "upgrade the program or restore a backup"
+        )
+    for number, path in migration_files():
+        if number > current:
+            await _run_script_atomically(conn, path.read_text(encoding="utf-8"), number)
+            log.info("applied migration %s", path.name)
+            current = number
+    return current
+
+
+class Database:
+    """One writer connection behind a lock, plus a pool of reader connections."""
+
+    def __init__(self, path: Path, *, readers: int = 2, busy_timeout_ms: int = 5000) -> None:
+        self.path = path
+        self._reader_count = readers
+        self._busy_timeout_ms = busy_timeout_ms
+        self._writer: Connection | None = None
+        self._write_lock = asyncio.Lock()
+        self._readers: asyncio.Queue[Connection] = asyncio.Queue()
+        self._all_readers: list[Connection] = []
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await aiosqlite.connect(self.path, isolation_level=None)
+        await _configure(writer, busy_timeout_ms=self._busy_timeout_ms)
+        await migrate(writer)
+        self._writer = writer
+        for _ in range(self._reader_count):
+            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            await _configure(reader, busy_timeout_ms=self._busy_timeout_ms)
+            await reader.execute("PRAGMA query_only = ON")
+            self._all_readers.append(reader)
+            self._readers.put_nowait(reader)
+
+    async def close(self) -> None:
+        for reader in self._all_readers:
+            await reader.close()
+        self._all_readers.clear()
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """The writer, inside BEGIN IMMEDIATE … COMMIT (rolled back if the block raises)."""
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.rollback()
+                raise
+            await self._writer.commit()
+
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[Connection]:
+        """The writer outside any transaction, for statements that cannot run in one."""
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        async with self._write_lock:
+            yield self._writer
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Connection]:
+        """A reader connection (query_only) for the duration of the block."""
+        reader = await self._readers.get()
+        try:
+            yield reader
+        finally:
+            self._readers.put_nowait(reader)
+
+
+@asynccontextmanager
+async def open_database(path: Path, *, readers: int = 2) -> AsyncIterator[Database]:
+    db = Database(path, readers=readers)
+    await db.open()
+    try:
+        yield db
+    finally:
+        await db.close()

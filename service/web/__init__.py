@@ -1,0 +1,1 @@
+"""The panel and its JSON API: routes, middlewares, handlers and rendering."""

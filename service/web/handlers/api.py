@@ -1,0 +1,31 @@
+"""The panel's JSON API (cookie-authenticated, same permissions as the pages)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from service import __version__
+from service.keys import db_key, runner_key
+from service.permissions import Permission
+from service.store import jobs as job_store
+from service.web.access import requires
+
+
+@requires(Permission.VIEW_STATS)
+async def api_status(request: web.Request) -> web.StreamResponse:
+    runner = request.app[runner_key]
+    async with request.app[db_key].read() as conn:
+        states = await job_store.list_states(conn)
+    jobs = []
+    for name in runner.specs:
+        state = states.get(name)
+        jobs.append(
+            {
+                "name": name,
+                "paused": state.paused if state else False,
+                "running": runner.is_running(name),
+                "last_ok_at": state.last_ok_at.isoformat() if state and state.last_ok_at else None,
+                "last_error": state.last_error if state else None,
+            }
+        )
+    return web.json_response({"ok": True, "service": "mhc", "version": __version__, "jobs": jobs})

@@ -1,0 +1,144 @@
+"""Login, logout and the first-run setup of the owner's admin account."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
+from service.keys import db_key, login_limiter_key, passwords_key, settings_key
+from service.security import hash_token, password_problem
+from service.store import system_users, web_sessions
+from service.web import sessions
+from service.web.access import Access, requires
+from service.web.forms import parse_form
+from service.web.render import render
+
+log = logging.getLogger(__name__)
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+
+
+class LoginForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    next: str = ""
+
+
+class SetupForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=1, max_length=200)
+    username: str = Field(pattern=USERNAME_PATTERN)
+    password: str
+    password_again: str
+
+    @field_validator("password")
+    @classmethod
+    def _strong_enough(cls, value: str) -> str:
+        problem = password_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+def safe_next(target: str) -> str:
+    """Only same-site paths: an open redirect would let a link bounce users to another site."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@requires(Access.PUBLIC)
+async def login(request: web.Request) -> web.StreamResponse:
+    if sessions.current(request):
+        raise web.HTTPSeeOther(safe_next(request.query.get("next", "/")))
+    return await render(request, "auth/login.html", {"next": request.query.get("next", ""), "error": None})
+
+
+@requires(Access.PUBLIC)
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    form = await parse_form(request, LoginForm)
+    settings = request.app[settings_key]
+    limiter = request.app[login_limiter_key]
+    account_key = f"account:{form.username.lower()}"
+    client_key = f"client:{request.remote}"
+    if limiter.blocked(account_key, settings.login_max_failures_per_account) or limiter.blocked(
+        client_key, settings.login_max_failures_per_client
+    ):
+        raise TooManyRequests(
+            f"Too many failed sign-ins. Wait {settings.login_window_minutes} minutes and try again."
+        )
+    async with request.app[db_key].read() as conn:
+        credentials = await system_users.get_credentials(conn, form.username)
+    passwords = request.app[passwords_key]
+    ok = passwords.verify(credentials.password_hash if credentials else None, form.password)
+    if not ok or credentials is None or credentials.disabled:
+        limiter.record_failure(account_key)
+        limiter.record_failure(client_key)
+        log.info("failed sign-in for %r from %s", form.username, request.remote)
+        context = {"next": form.next, "error": "Wrong username or password, or the account is disabled."}
+        return await render(request, "auth/login.html", context, status=401)
+    limiter.clear(account_key)
+    response = web.HTTPSeeOther(safe_next(form.next or "/"))
+    async with request.app[db_key].transaction() as conn:
+        await system_users.record_login(conn, credentials.user_id)
+        if passwords.needs_rehash(credentials.password_hash):
+            await system_users.set_password_hash(conn, credentials.user_id, passwords.hash(form.password))
+    await sessions.start(request, response, credentials.user_id)
+    return response
+
+
+@requires(Access.AUTHENTICATED)
+async def logout(request: web.Request) -> web.StreamResponse:
+    response = web.HTTPSeeOther(request.app.router["login"].url_for())
+    await sessions.end(request, response)
+    return response
+
+
+async def _require_setup_open(request: web.Request, token: str) -> None:
+    async with request.app[db_key].read() as conn:
+        if await system_users.count_users(conn) > 0:
+            raise NotFound("Setup is complete: an account already exists. Sign in instead.")
+        if not token or not await web_sessions.setup_token_valid(conn, hash_token(token)):
+            raise Forbidden(
+                "This setup link is invalid or has expired. Restart the service to print a new one, "
+                "or create an account with 'mhc user add NAME --role admin --password-stdin'."
+            )
+
+
+@requires(Access.PUBLIC)
+async def setup(request: web.Request) -> web.StreamResponse:
+    token = request.query.get("token", "")
+    await _require_setup_open(request, token)
+    return await render(request, "auth/setup.html", {"token": token, "errors": [], "username": ""})
+
+
+@requires(Access.PUBLIC)
+async def setup_submit(request: web.Request) -> web.StreamResponse:
+    posted = await request.post()
+    token = str(posted.get("token", ""))
+    await _require_setup_open(request, token)
+    try:
+        form = await parse_form(request, SetupForm)
+        if form.password != form.password_again:
+            raise InvalidInput("The form has errors", details=["password_again: the passwords differ"])
+    except InvalidInput as exc:
+        context = {"token": token, "errors": exc.details, "username": str(posted.get("username", ""))}
+        return await render(request, "auth/setup.html", context, status=400)
+    password_hash = request.app[passwords_key].hash(form.password)
+    async with request.app[db_key].transaction() as conn:
+        # Re-checked inside the write transaction: two tabs racing with one link get one account.
+        if await system_users.count_users(conn) > 0 or not await web_sessions.use_setup_token(
+            conn, hash_token(form.token)
+        ):
+            raise Forbidden("This setup link was already used.")
+        user_id = await system_users.insert_user(
+            conn, username=form.username, password_hash=password_hash, roles=["admin"]
+        )
+    log.info("first admin account %r created through the setup link", form.username)
+    response = web.HTTPSeeOther("/")
+    await sessions.start(request, response, user_id)
+    return response

@@ -1,0 +1,101 @@
+"""Jinja2 rendering of the panel: one environment over the top-level templates/ folder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from service import __version__
+from service.keys import config_key, templates_key
+from service.permissions import Permission
+from service.web import sessions
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+def localtime(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """UTC is stored; the panel shows the machine's local time (the user's own machine)."""
+    if moment is None:
+        return "—"
+    return moment.astimezone().strftime(fmt)
+
+
+def ago(moment: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    seconds = int((datetime.now(UTC) - moment).total_seconds())
+    future = seconds < 0
+    seconds = abs(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            text = f"{seconds // size} {unit}"
+            break
+    else:
+        text = f"{seconds} s"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def create_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=jinja2.select_autoescape(("html",)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["localtime"] = localtime
+    env.filters["ago"] = ago
+    env.globals["version"] = __version__
+    env.globals["Permission"] = Permission
+    return env
+
+
+def base_context(request: web.Request) -> dict[str, Any]:
+    session = sessions.current(request)
+    user = session.user if session else None
+    csrf = session.csrf_token if session else sessions.anon_csrf_token(request)
+    broadcaster = request.app[config_key].current.broadcaster
+    return {
+        "request": request,
+        "user": user,
+        "permissions": user.permissions if user else frozenset(),
+        "csrf_token": csrf,
+        "room_label": broadcaster or "My Room",
+        "broadcaster": broadcaster,
+        "flash": None,
+        "active": "",
+    }
+
+
+async def render(
+    request: web.Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> web.Response:
+    values = base_context(request)
+    values["flash"] = await sessions.pop_flash(request)
+    values.update(context or {})
+    html = request.app[templates_key].get_template(template).render(values)
+    response = web.Response(text=html, status=status, content_type="text/html")
+    sessions.remember_anon_csrf(request, response)
+    return response
+
+
+def render_error_page(
+    request: web.Request, status: int, title: str, message: str, details: list[str]
+) -> web.Response:
+    """Error pages must render even when the database or the session is the problem."""
+    env = request.app[templates_key]
+    try:
+        template = env.select_template([f"errors/{status}.html", "errors/error.html"])
+        values = base_context(request)
+    except Exception:  # a broken template or state must not hide the original error
+        values = {"user": None, "permissions": frozenset(), "csrf_token": "", "room_label": "My Room"}
+        template = env.get_template("errors/error.html")
+    values.update(
+        {"status": status, "title": title, "message": message, "details": details, "flash": None,
+         "active": ""}
+    )  # fmt: skip
+    return web.Response(text=template.render(values), status=status, content_type="text/html")

@@ -114,8 +114,12 @@ class Database:
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         writer = await aiosqlite.connect(self.path, isolation_level=None)
-        await _configure(writer, busy_timeout_ms=self._busy_timeout_ms)
-        await migrate(writer)
+        try:
+            await _configure(writer, busy_timeout_ms=self._busy_timeout_ms)
+            await migrate(writer)
+        except BaseException:
+            await writer.close()
+            raise
         self._writer = writer
         for _ in range(self._reader_count):
             reader = await aiosqlite.connect(self.path, isolation_level=None)

@@ -91,7 +91,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if request.match_info.http_exception is not None:  # no such route: let it answer 404/405
         return await handler(request)
     session = await sessions.load(request)
-    request[sessions.SESSION_REQUEST_KEY] = session
+    request[sessions.session_key] = session
     requirement = _requirement(request)
     if requirement is None:
         log.error("route %s declares no permission; refusing it", request.path)

@@ -14,7 +14,9 @@ from service.store import web_sessions
 
 SESSION_COOKIE = "mhc_session"
 ANON_CSRF_COOKIE = "mhc_csrf"
-SESSION_REQUEST_KEY = "mhc.session"
+session_key: web.RequestKey[WebSession | None] = web.RequestKey("session")
+# A double-submit token minted during this request, to be set as a cookie on the response.
+new_anon_csrf_key: web.RequestKey[str] = web.RequestKey("new_anon_csrf")
 
 
 def _cookie_options(request: web.Request) -> dict[str, object]:
@@ -28,8 +30,7 @@ def _cookie_options(request: web.Request) -> dict[str, object]:
 
 
 def current(request: web.Request) -> WebSession | None:
-    session = request.get(SESSION_REQUEST_KEY)
-    return session if isinstance(session, WebSession) else None
+    return request.get(session_key)
 
 
 def current_token_hash(request: web.Request) -> str | None:
@@ -94,12 +95,12 @@ def anon_csrf_token(request: web.Request) -> str:
     """The double-submit token for forms shown before login (login, setup)."""
     token = request.cookies.get(ANON_CSRF_COOKIE)
     if not token:
-        token = request.get("mhc.new_anon_csrf") or new_token()
-        request["mhc.new_anon_csrf"] = token
-    return str(token)
+        token = request.get(new_anon_csrf_key) or new_token()
+        request[new_anon_csrf_key] = token
+    return token
 
 
 def remember_anon_csrf(request: web.Request, response: web.StreamResponse) -> None:
-    token = request.get("mhc.new_anon_csrf")
+    token = request.get(new_anon_csrf_key)
     if token:
         response.set_cookie(ANON_CSRF_COOKIE, token, **_cookie_options(request))  # type: ignore[arg-type]

@@ -56,4 +56,4 @@ async def account_password(request: web.Request) -> web.StreamResponse:
         await web_sessions.delete_user_sessions(conn, session.user.id)
     response = web.HTTPSeeOther(request.app.router["account"].url_for().with_query(changed="1"))
     await sessions.start(request, response, session.user.id)
-    return response
+    raise response

@@ -81,9 +81,13 @@ async def admin_settings(request: web.Request) -> web.StreamResponse:
 
 
 def _parse_settings(
-    form: dict[str, str], job_names: set[str]
+    form: dict[str, str], job_names: set[str], defaults: dict[str, str]
 ) -> tuple[dict[str, str | None], dict[str, int]]:
-    """Changes to apply: key → new value (None = remove the panel override), job → seconds."""
+    """Changes to apply: key → new value (None = remove the panel override), job → seconds.
+
+    A value equal to the environment's is not stored: pinning it would hide later changes
+    to the environment.
+    """
     changes: dict[str, str | None] = {}
     intervals: dict[str, int] = {}
     errors: list[str] = []
@@ -103,9 +107,11 @@ def _parse_settings(
                     changes.setdefault(key, None)
                 continue
             try:
-                changes.setdefault(key, validate_value(field, raw))
+                value = validate_value(field, raw)
             except ValueError as exc:
                 errors.append(f"{key}: {exc}")
+                continue
+            changes.setdefault(key, None if value == defaults.get(key) else value)
         else:
             errors.append(f"{key}: unknown setting")
     if errors:
@@ -121,7 +127,8 @@ async def admin_settings_save(request: web.Request) -> web.StreamResponse:
         raise InvalidInput("File uploads are not accepted here.")
     scheduler = request.app[scheduler_key]
     try:
-        changes, intervals = _parse_settings(form, set(request.app[runner_key].specs))
+        defaults = env_defaults(request.app[settings_key])
+        changes, intervals = _parse_settings(form, set(request.app[runner_key].specs), defaults)
         for seconds in intervals.values():
             scheduler.check_interval(seconds)
     except InvalidInput as exc:

@@ -88,14 +88,14 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         if passwords.needs_rehash(credentials.password_hash):
             await system_users.set_password_hash(conn, credentials.user_id, passwords.hash(form.password))
     await sessions.start(request, response, credentials.user_id)
-    return response
+    raise response
 
 
 @requires(Access.AUTHENTICATED)
 async def logout(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther(request.app.router["login"].url_for())
     await sessions.end(request, response)
-    return response
+    raise response
 
 
 async def _require_setup_open(request: web.Request, token: str) -> None:
@@ -141,4 +141,4 @@ async def setup_submit(request: web.Request) -> web.StreamResponse:
     log.info("first admin account %r created through the setup link", form.username)
     response = web.HTTPSeeOther("/")
     await sessions.start(request, response, user_id)
-    return response
+    raise response

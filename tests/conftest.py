@@ -1,0 +1,85 @@
+"""Shared fixtures: a real service on a temporary SQLite file, driven like a browser would."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from service.app import create_app
+from service.settings import Settings
+from tests.helpers import Panel, add_user
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    # Cheap argon2 parameters keep the suite fast; they are ordinary settings, not a test mode.
+    return Settings(
+        data_dir=tmp_path / "data",
+        jobs_enabled=False,
+        password_time_cost=1,
+        password_memory_kib=8,
+        broadcaster="",
+    )
+
+
+@pytest.fixture
+def announcements() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def app(settings: Settings, announcements: list[str]) -> web.Application:
+    return create_app(settings, announce=announcements.append)
+
+
+@pytest.fixture
+async def panel(
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], app: web.Application
+) -> Panel:
+    return Panel(await aiohttp_client(app))
+
+
+@pytest.fixture
+async def admin_panel(panel: Panel) -> Panel:
+    await add_user(panel.app, "owner", "admin")
+    await panel.login("owner")
+    return panel
+
+
+# Debian's Chromium: Playwright cannot download its own browser on these machines.
+CHROMIUM = Path(os.environ.get("MHC_CHROMIUM", "/usr/bin/chromium"))
+# Without the background-networking switches Chromium keeps calling home, which fails offline.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+# Module scope, not session: while Playwright's sync API is running it registers its own event
+# loop on this thread, which breaks the asyncio tests of any module that runs after it.
+@pytest.fixture(scope="module")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run 'make test' (it installs it) or set MHC_CHROMIUM")
+    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()

@@ -1,0 +1,156 @@
+"""The job runner and scheduler: results, errors shown and cleared, configuration, real firing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from service.config import SourceConfig
+from service.jobs.base import JobContext, JobSpec
+from service.jobs.runner import JobRunner
+from service.jobs.scheduler import Scheduler
+from service.store import jobs as job_store
+from service.store.db import Database, open_database
+
+CONFIG = SourceConfig(
+    broadcaster="", affiliate_wm="", affiliate_url="", events_token="", events_url="",
+    stats_token="", stats_url="", cbhours_url="", statbate_token="", statbate_url="",
+)  # fmt: skip
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with open_database(tmp_path / "jobs.sqlite3") as database:
+        yield database
+
+
+def _runner(db: Database, *specs: JobSpec) -> JobRunner:
+    async def context() -> JobContext:
+        return JobContext(db=db, config=CONFIG, data_dir=db.path.parent)
+
+    return JobRunner(db, {spec.name: spec for spec in specs}, context)
+
+
+class Flaky:
+    """A job that fails until told otherwise."""
+
+    def __init__(self) -> None:
+        self.fail = True
+        self.calls = 0
+
+    async def __call__(self, _context: JobContext) -> str:
+        self.calls += 1
+        if self.fail:
+            raise ConnectionError("upstream unreachable")
+        return "fetched 3 things"
+
+
+async def test_failure_is_recorded_and_cleared_by_the_next_success(db: Database) -> None:
+    """last_error shows the failure until a later run succeeds."""
+    flaky = Flaky()
+    runner = _runner(db, JobSpec("flaky", "Flaky", "", timedelta(minutes=5), flaky))
+    await Scheduler(runner, enabled=False).ensure_states()
+    outcome = await runner.run("flaky", trigger="manual")
+    assert outcome.status == "error" and "upstream unreachable" in outcome.message
+    async with db.read() as conn:
+        state = await job_store.get_state(conn, "flaky")
+    assert state is not None and state.last_error == "ConnectionError: upstream unreachable"
+    assert state.last_ok_at is None
+    flaky.fail = False
+    assert (await runner.run("flaky", trigger="manual")).status == "ok"
+    async with db.read() as conn:
+        state = await job_store.get_state(conn, "flaky")
+        runs = await job_store.list_runs(conn, "flaky")
+    assert state is not None and state.last_error is None and state.last_ok_at is not None
+    assert [r.status for r in runs] == ["ok", "error"]
+    assert runs[0].summary == "fetched 3 things"
+
+
+async def test_unconfigured_job_is_skipped_not_failed(db: Database) -> None:
+    """A source without credentials is 'not configured', never polled and never an error."""
+    flaky = Flaky()
+    spec = JobSpec(
+        "needs_token",
+        "Needs a token",
+        "",
+        timedelta(minutes=5),
+        flaky,
+        missing_configuration=lambda c: None if c.stats_token else "no Stats API token",
+    )
+    runner = _runner(db, spec)
+    await Scheduler(runner, enabled=False).ensure_states()
+    outcome = await runner.run("needs_token", trigger="schedule")
+    assert outcome.status == "skipped" and "no Stats API token" in outcome.message
+    assert flaky.calls == 0
+    async with db.read() as conn:
+        state = await job_store.get_state(conn, "needs_token")
+    assert state is not None and state.last_error is None
+
+
+async def test_a_job_never_runs_twice_at_once(db: Database) -> None:
+    """A second trigger while a run is in progress is skipped."""
+    release = asyncio.Event()
+
+    async def slow(_context: JobContext) -> str:
+        await release.wait()
+        return "done"
+
+    runner = _runner(db, JobSpec("slow", "Slow", "", timedelta(minutes=5), slow))
+    await Scheduler(runner, enabled=False).ensure_states()
+    first = asyncio.create_task(runner.run("slow", trigger="manual"))
+    await asyncio.sleep(0.05)
+    second = await runner.run("slow", trigger="manual")
+    release.set()
+    assert second.status == "skipped" and (await first).status == "ok"
+
+
+async def test_scheduler_fires_on_its_interval_and_records_it(db: Database) -> None:
+    """A started scheduler runs the job by itself and persists the next run time."""
+    flaky = Flaky()
+    flaky.fail = False
+    runner = _runner(db, JobSpec("quick", "Quick", "", timedelta(seconds=1), flaky))
+    scheduler = Scheduler(runner, enabled=True)
+    await scheduler.start()
+    try:
+        for _ in range(60):
+            if flaky.calls:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.2)
+    finally:
+        await scheduler.shutdown()
+    assert flaky.calls >= 1
+    async with db.read() as conn:
+        runs = await job_store.list_runs(conn, "quick")
+        state = await job_store.get_state(conn, "quick")
+    assert runs and runs[-1].trigger == "schedule" and runs[-1].status == "ok"
+    assert state is not None and state.next_run_at is not None
+
+
+async def test_runs_left_running_by_a_crash_are_marked_interrupted(db: Database) -> None:
+    """A run that never finished is shown as interrupted after the next start."""
+    runner = _runner(db, JobSpec("x", "X", "", timedelta(minutes=5), Flaky()))
+    scheduler = Scheduler(runner, enabled=True)
+    await scheduler.ensure_states()
+    async with db.transaction() as conn:
+        await job_store.start_run(conn, "x", trigger="schedule")
+    await scheduler.start()
+    await scheduler.shutdown()
+    async with db.read() as conn:
+        runs = await job_store.list_runs(conn, "x")
+    assert runs[0].status == "error" and runs[0].error is not None and "interrupted" in runs[0].error
+
+
+def test_interval_bounds() -> None:
+    """Intervals under a minute or over a week are refused."""
+    from service.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        Scheduler.check_interval(30)
+    with pytest.raises(InvalidInput):
+        Scheduler.check_interval(8 * 24 * 3600)
+    Scheduler.check_interval(300)

@@ -1,0 +1,168 @@
+"""The `mhc` command, run as a user runs it: in a subprocess, on a real data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "MHC_DATA_DIR": str(tmp_path / "data"),
+        "MHC_PASSWORD_TIME_COST": "1",
+        "MHC_PASSWORD_MEMORY_KIB": "8",
+    }
+
+
+def mhc(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        env=env, input=stdin, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def running_service(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield process, port
+    process.terminate()
+    process.wait(timeout=20)
+    if process.stdout:
+        process.stdout.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["serve"],
+        ["user", "add"],
+        ["user", "list"],
+        ["job", "list"],
+        ["job", "run"],
+        ["backup"],
+        ["export"],
+    ],
+)
+def test_every_command_has_help(env: dict[str, str], command: list[str]) -> None:
+    """`--help` works for each command."""
+    result = mhc(env, *command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "usage: mhc" in result.stdout
+
+
+def test_user_add_and_list(env: dict[str, str]) -> None:
+    """An admin created from the shell is listed with its role."""
+    result = mhc(env, "user", "add", "owner", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "created owner (admin)" in result.stdout
+    listed = mhc(env, "user", "list")
+    assert re.search(r"^owner\s+admin\s+active\s+never$", listed.stdout, re.MULTILINE), listed.stdout
+
+
+def test_user_add_refuses_bad_input(env: dict[str, str]) -> None:
+    """Short password, duplicate name, bad role: clear message, non-zero exit, nothing created."""
+    short = mhc(env, "user", "add", "owner", "--role", "admin", "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and "at least 10 characters" in short.stdout
+    mhc(env, "user", "add", "owner", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    again = mhc(env, "user", "add", "OWNER", "--role", "viewer", "--password-stdin", stdin=PASSWORD + "\n")
+    assert again.returncode == 2 and "already exists" in again.stdout
+    role = mhc(env, "user", "add", "x", "--role", "root", "--password-stdin", stdin=PASSWORD + "\n")
+    assert role.returncode == 2 and "invalid choice" in role.stderr
+    assert mhc(env, "user", "list").stdout.count("\n") == 2  # header + owner
+
+
+def test_job_list_and_run(env: dict[str, str]) -> None:
+    """`job run` runs the job now, prints its result, and the run is recorded."""
+    listed = mhc(env, "job", "list")
+    assert listed.returncode == 0 and re.search(r"^maintenance\s+scheduled", listed.stdout, re.MULTILINE)
+    result = mhc(env, "job", "run", "maintenance")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("database optimised")
+    with sqlite3.connect(Path(env["MHC_DATA_DIR"]) / "mhc.sqlite3") as conn:
+        assert conn.execute("SELECT trigger, status FROM job_runs").fetchall() == [("cli", "ok")]
+    unknown = mhc(env, "job", "run", "nope")
+    assert unknown.returncode == 2 and "no job named 'nope'" in unknown.stdout
+
+
+def test_serve_refuses_a_non_loopback_address(env: dict[str, str]) -> None:
+    """Binding beyond this machine needs --allow-remote."""
+    result = mhc(env, "serve", "--host", "0.0.0.0", "--port", str(free_port()))  # noqa: S104
+    assert result.returncode == 2
+    assert "refusing to listen on 0.0.0.0" in result.stdout
+
+
+def test_serve_prints_a_setup_link_and_backup_copies_while_running(
+    env: dict[str, str], running_service: tuple[subprocess.Popen[str], int], tmp_path: Path
+) -> None:
+    """The first start prints a setup link; a backup taken beside the running service is consistent."""
+    process, port = running_service
+    assert process.stdout is not None
+    lines = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        lines.append(line)
+        if "/setup?token=" in line:
+            break
+    assert f"http://127.0.0.1:{port}/setup?token=" in lines[-1], lines
+    added = mhc(env, "user", "add", "owner", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    assert added.returncode == 0
+    target = tmp_path / "backup" / "copy.sqlite3"
+    result = mhc(env, "backup", str(target))
+    assert result.returncode == 0, result.stdout + result.stderr
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT username FROM system_users").fetchall() == [("owner",)]
+    refused = mhc(env, "backup", str(target))
+    assert refused.returncode == 2 and "--force" in refused.stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export_writes_data_tables_but_no_secrets(env: dict[str, str], tmp_path: Path, fmt: str) -> None:
+    """Exports hold the data tables; accounts, sessions and settings are never exported."""
+    mhc(env, "user", "add", "owner", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    mhc(env, "job", "run", "maintenance")
+    out = tmp_path / "export"
+    result = mhc(env, "export", "--format", fmt, str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"job_runs.{fmt}", f"persons.{fmt}"]
+    text = (out / f"job_runs.{fmt}").read_text()
+    if fmt == "json":
+        rows = json.loads(text)
+        assert rows[0]["job_name"] == "maintenance"
+    else:
+        assert text.splitlines()[0].startswith("id,job_name,trigger")
+    assert "argon2" not in "".join(p.read_text() for p in out.iterdir())

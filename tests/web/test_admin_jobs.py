@@ -1,0 +1,64 @@
+"""Admin › Jobs: the list, pause/resume, run now, and state that survives a restart."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from service.app import create_app
+from service.keys import db_key, runner_key
+from service.store import jobs as job_store
+from tests.helpers import Panel, add_user
+
+
+async def test_jobs_page_lists_the_registered_jobs(admin_panel: Panel) -> None:
+    """Every job in the registry has a row with its actions."""
+    status, html = await admin_panel.get("/admin/jobs")
+    assert status == 200
+    for name in admin_panel.app[runner_key].specs:
+        assert f'data-job="{name}"' in html
+        assert f'action="/admin/jobs/{name}/run"' in html
+
+
+async def test_run_now_records_a_successful_run(admin_panel: Panel) -> None:
+    """'Run now' runs the job in the background and records the result."""
+    assert (await admin_panel.post("/admin/jobs/maintenance/run")).status == 303
+    for _ in range(100):
+        async with admin_panel.app[db_key].read() as conn:
+            runs = await job_store.list_runs(conn, "maintenance")
+        if runs and runs[0].status != "running":
+            break
+        await asyncio.sleep(0.02)
+    assert runs[0].status == "ok" and runs[0].trigger == "manual"
+    _, html = await admin_panel.get("/admin/jobs")
+    assert "ok: removed 0 expired sessions" in html
+
+
+async def test_pause_survives_a_restart(settings, announcements) -> None:  # type: ignore[no-untyped-def]
+    """A paused job is still paused, with no next run, after the service restarts."""
+    enabled = settings.model_copy(update={"jobs_enabled": True})
+    app = create_app(enabled, announce=announcements.append)
+    async with TestClient(TestServer(app)) as client:
+        panel = Panel(client)
+        await add_user(app, "owner", "admin")
+        await panel.login("owner")
+        async with app[db_key].read() as conn:
+            assert (await job_store.get_state(conn, "maintenance")).next_run_at is not None  # type: ignore[union-attr]
+        assert (await panel.post("/admin/jobs/maintenance/pause")).status == 303
+    app = create_app(enabled, announce=announcements.append)
+    async with TestClient(TestServer(app)) as client:
+        async with app[db_key].read() as conn:
+            state = await job_store.get_state(conn, "maintenance")
+        assert state is not None and state.paused and state.next_run_at is None
+        panel = Panel(client)
+        await panel.login("owner")
+        assert (await panel.post("/admin/jobs/maintenance/resume")).status == 303
+        async with app[db_key].read() as conn:
+            state = await job_store.get_state(conn, "maintenance")
+        assert state is not None and not state.paused and state.next_run_at is not None
+
+
+async def test_unknown_job_is_404(admin_panel: Panel) -> None:
+    """Actions on a job that does not exist say so."""
+    assert (await admin_panel.post("/admin/jobs/nope/run")).status == 404

@@ -1,0 +1,65 @@
+"""Platform users (models and viewers): the one place persons are created or touched."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from service.clock import now_db
+from service.store.db import Connection
+
+USERNAME = re.compile(r"^[a-z0-9_]{1,40}$")
+ROLES = ("model", "viewer", "unknown")
+
+
+def normalise_username(raw: str) -> str:
+    """Lower-cased and checked; ValueError for anything that cannot be a Chaturbate username."""
+    name = raw.strip().lower()
+    if not USERNAME.match(name):
+        raise ValueError(f"not a valid username: {raw!r}")
+    return name
+
+
+async def ensure_persons(
+    conn: Connection, usernames: Iterable[str], *, seen_at: str | None = None
+) -> dict[str, int]:
+    """username → person id, creating missing persons; `seen_at` also moves first/last seen.
+
+    Usernames must already be normalised. One statement per name keeps this simple; callers
+    with thousands of names per write batch them inside their own transaction.
+    """
+    now = now_db()
+    ids: dict[str, int] = {}
+    for name in dict.fromkeys(usernames):
+        await conn.execute(
+            "INSERT INTO persons (username, first_seen_at, last_seen_at, created_at, updated_at) "
+            "VALUES (:name, :seen, :seen, :now, :now) ON CONFLICT (username) DO UPDATE SET "
+            "first_seen_at = CASE WHEN :seen IS NULL THEN first_seen_at "
+            "  ELSE min(coalesce(first_seen_at, :seen), :seen) END, "
+            "last_seen_at = CASE WHEN :seen IS NULL THEN last_seen_at "
+            "  ELSE max(coalesce(last_seen_at, :seen), :seen) END",
+            {"name": name, "seen": seen_at, "now": now},
+        )
+        async with conn.execute("SELECT id FROM persons WHERE username = :name", {"name": name}) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise RuntimeError(f"person {name!r} vanished inside its own transaction")
+        ids[name] = int(row[0])
+    return ids
+
+
+async def set_role(conn: Connection, person_id: int, role: str, *, overwrite: bool = False) -> None:
+    """Record what a person is; a known role is only replaced when `overwrite` is set."""
+    if role not in ROLES:
+        raise ValueError(f"unknown person role {role!r}")
+    await conn.execute(
+        "UPDATE persons SET role = :role, updated_at = :now WHERE id = :id "
+        "AND (:overwrite OR role = 'unknown')",
+        {"role": role, "now": now_db(), "id": person_id, "overwrite": int(overwrite)},
+    )
+
+
+async def get_person_id(conn: Connection, username: str) -> int | None:
+    async with conn.execute("SELECT id FROM persons WHERE username = :name", {"name": username}) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else None

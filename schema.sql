@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 2
+-- schema-version: 5
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. tests/test_schema.py proves
 -- both paths give the same sqlite_master. Times are UTC text 'YYYY-MM-DDTHH:MM:SS.mmmZ'.
@@ -150,3 +150,27 @@ SELECT
         AND NOT EXISTS (SELECT 1 FROM follow_periods o WHERE o.person_id = p.id
                         AND o.direction = 'follower' AND o.ended_at IS NULL)) AS unfollower_at
 FROM persons p;
+
+-- >>> 0003
+-- Per-person figures about the broadcaster's own room, kept current by the events stream so the
+-- Directory and Profile can show them without scanning events.
+CREATE TABLE person_room_stats (
+    person_id INTEGER PRIMARY KEY REFERENCES persons (id) ON DELETE CASCADE,
+    first_seen_at TEXT,
+    last_seen_at TEXT,
+    visits INTEGER NOT NULL DEFAULT 0,
+    events INTEGER NOT NULL DEFAULT 0,
+    tips INTEGER NOT NULL DEFAULT 0,
+    tokens_tipped INTEGER NOT NULL DEFAULT 0,
+    last_tip_at TEXT,
+    last_tip_tokens INTEGER
+);
+-- <<< 0003
+
+-- >>> 0004
+
+-- <<< 0004
+
+-- >>> 0005
+
+-- <<< 0005

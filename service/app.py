@@ -6,8 +6,10 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+import httpx
 from aiohttp import web
 
+from service import __version__
 from service.clock import utcnow
 from service.jobs.base import JobContext
 from service.jobs.registry import job_specs
@@ -17,6 +19,7 @@ from service.keys import (
     announce_key,
     config_key,
     db_key,
+    http_key,
     login_limiter_key,
     passwords_key,
     runner_key,
@@ -83,6 +86,21 @@ async def setup_link_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+def new_http_client() -> httpx.AsyncClient:
+    """The upstream HTTP client: modest pool, explicit timeouts, never following redirects blindly."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(30.0, connect=10.0),
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        headers={"User-Agent": f"mhc-control-panel/{__version__}"},
+        follow_redirects=False,
+    )
+
+
+async def http_ctx(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[http_key].aclose()
+
+
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     scheduler = app[scheduler_key]
     await scheduler.start()
@@ -101,8 +119,10 @@ def create_app(
     secrets = SecretRegistry()
     config = ConfigHolder(settings, secrets)
 
+    http = new_http_client()
+
     async def job_context() -> JobContext:
-        return JobContext(db=db, config=config.current, data_dir=settings.data_dir)
+        return JobContext(db=db, config=config.current, data_dir=settings.data_dir, http=http)
 
     runner = JobRunner(db, job_specs(), job_context)
     app[settings_key] = settings
@@ -117,7 +137,8 @@ def create_app(
     app[scheduler_key] = Scheduler(runner, enabled=settings.jobs_enabled)
     app[login_limiter_key] = FailureLimiter(window_seconds=settings.login_window_minutes * 60)
     app[announce_key] = announce
-    app.cleanup_ctx.extend([database_ctx, setup_link_ctx, scheduler_ctx])
+    app[http_key] = http
+    app.cleanup_ctx.extend([database_ctx, http_ctx, setup_link_ctx, scheduler_ctx])
     app.on_response_prepare.append(add_headers)
     setup_routes(app)
     return app

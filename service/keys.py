@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
 import jinja2
 from aiohttp import web
 
@@ -24,6 +25,7 @@ passwords_key = web.AppKey("passwords", Passwords)
 templates_key = web.AppKey("templates", jinja2.Environment)
 runner_key = web.AppKey("runner", JobRunner)
 scheduler_key = web.AppKey("scheduler", Scheduler)
+http_key = web.AppKey("http", httpx.AsyncClient)
 login_limiter_key = web.AppKey("login_limiter", FailureLimiter)
 # Where the first-run setup link is announced (the console, for `mhc serve`).
 announce_key: web.AppKey[Callable[[str], None]] = web.AppKey("announce")

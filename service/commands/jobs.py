@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.app import new_http_client
 from service.jobs.base import JobContext
 from service.jobs.registry import job_specs
 from service.jobs.runner import JobRunner
@@ -46,11 +47,13 @@ async def run(settings: Settings, name: str) -> int:
         holder = ConfigHolder(settings, secrets)
         await holder.reload(db)
 
-        async def context() -> JobContext:
-            return JobContext(db=db, config=holder.current, data_dir=settings.data_dir)
+        async with new_http_client() as http:
 
-        runner = JobRunner(db, specs, context)
-        await Scheduler(runner, enabled=False).ensure_states()
-        outcome = await runner.run(name, trigger="cli")
+            async def context() -> JobContext:
+                return JobContext(db=db, config=holder.current, data_dir=settings.data_dir, http=http)
+
+            runner = JobRunner(db, specs, context)
+            await Scheduler(runner, enabled=False).ensure_states()
+            outcome = await runner.run(name, trigger="cli")
     print(f"{outcome.job}: {outcome.status}: {outcome.message}")
     return 0 if outcome.status == "ok" else 1

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
+
 from service.config import SourceConfig
 from service.store.db import Database
 
@@ -16,6 +18,8 @@ class JobContext:
     db: Database
     config: SourceConfig
     data_dir: Path
+    # One shared client (connection pool) for every upstream; clients set their own base URLs.
+    http: httpx.AsyncClient
 
 
 def always_configured(_config: SourceConfig) -> str | None:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from service.config import SourceConfig
@@ -30,7 +31,8 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 def _runner(db: Database, *specs: JobSpec) -> JobRunner:
     async def context() -> JobContext:
-        return JobContext(db=db, config=CONFIG, data_dir=db.path.parent)
+        # These jobs never make requests; the client is never opened, so nothing to close.
+        return JobContext(db=db, config=CONFIG, data_dir=db.path.parent, http=httpx.AsyncClient())
 
     return JobRunner(db, {spec.name: spec for spec in specs}, context)
 

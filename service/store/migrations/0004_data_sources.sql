@@ -1,0 +1,1 @@
+-- 0004: data sources: affiliate snapshots, stats, CBHours, Statbate, images, lookup queue.

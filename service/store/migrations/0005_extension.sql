@@ -1,0 +1,1 @@
+-- 0005: the Chrome extension: pairing, scrape tasks, list snapshots, profile scrapes, suspicions.

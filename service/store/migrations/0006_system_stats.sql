@@ -1,0 +1,1 @@
+-- 0006: system statistics: database and image-store size recorded hourly.

@@ -29,6 +29,7 @@ from service.keys import (
     templates_key,
 )
 from service.logs import SecretRegistry
+from service.ratelimit import FailureLimiter
 from service.runtime_config import ConfigHolder
 from service.security import Passwords, hash_token, new_token
 from service.settings import Settings
@@ -41,7 +42,6 @@ from service.web.middlewares import (
     error_middleware,
     host_guard,
 )
-from service.web.ratelimit import FailureLimiter
 from service.web.render import create_environment
 from service.web.routes import setup_routes
 

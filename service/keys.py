@@ -11,11 +11,11 @@ from aiohttp import web
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
 from service.logs import SecretRegistry
+from service.ratelimit import FailureLimiter
 from service.runtime_config import ConfigHolder
 from service.security import Passwords
 from service.settings import Settings
 from service.store.db import Database
-from service.web.ratelimit import FailureLimiter
 
 settings_key = web.AppKey("settings", Settings)
 db_key = web.AppKey("db", Database)

@@ -165,16 +165,667 @@ CREATE TABLE person_room_stats (
     last_tip_at TEXT,
     last_tip_tokens INTEGER
 );
+
+-- Sessions of the own room, stitched from broadcastStart/broadcastStop with a merge gap. The summary
+-- columns are recomputed from room_events in the transaction that stores each batch; the viewer
+-- figures come from Stats API snapshots and stay NULL until something fills them.
+CREATE TABLE broadcasts (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    end_reason TEXT CHECK (end_reason IN ('stop', 'next_start', 'timeout')),
+    last_event_at TEXT NOT NULL,
+    start_event_id TEXT,
+    stop_event_id TEXT,
+    restarts INTEGER NOT NULL DEFAULT 0 CHECK (restarts >= 0),
+    duration_seconds INTEGER NOT NULL DEFAULT 0,
+    tokens INTEGER NOT NULL DEFAULT 0,
+    tip_tokens INTEGER NOT NULL DEFAULT 0,
+    media_tokens INTEGER NOT NULL DEFAULT 0,
+    tips INTEGER NOT NULL DEFAULT 0,
+    unique_tippers INTEGER NOT NULL DEFAULT 0,
+    biggest_tip INTEGER NOT NULL DEFAULT 0,
+    new_followers INTEGER NOT NULL DEFAULT 0,
+    unfollows INTEGER NOT NULL DEFAULT 0,
+    fanclub_joins INTEGER NOT NULL DEFAULT 0,
+    unique_visitors INTEGER NOT NULL DEFAULT 0,
+    chat_messages INTEGER NOT NULL DEFAULT 0,
+    peak_viewers INTEGER,
+    avg_viewers REAL,
+    CHECK ((ended_at IS NULL) = (end_reason IS NULL))
+);
+-- At most one broadcast is open at a time.
+CREATE UNIQUE INDEX idx_broadcasts_open ON broadcasts ((ended_at IS NULL)) WHERE ended_at IS NULL;
+CREATE INDEX idx_broadcasts_started ON broadcasts (started_at);
+
+-- Every valid event of the own room as received. `id` is the Events API id, the idempotency key;
+-- (ms, seq) is the same id parsed, so ordering and keyset pagination are numeric.
+CREATE TABLE room_events (
+    id TEXT PRIMARY KEY,
+    ms INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    method TEXT NOT NULL,
+    person_id INTEGER REFERENCES persons (id) ON DELETE SET NULL,
+    tokens INTEGER NOT NULL DEFAULT 0 CHECK (tokens >= 0),
+    is_anon INTEGER NOT NULL DEFAULT 0 CHECK (is_anon IN (0, 1)),
+    message TEXT,
+    broadcast_id INTEGER REFERENCES broadcasts (id) ON DELETE SET NULL,
+    raw TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX idx_room_events_order ON room_events (ms, seq);
+CREATE INDEX idx_room_events_method ON room_events (method, ms, seq);
+CREATE INDEX idx_room_events_person ON room_events (person_id, ms, seq);
+-- Covering the summary query, so recomputing a broadcast reads only this index.
+CREATE INDEX idx_room_events_broadcast ON room_events (broadcast_id, method, person_id, tokens);
+
+-- The stream's single row: the cursor (the nextUrl to poll next, stored in the batch's own
+-- transaction; it holds the token, so it is never shown unredacted) and the status pages show.
+CREATE TABLE events_stream_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    cursor TEXT,
+    state TEXT NOT NULL DEFAULT 'not_configured'
+        CHECK (state IN ('starting', 'connected', 'backing_off', 'stopped', 'not_configured')),
+    detail TEXT,
+    until TEXT,
+    last_event_id TEXT,
+    last_event_at TEXT,
+    last_poll_at TEXT,
+    updated_at TEXT NOT NULL
+);
+
+-- Stretches of the feed that could not be read: the cursor was lost or belonged to a replaced
+-- token or username, so the stream restarted from the API's backlog.
+CREATE TABLE events_gaps (
+    id INTEGER PRIMARY KEY,
+    detected_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    last_event_id TEXT,
+    last_event_at TEXT
+);
+CREATE INDEX idx_events_gaps_detected ON events_gaps (detected_at);
+
+-- Elements of an events array that failed validation, kept raw with the reason. The fingerprint
+-- (SHA-256 of the raw JSON) keeps a replayed batch from quarantining the same element twice.
+CREATE TABLE events_quarantine (
+    id INTEGER PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    event_id TEXT,
+    method TEXT,
+    reason TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    fingerprint TEXT NOT NULL
+);
+CREATE UNIQUE INDEX idx_events_quarantine_fingerprint ON events_quarantine (fingerprint);
+
+-- Room events as they may leave the panel (exports, reports): an anonymous tip's sender is
+-- "anonymous", and the raw JSON (which names the sender) is left out.
+CREATE VIEW v_room_events_public AS
+SELECT
+    e.id,
+    e.at,
+    e.method,
+    CASE WHEN e.is_anon THEN 'anonymous' ELSE p.username END AS username,
+    e.tokens,
+    e.is_anon,
+    e.message,
+    e.broadcast_id
+FROM room_events e
+LEFT JOIN persons p ON p.id = e.person_id;
 -- <<< 0003
 
 -- >>> 0004
+-- One row per person per broadcast session seen in the Affiliate feed. session_start_s (epoch
+-- seconds, now - seconds_online at first sight) identifies the session; later polls match it
+-- within a tolerance because that difference drifts by a few seconds each poll.
+CREATE TABLE affiliate_api_snapshots (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    session_start TEXT NOT NULL,
+    session_start_s INTEGER NOT NULL,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    polls INTEGER NOT NULL DEFAULT 1 CHECK (polls >= 1),
+    seconds_online INTEGER NOT NULL,
+    display_name TEXT NOT NULL DEFAULT '',
+    gender TEXT NOT NULL,
+    age INTEGER,
+    birthday TEXT,
+    location TEXT NOT NULL DEFAULT '',
+    country TEXT NOT NULL DEFAULT '',
+    spoken_languages TEXT NOT NULL DEFAULT '[]',
+    current_show TEXT NOT NULL,
+    room_subject TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]',
+    is_new INTEGER NOT NULL DEFAULT 0 CHECK (is_new IN (0, 1)),
+    is_hd INTEGER NOT NULL DEFAULT 0 CHECK (is_hd IN (0, 1)),
+    viewers INTEGER NOT NULL,
+    peak_viewers INTEGER NOT NULL,
+    followers_start INTEGER NOT NULL,
+    followers_latest INTEGER NOT NULL,
+    image_url TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX idx_affiliate_snapshots_session ON affiliate_api_snapshots (person_id, session_start_s);
+CREATE INDEX idx_affiliate_snapshots_person_seen ON affiliate_api_snapshots (person_id, last_seen_at);
 
+-- One row per completed affiliate sweep: what the lookup queue waits for, and the Sources page shows.
+CREATE TABLE affiliate_sweeps (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    reported_count INTEGER NOT NULL,
+    rooms INTEGER NOT NULL,
+    pages INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL,
+    invalid INTEGER NOT NULL,
+    filters TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX idx_affiliate_sweeps_finished ON affiliate_sweeps (finished_at);
+
+-- Follower counts over time for tracked persons (priority 2, followed, followers, the broadcaster).
+CREATE TABLE follower_history (
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    observed_at TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('affiliate', 'cbhours', 'stats', 'scrape')),
+    followers INTEGER NOT NULL,
+    PRIMARY KEY (person_id, source, observed_at)
+) WITHOUT ROWID;
+CREATE INDEX idx_follower_history_person_time ON follower_history (person_id, observed_at);
+
+-- Every distinct Stats API snapshot of the broadcaster; a repeat of the latest one only moves
+-- last_fetched_at (the upstream refreshes every 5 minutes).
+CREATE TABLE stats_snapshots (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    last_fetched_at TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    token_balance INTEGER NOT NULL,
+    tips_in_last_hour INTEGER NOT NULL,
+    votes_up INTEGER NOT NULL,
+    votes_down INTEGER NOT NULL,
+    satisfaction_score REAL NOT NULL,
+    last_broadcast TEXT,
+    time_online INTEGER,
+    num_followers INTEGER NOT NULL,
+    num_viewers INTEGER NOT NULL,
+    num_registered_viewers INTEGER NOT NULL,
+    num_tokened_viewers INTEGER
+);
+CREATE INDEX idx_stats_snapshots_fetched ON stats_snapshots (fetched_at);
+CREATE INDEX idx_stats_snapshots_user ON stats_snapshots (username, last_fetched_at);
+
+-- CBHours get_live answers for tracked persons, one row per person per check.
+CREATE TABLE cbhours_live_stats (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    checked_at TEXT NOT NULL,
+    online INTEGER NOT NULL CHECK (online IN (0, 1)),
+    gender TEXT,
+    rank INTEGER,
+    grank INTEGER,
+    viewers INTEGER,
+    followers INTEGER,
+    current_show TEXT,
+    room_subject TEXT,
+    tags TEXT,
+    is_new INTEGER CHECK (is_new IN (0, 1))
+);
+CREATE INDEX idx_cbhours_live_person_time ON cbhours_live_stats (person_id, checked_at);
+CREATE INDEX idx_cbhours_live_checked ON cbhours_live_stats (checked_at);
+
+-- CBHours get_activity 3-minute segments (UTC, requested with tzo=0), unique per person and time.
+CREATE TABLE cbhours_activity (
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    segment_at TEXT NOT NULL,
+    show TEXT NOT NULL,
+    rank INTEGER,
+    grank INTEGER,
+    followers INTEGER,
+    viewers INTEGER,
+    gender TEXT,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (person_id, segment_at)
+) WITHOUT ROWID;
+
+-- Statbate member info (tippers), one row per fetch; raw is the item as received.
+CREATE TABLE statbate_member_info (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    fetched_at TEXT NOT NULL,
+    did INTEGER,
+    first_message_date TEXT,
+    first_tip_date TEXT,
+    last_tip_date TEXT,
+    last_tip_amount INTEGER,
+    models_messaged_2weeks INTEGER,
+    models_tipped_2weeks INTEGER,
+    all_time_tokens INTEGER,
+    raw TEXT NOT NULL
+);
+CREATE INDEX idx_statbate_member_info_person ON statbate_member_info (person_id, fetched_at);
+
+-- Statbate model info, one row per fetch; gender is the endpoint's raw integer.
+CREATE TABLE statbate_model_info (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    fetched_at TEXT NOT NULL,
+    rid INTEGER,
+    gender INTEGER,
+    rank INTEGER,
+    sessions_count INTEGER,
+    sessions_total_duration INTEGER,
+    sessions_average_duration INTEGER,
+    income_tokens INTEGER,
+    income_usd REAL,
+    tags TEXT NOT NULL DEFAULT '[]',
+    raw TEXT NOT NULL
+);
+CREATE INDEX idx_statbate_model_info_person ON statbate_model_info (person_id, fetched_at);
+
+-- Tips by a member (fetched on demand); Statbate has no tip id, so the tip's own fields are the key.
+CREATE TABLE statbate_member_tips (
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    tipped_at TEXT NOT NULL,
+    model TEXT NOT NULL,
+    rid INTEGER NOT NULL,
+    tokens INTEGER NOT NULL,
+    usd REAL NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (person_id, tipped_at, model, tokens)
+) WITHOUT ROWID;
+
+-- Per-person answers a source gave that decide whether and when to ask it again.
+CREATE TABLE person_source_flags (
+    person_id INTEGER PRIMARY KEY REFERENCES persons (id) ON DELETE CASCADE,
+    cbhours_untracked_until TEXT,
+    cbhours_untracked_reason TEXT,
+    cbhours_activity_through TEXT,
+    statbate_member_status TEXT CHECK (statbate_member_status IN ('found', 'not_found')),
+    statbate_member_checked_at TEXT,
+    statbate_model_status TEXT CHECK (statbate_model_status IN ('found', 'not_found')),
+    statbate_model_checked_at TEXT,
+    statbate_tips_requested_at TEXT,
+    image_checked_at TEXT,
+    updated_at TEXT NOT NULL
+);
+
+-- The lookup queue: priority 1 = look up once (pending -> done | not_found with a reason),
+-- priority 2 = track continuously (status 'tracking'). One row per person.
+CREATE TABLE lookup_queue (
+    person_id INTEGER PRIMARY KEY REFERENCES persons (id) ON DELETE CASCADE,
+    priority INTEGER NOT NULL CHECK (priority IN (1, 2)),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'not_found', 'tracking')),
+    note TEXT NOT NULL DEFAULT '',
+    queued_by TEXT NOT NULL,
+    queued_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    found_in TEXT NOT NULL DEFAULT '',
+    reason TEXT,
+    finished_at TEXT,
+    CHECK ((priority = 2) = (status = 'tracking'))
+);
+CREATE INDEX idx_lookup_queue_status ON lookup_queue (status, priority, queued_at);
+
+-- Content-addressed image store: one file <data_dir>/images/<sha256[:2]>/<sha256>.<ext> per
+-- distinct image, whatever URL served it.
+CREATE TABLE images (
+    sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+    content_type TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    first_seen_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Which image a person showed, when: history per person (first and last time each was fetched).
+CREATE TABLE person_images (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    sha256 TEXT NOT NULL REFERENCES images (sha256),
+    url TEXT NOT NULL,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX idx_person_images_person_sha ON person_images (person_id, sha256);
+CREATE INDEX idx_person_images_person_seen ON person_images (person_id, last_seen_at);
+
+-- The current value of every field per person, chosen by the DESIGN.md source priority rules:
+-- profile fields Affiliate -> CBHours -> last known; live status Affiliate (seen <= 10 min ago)
+-- -> CBHours (checked <= 30 min ago) -> history; followers CBHours -> Affiliate -> Stats API ->
+-- history; tags Affiliate -> CBHours -> history; rank CBHours only. "A source" is its latest
+-- record; a field that record lacks falls to the next source; "history" is the newest older
+-- record that has it. Scraped profiles join this view when their tables exist (0005).
+CREATE VIEW v_person_current_state AS
+SELECT
+    j.person_id,
+    j.username,
+    j.role,
+    CASE WHEN j.a_name <> '' THEN j.a_name ELSE j.h_name END AS display_name,
+    CASE WHEN j.a_name <> '' THEN 'affiliate' WHEN j.h_name IS NOT NULL THEN 'history' END
+        AS display_name_source,
+    CASE WHEN j.a_name <> '' THEN j.a_seen ELSE j.h_name_at END AS display_name_at,
+    coalesce(j.a_age, j.h_age) AS age,
+    CASE WHEN j.a_age IS NOT NULL THEN 'affiliate' WHEN j.h_age IS NOT NULL THEN 'history' END
+        AS age_source,
+    CASE WHEN j.a_age IS NOT NULL THEN j.a_seen ELSE j.h_age_at END AS age_at,
+    coalesce(j.a_gender, j.c_gender, j.h_gender) AS gender,
+    CASE WHEN j.a_gender IS NOT NULL THEN 'affiliate' WHEN j.c_gender IS NOT NULL THEN 'cbhours'
+         WHEN j.h_gender IS NOT NULL THEN 'history' END AS gender_source,
+    CASE WHEN j.a_gender IS NOT NULL THEN j.a_seen WHEN j.c_gender IS NOT NULL THEN j.c_at
+         ELSE j.h_gender_at END AS gender_at,
+    CASE WHEN j.a_fresh THEN 1 WHEN j.c_fresh THEN j.c_online
+         WHEN j.a_seen IS NOT NULL OR j.c_at IS NOT NULL THEN 0 END AS is_live,
+    CASE WHEN j.a_fresh THEN 'affiliate' WHEN j.c_fresh THEN 'cbhours'
+         WHEN j.a_seen IS NOT NULL OR j.c_at IS NOT NULL THEN 'history' END AS live_source,
+    CASE WHEN j.a_fresh THEN j.a_seen WHEN j.c_fresh THEN j.c_at
+         ELSE nullif(max(coalesce(j.a_seen, ''), coalesce(j.c_at, '')), '') END AS live_at,
+    CASE WHEN j.a_fresh THEN j.a_show WHEN j.c_fresh AND j.c_online = 1 THEN j.c_show END
+        AS current_show,
+    coalesce(j.c_followers, j.a_followers, j.s_followers, j.h_followers) AS followers,
+    CASE WHEN j.c_followers IS NOT NULL THEN 'cbhours' WHEN j.a_followers IS NOT NULL THEN 'affiliate'
+         WHEN j.s_followers IS NOT NULL THEN 'stats' WHEN j.h_followers IS NOT NULL THEN 'history'
+         END AS followers_source,
+    CASE WHEN j.c_followers IS NOT NULL THEN j.c_at WHEN j.a_followers IS NOT NULL THEN j.a_seen
+         WHEN j.s_followers IS NOT NULL THEN j.s_at ELSE j.h_followers_at END AS followers_at,
+    CASE WHEN j.ca_rank_at > coalesce(j.cl_rank_at, '') THEN j.ca_rank ELSE j.cl_rank END AS rank,
+    CASE WHEN coalesce(j.cl_rank, j.ca_rank) IS NOT NULL THEN 'cbhours' END AS rank_source,
+    nullif(max(coalesce(j.cl_rank_at, ''), coalesce(j.ca_rank_at, '')), '') AS rank_at,
+    coalesce(j.a_tags, j.c_tags, j.h_tags) AS tags,
+    CASE WHEN j.a_tags IS NOT NULL THEN 'affiliate' WHEN j.c_tags IS NOT NULL THEN 'cbhours'
+         WHEN j.h_tags IS NOT NULL THEN 'history' END AS tags_source,
+    CASE WHEN j.a_tags IS NOT NULL THEN j.a_seen WHEN j.c_tags IS NOT NULL THEN j.c_at
+         ELSE j.h_tags_at END AS tags_at,
+    j.image_sha256,
+    j.image_url,
+    j.last_seen_at,
+    j.priority,
+    j.lookup_status,
+    j.snapshot_count,
+    j.events_count
+FROM (
+    SELECT
+        p.id AS person_id,
+        p.username,
+        p.role,
+        p.last_seen_at,
+        a.last_seen_at AS a_seen,
+        a.last_seen_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-10 minutes') AS a_fresh,
+        nullif(a.display_name, '') AS a_name,
+        a.age AS a_age,
+        nullif(a.gender, '') AS a_gender,
+        a.current_show AS a_show,
+        a.followers_latest AS a_followers,
+        nullif(a.tags, '[]') AS a_tags,
+        c.checked_at AS c_at,
+        c.checked_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 minutes') AS c_fresh,
+        c.online AS c_online,
+        c.gender AS c_gender,
+        c.current_show AS c_show,
+        c.followers AS c_followers,
+        nullif(c.tags, '[]') AS c_tags,
+        hn.display_name AS h_name,
+        hn.last_seen_at AS h_name_at,
+        ha.age AS h_age,
+        ha.last_seen_at AS h_age_at,
+        hg.gender AS h_gender,
+        hg.last_seen_at AS h_gender_at,
+        ht.tags AS h_tags,
+        ht.last_seen_at AS h_tags_at,
+        st.num_followers AS s_followers,
+        st.last_fetched_at AS s_at,
+        (SELECT x.followers FROM follower_history x WHERE x.person_id = p.id
+          ORDER BY x.observed_at DESC LIMIT 1) AS h_followers,
+        (SELECT max(x.observed_at) FROM follower_history x WHERE x.person_id = p.id) AS h_followers_at,
+        cl.rank AS cl_rank,
+        cl.checked_at AS cl_rank_at,
+        (SELECT x.rank FROM cbhours_activity x WHERE x.person_id = p.id AND x.rank IS NOT NULL
+          ORDER BY x.segment_at DESC LIMIT 1) AS ca_rank,
+        (SELECT x.segment_at FROM cbhours_activity x WHERE x.person_id = p.id AND x.rank IS NOT NULL
+          ORDER BY x.segment_at DESC LIMIT 1) AS ca_rank_at,
+        (SELECT i.sha256 FROM person_images i WHERE i.person_id = p.id
+          ORDER BY i.last_seen_at DESC, i.id DESC LIMIT 1) AS image_sha256,
+        coalesce(nullif(a.image_url, ''), (SELECT i.url FROM person_images i WHERE i.person_id = p.id
+          ORDER BY i.last_seen_at DESC, i.id DESC LIMIT 1)) AS image_url,
+        q.priority,
+        q.status AS lookup_status,
+        (SELECT count(*) FROM affiliate_api_snapshots n WHERE n.person_id = p.id) AS snapshot_count,
+        coalesce((SELECT r.events FROM person_room_stats r WHERE r.person_id = p.id), 0) AS events_count
+    FROM persons p
+    LEFT JOIN affiliate_api_snapshots a ON a.id = (
+        SELECT x.id FROM affiliate_api_snapshots x WHERE x.person_id = p.id
+         ORDER BY x.last_seen_at DESC, x.id DESC LIMIT 1)
+    LEFT JOIN cbhours_live_stats c ON c.id = (
+        SELECT x.id FROM cbhours_live_stats x WHERE x.person_id = p.id
+         ORDER BY x.checked_at DESC, x.id DESC LIMIT 1)
+    LEFT JOIN affiliate_api_snapshots hn ON hn.id = (
+        SELECT x.id FROM affiliate_api_snapshots x WHERE x.person_id = p.id AND x.display_name <> ''
+         ORDER BY x.last_seen_at DESC, x.id DESC LIMIT 1)
+    LEFT JOIN affiliate_api_snapshots ha ON ha.id = (
+        SELECT x.id FROM affiliate_api_snapshots x WHERE x.person_id = p.id AND x.age IS NOT NULL
+         ORDER BY x.last_seen_at DESC, x.id DESC LIMIT 1)
+    LEFT JOIN affiliate_api_snapshots hg ON hg.id = (
+        SELECT x.id FROM affiliate_api_snapshots x WHERE x.person_id = p.id AND x.gender <> ''
+         ORDER BY x.last_seen_at DESC, x.id DESC LIMIT 1)
+    LEFT JOIN affiliate_api_snapshots ht ON ht.id = (
+        SELECT x.id FROM affiliate_api_snapshots x WHERE x.person_id = p.id AND x.tags <> '[]'
+         ORDER BY x.last_seen_at DESC, x.id DESC LIMIT 1)
+    LEFT JOIN stats_snapshots st ON st.id = (
+        SELECT x.id FROM stats_snapshots x WHERE x.username = p.username
+         ORDER BY x.last_fetched_at DESC, x.id DESC LIMIT 1)
+    LEFT JOIN cbhours_live_stats cl ON cl.id = (
+        SELECT x.id FROM cbhours_live_stats x WHERE x.person_id = p.id AND x.rank IS NOT NULL
+         ORDER BY x.checked_at DESC, x.id DESC LIMIT 1)
+    LEFT JOIN lookup_queue q ON q.person_id = p.id
+) j;
+
+-- v_person_current_state materialised, one row per person: the Directory sorts and filters
+-- 100,000 persons, which the view's correlated lookups cannot do fast. Jobs refresh the rows of
+-- the persons they touched from the view, in the same transaction (service/store/person_state.py).
+CREATE TABLE person_state (
+    person_id INTEGER PRIMARY KEY REFERENCES persons (id) ON DELETE CASCADE,
+    username TEXT NOT NULL COLLATE NOCASE,
+    role TEXT NOT NULL,
+    display_name TEXT,
+    display_name_source TEXT,
+    display_name_at TEXT,
+    age INTEGER,
+    age_source TEXT,
+    age_at TEXT,
+    gender TEXT,
+    gender_source TEXT,
+    gender_at TEXT,
+    is_live INTEGER CHECK (is_live IN (0, 1)),
+    live_source TEXT,
+    live_at TEXT,
+    current_show TEXT,
+    followers INTEGER,
+    followers_source TEXT,
+    followers_at TEXT,
+    rank INTEGER,
+    rank_source TEXT,
+    rank_at TEXT,
+    tags TEXT,
+    tags_source TEXT,
+    tags_at TEXT,
+    image_sha256 TEXT,
+    image_url TEXT,
+    last_seen_at TEXT,
+    priority INTEGER CHECK (priority IN (1, 2)),
+    lookup_status TEXT CHECK (lookup_status IN ('pending', 'done', 'not_found', 'tracking')),
+    snapshot_count INTEGER NOT NULL DEFAULT 0,
+    events_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX idx_person_state_username ON person_state (username);
+CREATE INDEX idx_person_state_role ON person_state (role, username);
+CREATE INDEX idx_person_state_age ON person_state (age);
+CREATE INDEX idx_person_state_followers ON person_state (followers);
+CREATE INDEX idx_person_state_rank ON person_state (rank);
+CREATE INDEX idx_person_state_last_seen ON person_state (last_seen_at);
+CREATE INDEX idx_person_state_snapshots ON person_state (snapshot_count);
+CREATE INDEX idx_person_state_events ON person_state (events_count);
+CREATE INDEX idx_person_state_priority ON person_state (priority);
+
+-- Current tags per person (person_state.tags unpacked) for the Directory's tag filter.
+CREATE TABLE person_tags (
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (person_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX idx_person_tags_tag ON person_tags (tag, person_id);
 -- <<< 0004
 
 -- >>> 0005
+-- Paired extensions. Only a SHA-256 of the bearer token is stored; revoking keeps the row so the
+-- panel can still say which browser sent which snapshot.
+CREATE TABLE ext_clients (
+    id INTEGER PRIMARY KEY,
+    extension_id TEXT NOT NULL CHECK (length(extension_id) BETWEEN 1 AND 128),
+    token_hash TEXT NOT NULL,
+    paired_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+);
+CREATE UNIQUE INDEX idx_ext_clients_token ON ext_clients (token_hash);
 
+-- One-time pairing codes (hashed) shown in Admin › Extension or printed by `mhc pair`.
+CREATE TABLE ext_pairing_codes (
+    code_hash TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    created_by TEXT,
+    used_at TEXT,
+    used_by_client INTEGER REFERENCES ext_clients (id) ON DELETE SET NULL
+);
+
+-- Work queued for the extension by the panel, the CLI or a schedule; the extension reports the
+-- outcome. At most one open task per list or per profile, so pressing a button twice queues once.
+CREATE TABLE scrape_tasks (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('following', 'followers', 'profile')),
+    username TEXT CHECK ((kind = 'profile') = (username IS NOT NULL)),
+    state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    reason TEXT,
+    requested_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    client_id INTEGER REFERENCES ext_clients (id) ON DELETE SET NULL,
+    result_ref TEXT
+);
+CREATE UNIQUE INDEX idx_scrape_tasks_open ON scrape_tasks (kind, coalesce(username, ''))
+    WHERE state IN ('queued', 'running');
+CREATE INDEX idx_scrape_tasks_created ON scrape_tasks (created_at);
+
+-- List snapshots exactly as received. `complete` is the service's own verdict (the extension's
+-- claim is kept beside it); `status` says what reconciliation did with the snapshot.
+CREATE TABLE list_snapshots (
+    id INTEGER PRIMARY KEY,
+    idempotency_key TEXT NOT NULL,
+    client_id INTEGER REFERENCES ext_clients (id) ON DELETE SET NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('following', 'followers')),
+    account TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    expected_total INTEGER,
+    claimed_complete INTEGER NOT NULL CHECK (claimed_complete IN (0, 1)),
+    complete INTEGER NOT NULL CHECK (complete IN (0, 1)),
+    abort_reason TEXT,
+    names INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('applied', 'held', 'reverted')),
+    added INTEGER NOT NULL DEFAULT 0,
+    suspected INTEGER NOT NULL DEFAULT 0,
+    confirmed INTEGER NOT NULL DEFAULT 0,
+    held INTEGER NOT NULL DEFAULT 0,
+    reverted_at TEXT,
+    reverted_by TEXT,
+    CHECK (complete = 0 OR abort_reason IS NULL)
+);
+CREATE UNIQUE INDEX idx_list_snapshots_key ON list_snapshots (idempotency_key);
+CREATE INDEX idx_list_snapshots_kind ON list_snapshots (kind, received_at);
+
+CREATE TABLE list_snapshot_pages (
+    snapshot_id INTEGER NOT NULL REFERENCES list_snapshots (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    list TEXT NOT NULL CHECK (list IN ('online', 'offline', 'followers')),
+    page INTEGER NOT NULL CHECK (page >= 1),
+    url TEXT,
+    final_url TEXT,
+    usernames TEXT NOT NULL,  -- JSON array, in page order
+    PRIMARY KEY (snapshot_id, seq)
+) WITHOUT ROWID;
+
+-- Removals on their way to becoming unfollows. 'held' waits for a person in the panel (the snapshot
+-- dropped too many names at once); 'suspected' waits for a second complete snapshot, an Events
+-- unfollow or a profile scrape; 'confirmed' closed the period; 'dismissed' did not.
+CREATE TABLE follow_removals (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    direction TEXT NOT NULL CHECK (direction IN ('following', 'follower')),
+    period_id INTEGER NOT NULL REFERENCES follow_periods (id) ON DELETE CASCADE,
+    snapshot_id INTEGER NOT NULL REFERENCES list_snapshots (id) ON DELETE CASCADE,
+    missing_since TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('held', 'suspected', 'confirmed', 'dismissed')),
+    resolved_at TEXT,
+    resolved_source TEXT,
+    resolved_ref TEXT
+);
+CREATE UNIQUE INDEX idx_follow_removals_open ON follow_removals (person_id, direction)
+    WHERE state IN ('held', 'suspected');
+CREATE INDEX idx_follow_removals_snapshot ON follow_removals (snapshot_id);
+CREATE INDEX idx_follow_removals_state ON follow_removals (direction, state);
+
+-- Profile pages read in the user's browser, kept with their scrape time. follow_status is only
+-- used when `identity_ok` (the page showed the room its URL names).
+CREATE TABLE profile_scrapes (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    idempotency_key TEXT NOT NULL,
+    client_id INTEGER REFERENCES ext_clients (id) ON DELETE SET NULL,
+    url TEXT NOT NULL,
+    scraped_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    follow_status TEXT NOT NULL CHECK (follow_status IN ('following', 'not_following', 'unknown')),
+    identity_ok INTEGER NOT NULL CHECK (identity_ok IN (0, 1)),
+    online INTEGER CHECK (online IN (0, 1)),
+    bio TEXT NOT NULL,           -- JSON object
+    social_links TEXT NOT NULL,  -- JSON array
+    wishlist TEXT NOT NULL,      -- JSON array
+    photosets TEXT NOT NULL,     -- JSON array
+    header_online INTEGER,
+    header_total INTEGER
+);
+CREATE UNIQUE INDEX idx_profile_scrapes_key ON profile_scrapes (idempotency_key);
+CREATE INDEX idx_profile_scrapes_person ON profile_scrapes (person_id, scraped_at);
+
+-- The newest scrape of each person: what the profile and the source-priority view read.
+CREATE VIEW v_person_latest_scrape AS
+SELECT s.* FROM profile_scrapes s
+WHERE s.id = (SELECT s2.id FROM profile_scrapes s2 WHERE s2.person_id = s.person_id
+              ORDER BY s2.scraped_at DESC, s2.id DESC LIMIT 1);
 -- <<< 0005
 
 -- >>> 0006
+-- One row per hourly measurement by the system_stats job. Rows per table are a JSON object
+-- (table name → row count) because the set of tables grows with each migration; growth per day
+-- is computed when the page renders, not stored.
+CREATE TABLE system_stats (
+    id INTEGER PRIMARY KEY,
+    recorded_at TEXT NOT NULL,
+    db_bytes INTEGER NOT NULL CHECK (db_bytes >= 0),
+    wal_bytes INTEGER NOT NULL CHECK (wal_bytes >= 0),
+    image_bytes INTEGER NOT NULL CHECK (image_bytes >= 0),
+    image_files INTEGER NOT NULL CHECK (image_files >= 0),
+    table_rows TEXT NOT NULL CHECK (json_valid(table_rows))
+);
+CREATE INDEX idx_system_stats_recorded ON system_stats (recorded_at);
 
+-- The Directory's Viewers toggle sorted by a column that models fill (followers, rank, age): the
+-- column's own index would walk ~every model before finding a viewer. These partial indexes hold
+-- viewer rows only, so the affiliate sweep's model updates pay nothing for them.
+CREATE INDEX idx_person_state_viewer_followers ON person_state (followers) WHERE role = 'viewer';
+CREATE INDEX idx_person_state_viewer_rank ON person_state (rank) WHERE role = 'viewer';
+CREATE INDEX idx_person_state_viewer_age ON person_state (age) WHERE role = 'viewer';
 -- <<< 0006

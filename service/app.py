@@ -12,6 +12,7 @@ from aiohttp import web
 from service import __version__
 from service.clock import utcnow
 from service.jobs.base import JobContext
+from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
 from service.jobs.registry import job_specs
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
@@ -19,6 +20,8 @@ from service.keys import (
     announce_key,
     config_key,
     db_key,
+    events_hub_key,
+    events_stream_key,
     http_key,
     login_limiter_key,
     passwords_key,
@@ -34,7 +37,9 @@ from service.runtime_config import ConfigHolder
 from service.security import Passwords, hash_token, new_token
 from service.settings import Settings
 from service.store import system_users, web_sessions
+from service.store.broadcast_stitch import StitchPolicy
 from service.store.db import Database
+from service.web.ext_guard import ext_guard
 from service.web.middlewares import (
     add_headers,
     auth_middleware,
@@ -108,11 +113,38 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     await scheduler.shutdown()
 
 
+async def events_stream_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The Events API consumer runs beside the web server when jobs are enabled."""
+    stream = app[events_stream_key]
+    if app[settings_key].jobs_enabled:
+        stream.start()
+    yield
+    await stream.stop()
+
+
+async def close_live_feeds(app: web.Application) -> None:
+    """Live feeds (server-sent events) end at shutdown instead of holding the server open."""
+    app[events_hub_key].close()
+
+
+def new_events_stream(
+    settings: Settings, db: Database, http: httpx.AsyncClient, config: ConfigHolder
+) -> EventsStream:
+    policy = StitchPolicy(
+        merge_gap=timedelta(minutes=settings.broadcast_merge_minutes),
+        timeout=timedelta(minutes=settings.broadcast_timeout_minutes),
+    )
+    options = StreamOptions(server_timeout=settings.events_server_timeout, policy=policy)
+    stream = EventsStream(db, http, lambda: config.current, EventsHub(), options)
+    config.listeners.append(stream.config_changed)
+    return stream
+
+
 def create_app(
     settings: Settings, *, announce: Callable[[str], None] = _print_announcement
 ) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, host_guard, auth_middleware, csrf_middleware],
+        middlewares=[error_middleware, host_guard, ext_guard, auth_middleware, csrf_middleware],
         client_max_size=settings.max_body_bytes,
     )
     db = Database(settings.database_path)
@@ -138,7 +170,10 @@ def create_app(
     app[login_limiter_key] = FailureLimiter(window_seconds=settings.login_window_minutes * 60)
     app[announce_key] = announce
     app[http_key] = http
-    app.cleanup_ctx.extend([database_ctx, http_ctx, setup_link_ctx, scheduler_ctx])
+    app[events_stream_key] = new_events_stream(settings, db, http, config)
+    app[events_hub_key] = app[events_stream_key].hub
+    app.cleanup_ctx.extend([database_ctx, http_ctx, setup_link_ctx, scheduler_ctx, events_stream_ctx])
     app.on_response_prepare.append(add_headers)
+    app.on_shutdown.append(close_live_feeds)
     setup_routes(app)
     return app

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from service import __version__
-from service.commands import backup, export, jobs, serve, users
+from service.commands import backup, export, extension, jobs, serve, users
 from service.permissions import DEFAULT_ROLES
 from service.settings import Settings
 
@@ -64,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("export", parents=[common], help="export the data tables")
     p.add_argument("--format", choices=("csv", "json"), required=True)
     p.add_argument("directory", type=Path)
+
+    commands.add_parser(
+        "pair", parents=[common], help="print a one-time code for pairing the Chrome extension"
+    )
+    p = commands.add_parser("scrape", parents=[common], help="queue work for the Chrome extension")
+    p.add_argument("usernames", nargs="*", metavar="USERNAME", help="profiles to scrape")
+    p.add_argument("--following", action="store_true", help="read the whole following list")
+    p.add_argument("--followers", action="store_true", help="read the whole followers list")
     return parser
 
 
@@ -84,6 +92,12 @@ def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return 
             return backup.run(settings, args.path, force=args.force)
         case ("export", _):
             return asyncio.run(export.run(settings, args.format, args.directory))
+        case ("pair", _):
+            return asyncio.run(extension.pair(settings))
+        case ("scrape", _):
+            return asyncio.run(
+                extension.scrape(settings, args.usernames, following=args.following, followers=args.followers)
+            )
     raise CommandError(f"unknown command {args.command}")
 
 
@@ -91,6 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run_command(args)
-    except (CommandError, users.UserCommandError, backup.BackupError, serve.ServeError) as exc:
+    except (
+        CommandError,
+        users.UserCommandError,
+        backup.BackupError,
+        serve.ServeError,
+        extension.ScrapeCommandError,
+    ) as exc:
         print(f"mhc: {exc}")
         return 2

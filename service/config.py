@@ -19,6 +19,7 @@ class FieldKind(StrEnum):
     SECRET = "secret"  # noqa: S105 - a field kind, not a password
     URL = "url"
     USERNAME = "username"
+    LIST = "list"  # comma-separated words, e.g. feed filters
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,12 @@ CONFIG_FIELDS: tuple[ConfigField, ...] = (
     ConfigField("affiliate_wm", "Campaign slug (wm)", "Affiliate API", FieldKind.TEXT,
                 "The 5-character code from your affiliate links page."),
     ConfigField("affiliate_url", "Feed URL", "Affiliate API", FieldKind.URL),
+    ConfigField("affiliate_gender", "Only genders", "Affiliate API", FieldKind.LIST,
+                "Comma-separated f, m, t, c; empty sweeps every gender."),
+    ConfigField("affiliate_region", "Only regions", "Affiliate API", FieldKind.LIST,
+                "Comma-separated asia, europe_russia, northamerica, southamerica, other; empty = all."),
+    ConfigField("affiliate_tags", "Only tags", "Affiliate API", FieldKind.LIST,
+                "Up to 5 comma-separated tags; empty = all."),
     ConfigField("events_token", "Events API token", "Events API", FieldKind.SECRET,
                 "Created on the Chaturbate auth-token page with the Events API scope."),
     ConfigField("events_url", "Events API URL", "Events API", FieldKind.URL),
@@ -66,6 +73,11 @@ def validate_value(field: ConfigField, raw: str) -> str:
     elif field.kind is FieldKind.SECRET:
         if not _TOKEN.match(value):
             raise ValueError("must be 1–512 printable characters without spaces")
+    elif field.kind is FieldKind.LIST:
+        items = [item.strip().lower() for item in value.split(",") if item.strip()]
+        if not items or not all(_SLUG.match(item) for item in items):
+            raise ValueError("use comma-separated words of letters, digits, '-' or '_'")
+        value = ",".join(dict.fromkeys(items))
     elif not _SLUG.match(value):
         raise ValueError("use 1–32 letters, digits, '-' or '_'")
     return value
@@ -85,6 +97,10 @@ class SourceConfig:
     cbhours_url: str
     statbate_token: str
     statbate_url: str
+    # Affiliate feed filters: comma-separated, empty = no filter (the job checks the values).
+    affiliate_gender: str = ""
+    affiliate_region: str = ""
+    affiliate_tags: str = ""
 
     def secrets(self) -> list[str]:
         return [v for v in (self.events_token, self.stats_token, self.statbate_token) if v]
@@ -106,6 +122,9 @@ def env_defaults(settings: Settings) -> dict[str, str]:
         "cbhours_url": settings.cbhours_url,
         "statbate_token": secret(settings.statbate_token),
         "statbate_url": settings.statbate_url,
+        "affiliate_gender": "",
+        "affiliate_region": "",
+        "affiliate_tags": "",
     }
 
 

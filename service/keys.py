@@ -8,6 +8,7 @@ import httpx
 import jinja2
 from aiohttp import web
 
+from service.jobs.events_stream import EventsHub, EventsStream
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
 from service.logs import SecretRegistry
@@ -27,5 +28,7 @@ runner_key = web.AppKey("runner", JobRunner)
 scheduler_key = web.AppKey("scheduler", Scheduler)
 http_key = web.AppKey("http", httpx.AsyncClient)
 login_limiter_key = web.AppKey("login_limiter", FailureLimiter)
+events_hub_key = web.AppKey("events_hub", EventsHub)
+events_stream_key = web.AppKey("events_stream", EventsStream)
 # Where the first-run setup link is announced (the console, for `mhc serve`).
 announce_key: web.AppKey[Callable[[str], None]] = web.AppKey("announce")

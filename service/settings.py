@@ -40,9 +40,17 @@ class Settings(BaseSettings):
     statbate_token: SecretStr | None = None
 
     jobs_enabled: bool = True
+    # A broadcastStart this soon after the last broadcast ended continues it; an open broadcast with
+    # no event for the timeout is closed at its last event (its broadcastStop never came).
+    broadcast_merge_minutes: int = Field(default=10, ge=0)
+    broadcast_timeout_minutes: int = Field(default=60, ge=1)
+    events_server_timeout: int = Field(default=30, ge=0, le=90)
     session_hours: int = Field(default=14 * 24, ge=1)
     setup_link_minutes: int = Field(default=15, ge=1)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Extension API only: a 100,000-name list snapshot is a few MiB of JSON.
+    ext_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    ext_pair_code_minutes: int = Field(default=10, ge=1)
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_client: int = Field(default=20, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)

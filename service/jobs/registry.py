@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-from service.jobs import maintenance
+from service.jobs import (
+    affiliate,
+    cbhours,
+    extension_lists,
+    images,
+    lookup,
+    maintenance,
+    statbate,
+    stats,
+    system_stats,
+)
 from service.jobs.base import JobSpec
 
-ALL_JOBS: tuple[JobSpec, ...] = (maintenance.SPEC,)
+ALL_JOBS: tuple[JobSpec, ...] = (
+    maintenance.SPEC,
+    system_stats.SPEC,
+    affiliate.SPEC,
+    stats.SPEC,
+    cbhours.LIVE_SPEC,
+    cbhours.ACTIVITY_SPEC,
+    statbate.SPEC,
+    lookup.SPEC,
+    images.SPEC,
+    extension_lists.SPEC,
+)
 
 
 def job_specs() -> dict[str, JobSpec]:

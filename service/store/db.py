@@ -142,8 +142,10 @@ class Database:
         if self._writer is None:
             raise RuntimeError("database is not open")
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
             try:
+                # BEGIN inside the try: a task cancelled while BEGIN is queued must still roll back
+                # (aiosqlite runs queued calls in order), or the writer stays inside a transaction.
+                await self._writer.execute("BEGIN IMMEDIATE")
                 yield self._writer
             except BaseException:
                 await self._writer.rollback()

@@ -19,6 +19,7 @@ _ATTRIBUTE = "__mhc_access__"
 class Access(Enum):
     PUBLIC = "public"  # login, setup, the extension's ping/pair
     AUTHENTICATED = "authenticated"  # any signed-in user (logout, own password)
+    EXTENSION = "extension"  # a paired extension's bearer token (checked by web/ext_guard.py)
 
 
 Requirement = Permission | Access

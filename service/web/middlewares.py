@@ -98,6 +98,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise Forbidden("This page declares no permission, so it is closed.")
     if requirement is access.Access.PUBLIC:
         return await handler(request)
+    if requirement is access.Access.EXTENSION:  # ext_guard (earlier in the chain) checked the token
+        return await handler(request)
     if session is None:
         if wants_json(request) or request.method not in SAFE_METHODS:
             raise NotAuthenticated("Sign in first.")

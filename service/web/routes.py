@@ -6,7 +6,25 @@ from pathlib import Path
 
 from aiohttp import web
 
-from service.web.handlers import account, admin, admin_users, api, auth, pages
+from service.web.handlers import (
+    account,
+    admin,
+    admin_events,
+    admin_extension,
+    admin_sources,
+    admin_system,
+    admin_users,
+    api,
+    auth,
+    directory,
+    events,
+    ext_api,
+    follows,
+    images,
+    pages,
+    profile,
+    room,
+)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -22,11 +40,20 @@ def setup_routes(app: web.Application) -> None:
 
     r.add_get("/", pages.home, name="home")
     r.add_get("/users", pages.users, name="users")
+    # The Directory's own routes come first: "/users/{tab}" would also match "directory.csv".
+    r.add_get("/users/directory", directory.users_directory, name="users_directory")
+    r.add_get("/users/directory.csv", directory.users_directory_csv, name="users_directory_csv")
+    r.add_post("/users/directory/queue", directory.users_directory_queue, name="users_directory_queue")
+    r.add_post("/users/directory/scrape", directory.users_directory_scrape, name="users_directory_scrape")
+    _extension_routes(r)  # before "/users/{tab}", which would match /users/following too
     r.add_get("/users/{tab}", pages.users_tab, name="users_tab")
-    r.add_get("/profile", pages.profile, name="profile")
-    r.add_get("/profile/{username}", pages.profile, name="profile_person")
-    r.add_get("/room", pages.room, name="room")
-    r.add_get("/events", pages.events, name="events")
+    r.add_get("/profile", profile.profile, name="profile")
+    r.add_get("/profile/{username}", profile.profile_person, name="profile_person")
+    r.add_get("/profile/{username}/room", room.profile_room, name="profile_room")
+    r.add_get("/room", room.room, name="room")
+    r.add_get("/room/broadcasts/{broadcast_id}", room.room_broadcast, name="room_broadcast")
+    r.add_get("/events", events.events, name="events")
+    r.add_get("/events/live", events.events_live, name="events_live")
 
     r.add_get("/account", account.account, name="account")
     r.add_post("/account/password", account.account_password, name="account_password")
@@ -42,8 +69,39 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/admin/settings", admin.admin_settings, name="admin_settings")
     r.add_post("/admin/settings", admin.admin_settings_save, name="admin_settings_save")
     r.add_get("/admin/jobs", admin.admin_jobs, name="admin_jobs")
+    r.add_get("/admin/system", admin_system.admin_system, name="admin_system")
+    r.add_get("/admin/sources", admin_sources.admin_sources, name="admin_sources")
+    r.add_post("/admin/sources/{source}/test", admin_sources.admin_source_test, name="admin_source_test")
+    r.add_get("/images/{sha256}", images.image, name="image")
+    r.add_get("/admin/events", admin_events.admin_events, name="admin_events")
     r.add_post("/admin/jobs/{name}/pause", admin.admin_job_pause, name="admin_job_pause")
     r.add_post("/admin/jobs/{name}/resume", admin.admin_job_resume, name="admin_job_resume")
     r.add_post("/admin/jobs/{name}/run", admin.admin_job_run, name="admin_job_run")
 
     r.add_get("/api/v1/status", api.api_status, name="api_status")
+
+
+def _extension_routes(r: web.UrlDispatcher) -> None:
+    """Issue 5: the extension API, the follow tabs and Admin › Extension."""
+    r.add_get("/api/ext/v1/ping", ext_api.ext_ping, name="ext_ping")
+    r.add_post("/api/ext/v1/pair", ext_api.ext_pair, name="ext_pair")
+    r.add_post("/api/ext/v1/lists", ext_api.ext_lists, name="ext_lists")
+    r.add_post("/api/ext/v1/profiles", ext_api.ext_profiles, name="ext_profiles")
+    r.add_get("/api/ext/v1/tasks", ext_api.ext_tasks, name="ext_tasks")
+    r.add_post("/api/ext/v1/tasks/{task_id}", ext_api.ext_task_report, name="ext_task_report")
+
+    r.add_get("/users/following", follows.users_following, name="users_following")
+    r.add_post("/users/following/update", follows.users_following_update, name="users_following_update")
+    r.add_get("/users/followers", follows.users_followers, name="users_followers")
+    r.add_post("/users/followers/update", follows.users_followers_update, name="users_followers_update")
+    r.add_get("/users/unfollowed", follows.users_unfollowed, name="users_unfollowed")
+    removal = "/users/removals/{removal_id}"
+    r.add_post(f"{removal}/confirm", follows.users_removal_confirm, name="users_removal_confirm")
+    r.add_post(f"{removal}/revert", follows.users_removal_revert, name="users_removal_revert")
+    snapshot = "/users/snapshots/{snapshot_id}"
+    r.add_post(f"{snapshot}/revert", follows.users_snapshot_revert, name="users_snapshot_revert")
+
+    r.add_get("/admin/extension", admin_extension.admin_extension, name="admin_extension")
+    r.add_post("/admin/extension/code", admin_extension.admin_extension_code, name="admin_extension_code")
+    revoke = "/admin/extension/{client_id}/revoke"
+    r.add_post(revoke, admin_extension.admin_extension_revoke, name="admin_extension_revoke")

@@ -66,7 +66,7 @@ def test_first_run_setup_and_navigation(browser: Browser, service: tuple[str, st
         expect(page).to_have_url(base + "/users/directory")
         nav = page.locator("nav.mainnav a")
         expect(nav).to_have_text(["Users", "Profile", "My Room", "Events", "Admin"])
-        expect(page.locator(".notbuilt h2")).to_have_text("Not built yet")
+        expect(page.locator("[data-testid=directory] [data-testid=empty]")).to_have_text("No persons match.")
 
         page.click("text=Admin")
         page.click("nav.subnav >> text=Settings")

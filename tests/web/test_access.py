@@ -10,7 +10,7 @@ from service.web.access import Access, declared
 from tests.helpers import Panel, add_user
 
 # Routes open to anyone: signing in, first-run setup (token-gated inside), and static files.
-PUBLIC_ROUTES = {"login", "login_submit", "setup", "setup_submit", "static"}
+PUBLIC_ROUTES = {"login", "login_submit", "setup", "setup_submit", "static", "ext_ping", "ext_pair"}
 
 
 def _routes(app: web.Application) -> list[tuple[str, str, web.AbstractRoute]]:
@@ -52,6 +52,10 @@ def test_only_the_allow_listed_routes_are_public(app: web.Application) -> None:
         ("subscriber", "/admin/jobs", 403),
         ("admin", "/admin/jobs", 200),
         ("admin", "/admin/users", 200),
+        ("viewer", "/users/following", 200),
+        ("viewer", "/users/unfollowed", 200),
+        ("viewer", "/admin/extension", 403),
+        ("admin", "/admin/extension", 200),
     ],
 )
 async def test_role_permissions_on_pages(panel: Panel, role: str, path: str, status: int) -> None:

@@ -24,11 +24,7 @@ log = logging.getLogger(__name__)
 
 CLEAR_PREFIX = "clear__"
 INTERVAL_PREFIX = "interval__"
-PLANNED_SECTIONS = (
-    ("Sources", "each data source's state, last success and last error, with a connection test"),
-    ("Extension", "pairing the Chrome extension and revoking paired browsers"),
-    ("System Stats", "database and image-store size and their growth"),
-)
+PLANNED_SECTIONS: tuple[tuple[str, str], ...] = ()
 
 
 @requires(Access.AUTHENTICATED)

@@ -44,19 +44,3 @@ async def users_tab(request: web.Request) -> web.StreamResponse:
     context = {"tabs": USER_TABS, "tab": tab, "title": title, "purpose": purpose, "needs": needs,
                "active": "users"}  # fmt: skip
     return await render(request, "users/tab.html", context)
-
-
-@requires(Permission.VIEW_USERS)
-async def profile(request: web.Request) -> web.StreamResponse:
-    username = request.match_info.get("username", "")
-    return await render(request, "profile/index.html", {"username": username, "active": "profile"})
-
-
-@requires(Permission.VIEW_STATS)
-async def room(request: web.Request) -> web.StreamResponse:
-    return await render(request, "room/index.html", {"active": "room"})
-
-
-@requires(Permission.VIEW_STATS)
-async def events(request: web.Request) -> web.StreamResponse:
-    return await render(request, "events/index.html", {"active": "events"})

@@ -1,0 +1,116 @@
+"""Database growth: one simulated day of 5,000 online rooms polled every 5 minutes adds ≤ 50 MB.
+
+288 affiliate sweeps go through the real store (store_sweep: persons, one session row per person
+per broadcast, person_state, person_tags, follower history of 200 tracked persons). Rooms
+broadcast for 3 hours on average, then make way for others from a pool of 15,000, so the day
+sees many sessions; viewers change every poll and followers slowly. Growth is the database
+file after a WAL checkpoint, minus the empty database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from service.clock import to_db, utcnow
+from service.jobs.affiliate import sightings
+from service.sources.affiliate.models import AffiliateRoom
+from service.store import affiliate as affiliate_store
+from service.store import lookup
+from service.store.affiliate import RoomSighting
+from service.store.db import Database, open_database
+from tests.fakes.affiliate import generate_rooms
+
+ONLINE = 5_000
+POOL = 15_000
+POLLS = 24 * 12
+TRACKED = 200
+MEAN_SESSION_POLLS = 36  # three hours
+TARGET_MB = 50.0
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+async def _checkpointed_size(db: Database) -> int:
+    async with db.exclusive() as conn:
+        await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return _size(db.path)
+
+
+def _pool(start: datetime) -> list[RoomSighting]:
+    rooms = [AffiliateRoom.model_validate(r) for r in generate_rooms(POOL, seed=7)]
+    rows, _ = sightings(rooms, start)
+    return rows
+
+
+async def _simulate(db: Database, rng: random.Random) -> int:
+    start = utcnow() - timedelta(days=1)
+    pool = _pool(start)
+    async with db.transaction() as conn:
+        for row in rng.sample(pool, TRACKED):
+            await lookup.enqueue(conn, row.username, 2, "", "bench")
+    online = {i: 0 for i in rng.sample(range(POOL), ONLINE)}  # pool index → seconds online
+    followers = [row.followers for row in pool]
+    for poll in range(POLLS):
+        seen = start + timedelta(minutes=5 * poll)
+        seen_s = int(seen.timestamp())
+        batch = []
+        for index, seconds in online.items():
+            base = pool[index]
+            followers[index] += rng.randint(0, 3)
+            batch.append(base._replace(start_s=seen_s - seconds, seconds_online=seconds,
+                                       viewers=rng.randint(0, 3000), followers=followers[index]))  # fmt: skip
+        async with db.transaction() as conn:
+            await affiliate_store.store_sweep(conn, batch, seen_at=to_db(seen), broadcaster="bench_me")
+        _advance(online, rng)
+    return len(pool)
+
+
+def _advance(online: dict[int, int], rng: random.Random) -> None:
+    """Five minutes pass: sessions age (with the feed's jitter), some end and others begin."""
+    for index in list(online):
+        if rng.random() < 1 / MEAN_SESSION_POLLS:
+            del online[index]
+        else:
+            online[index] += 300 + rng.randint(-10, 10)
+    while len(online) < ONLINE:
+        candidate = rng.randrange(POOL)
+        online.setdefault(candidate, rng.randint(0, 240))
+
+
+async def _run() -> bool:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with open_database(Path(tmp) / "growth.sqlite3") as db:
+            empty = await _checkpointed_size(db)
+            started = time.perf_counter()
+            await _simulate(db, random.Random(3))
+            grown = (await _checkpointed_size(db) - empty) / 1e6
+            async with (
+                db.read() as conn,
+                conn.execute(
+                    "SELECT (SELECT count(*) FROM affiliate_api_snapshots), "
+                    "(SELECT count(*) FROM follower_history), (SELECT count(*) FROM persons)"
+                ) as cursor,
+            ):
+                sessions, history, persons = tuple(await cursor.fetchone() or (0, 0, 0))
+    ok = grown <= TARGET_MB
+    print(
+        f"   {POLLS} polls of {ONLINE} online rooms ({persons} persons, {sessions} session rows, "
+        f"{history} follower-history rows) in {time.perf_counter() - started:.0f} s: "
+        f"+{grown:.1f} MB (target ≤ {TARGET_MB:.0f} MB){'' if ok else '  MISSED'}"
+    )
+    return ok
+
+
+def main() -> bool:
+    return asyncio.run(_run())
+
+
+if __name__ == "__main__":
+    main()

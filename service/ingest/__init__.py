@@ -1,0 +1,1 @@
+"""Validating and reconciling what the extension sends: list snapshots and profile scrapes."""

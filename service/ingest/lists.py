@@ -1,0 +1,149 @@
+"""List snapshots: the service's own completeness check, and reconciliation under the follow rules.
+
+The rules (DESIGN.md): additions from any snapshot; removals only from complete ones, first as
+*suspected*, made unfollows by a second complete snapshot, an Events unfollow or a profile scrape;
+a complete snapshot that drops too much of the list at once is held for a person to review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from service.clock import to_db
+from service.ingest.models import ListPageIn, ListSnapshotRequest
+from service.store import snapshots
+from service.store.db import Connection, Database
+
+LISTS_OF_KIND = {"following": ("online", "offline"), "followers": ("followers",)}
+DIRECTION_OF_KIND = {"following": "following", "followers": "follower"}
+
+# More than this share of the stored list missing at once looks like a broken run, not real unfollows.
+HOLD_FRACTION = 0.05
+# …but on a short list one or two unfollows are ordinary, so fewer names than this are never held.
+HOLD_MIN_NAMES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotOutcome:
+    snapshot_id: int
+    duplicate: bool
+    complete: bool
+    reason: str | None
+    status: str
+    added: int
+    suspected: int
+    confirmed: int
+    held: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"ok": True, "snapshot_id": self.snapshot_id, "duplicate": self.duplicate,
+                "complete": self.complete, "reason": self.reason, "status": self.status,
+                "added": self.added, "suspected": self.suspected, "confirmed": self.confirmed,
+                "held": self.held}  # fmt: skip
+
+
+def union_of(pages: Iterable[ListPageIn]) -> list[str]:
+    """Every name once, in reading order (a room can move from the online to the offline list)."""
+    return list(dict.fromkeys(name for page in pages for name in page.usernames))
+
+
+def _redirected(page: ListPageIn) -> bool:
+    if not page.url or not page.final_url:
+        return False
+    asked, ended = urlsplit(page.url), urlsplit(page.final_url)
+    return (asked.netloc, asked.path.rstrip("/")) != (ended.netloc, ended.path.rstrip("/"))
+
+
+def _pages_problem(snap: ListSnapshotRequest) -> str | None:
+    numbers: dict[str, list[int]] = {name: [] for name in LISTS_OF_KIND[snap.kind]}
+    for page in snap.pages:
+        if page.list not in numbers:
+            return "unrecognised"
+        if _redirected(page):
+            return "login" if "/auth/login" in (page.final_url or "") else "redirected"
+        if page.page > 1 and not page.usernames:
+            return "empty_page"
+        numbers[page.list].append(page.page)
+    for pages in numbers.values():
+        if sorted(pages) != list(range(1, len(pages) + 1)) or not pages:
+            return "missing_pages"
+    return None
+
+
+def completeness_problem(snap: ListSnapshotRequest) -> str | None:
+    """Why this snapshot cannot count as complete, or None; the extension's claim alone is not enough.
+
+    The service cannot see a missing *last* page (the payload has no last_page), which is why the
+    following list must add up to the header total; the followers page shows no total, so there the
+    extension's reading of the pagination is trusted.
+    """
+    if not snap.complete or snap.abort_reason:
+        return snap.abort_reason or "not_complete"
+    if problem := _pages_problem(snap):
+        return problem
+    if snap.kind == "following" and snap.expected_total is None:
+        return "total_unknown"
+    if snap.expected_total is not None and len(union_of(snap.pages)) != snap.expected_total:
+        return "total_mismatch"
+    return None
+
+
+async def ingest_list_snapshot(
+    db: Database, snap: ListSnapshotRequest, *, key: str, client_id: int | None
+) -> SnapshotOutcome:
+    """Store the snapshot whole and reconcile it, in one transaction; a repeated key changes nothing."""
+    async with db.transaction() as conn:
+        existing = await snapshots.get_snapshot_by_key(conn, key)
+        if existing is not None:
+            return SnapshotOutcome(
+                existing.id, True, existing.complete, existing.abort_reason, existing.status,
+                existing.added, existing.suspected, existing.confirmed, existing.held,
+            )  # fmt: skip
+        reason = completeness_problem(snap)
+        names = union_of(snap.pages)
+        pages = [
+            snapshots.SnapshotPage(p.list, p.page, p.url, p.final_url, list(p.usernames)) for p in snap.pages
+        ]
+        snapshot_id = await snapshots.insert_snapshot(
+            conn, key=key, client_id=client_id, kind=snap.kind, account=snap.account,
+            started_at=to_db(snap.started_at), finished_at=to_db(snap.finished_at),
+            expected_total=snap.expected_total, claimed_complete=snap.complete, complete=reason is None,
+            abort_reason=reason, names=len(names), pages=pages,
+        )  # fmt: skip
+        outcome = await reconcile(
+            conn, snapshot_id, DIRECTION_OF_KIND[snap.kind], names, complete=reason is None,
+            at=to_db(snap.started_at),
+        )  # fmt: skip
+        return SnapshotOutcome(snapshot_id, False, reason is None, reason, *outcome)
+
+
+async def reconcile(
+    conn: Connection, snapshot_id: int, direction: str, names: Iterable[str], *, complete: bool, at: str
+) -> tuple[str, int, int, int, int]:
+    """Apply one stored snapshot; (status, added, suspected, confirmed, held), also recorded on it."""
+    ref = snapshots.snapshot_ref(snapshot_id)
+    await snapshots.settle_closed_elsewhere(conn)
+    listed = await snapshots.count_open(conn, direction)
+    await snapshots.load_names(conn, names)
+    added = await snapshots.open_periods_for_present(conn, direction, at=at, ref=ref)
+    await snapshots.dismiss_removals_of_present(conn, direction, ref=ref)
+    status, suspected, confirmed, held = "applied", 0, 0, 0
+    if complete:
+        newly_missing = await snapshots.count_newly_missing(conn, direction)
+        if newly_missing >= HOLD_MIN_NAMES and newly_missing > HOLD_FRACTION * listed:
+            # A held snapshot confirms nothing either: it is the one in doubt.
+            status = "held"
+            held = await snapshots.insert_missing_removals(
+                conn, direction, snapshot_id=snapshot_id, missing_since=at, state="held"
+            )
+        else:
+            confirmed = await snapshots.confirm_missing_suspects(conn, direction, ref=ref)
+            suspected = await snapshots.insert_missing_removals(
+                conn, direction, snapshot_id=snapshot_id, missing_since=at, state="suspected"
+            )
+    await snapshots.record_outcome(
+        conn, snapshot_id, status=status, added=added, suspected=suspected, confirmed=confirmed, held=held
+    )
+    return status, added, suspected, confirmed, held

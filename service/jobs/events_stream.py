@@ -1,0 +1,216 @@
+"""The Events API consumer: one long-running task per process that follows the room's feed.
+
+Each batch, its quarantined elements and the `nextUrl` after it are stored in one transaction
+(`store.room_ingest.store_batch`), so cancelling this task at any moment loses and doubles nothing:
+the next start resumes at the stored cursor. A cursor that does not belong to the configured
+username and token (they were changed) is recorded as a gap and the feed restarts from the backlog.
+The token is in every URL: only `client.redact()`ed text reaches logs, the status and the pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+
+from service.clock import now_db, to_db, utcnow
+from service.config import SourceConfig
+from service.jobs.events_mapping import to_incoming
+from service.sources.base import SourceAuthError, SourceError, SourceNotFoundError
+from service.sources.events import (
+    Backoff,
+    EventBatch,
+    EventsClient,
+    ForeignNextUrlError,
+    is_fatal,
+    retry_after,
+)
+from service.store import room_ingest
+from service.store.broadcast_stitch import StitchPolicy
+from service.store.db import Database
+
+log = logging.getLogger(__name__)
+
+NOT_CONFIGURED = "no Events API token or broadcaster username is set"
+
+
+class EventsHub:
+    """Wakes the live feeds (server-sent events) when a batch has been committed."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        self.closed = False
+
+    def notify(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    def close(self) -> None:
+        """On shutdown: wake every live feed so it ends instead of holding the server open."""
+        self.closed = True
+        self.notify()
+
+    async def wait(self, seconds: float) -> bool:
+        """True if a batch arrived within `seconds`."""
+        event = self._event
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), seconds)
+        return event.is_set()
+
+
+class StreamStoppedError(Exception):
+    """A fatal upstream answer: the stream waits for new settings instead of retrying."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOptions:
+    server_timeout: int = 30
+    policy: StitchPolicy = field(default_factory=StitchPolicy)
+    backoff: Callable[[], Backoff] = Backoff
+
+
+def _identity(config: SourceConfig) -> tuple[str, str, str]:
+    return config.broadcaster, config.events_url, config.events_token
+
+
+def stop_reason(error: SourceError) -> str:
+    if isinstance(error, SourceAuthError):
+        return f"token rejected ({error})"
+    if isinstance(error, SourceNotFoundError):
+        return f"no such events feed: check the broadcaster username ({error})"
+    if isinstance(error, ForeignNextUrlError):
+        return f"refused a nextUrl outside the events host ({error})"
+    return str(error)
+
+
+class EventsStream:
+    """Start with `start()`, stop with `await stop()`; `config_changed()` after Settings are saved."""
+
+    def __init__(
+        self,
+        db: Database,
+        http: httpx.AsyncClient,
+        config: Callable[[], SourceConfig],
+        hub: EventsHub,
+        options: StreamOptions | None = None,
+    ) -> None:
+        self._db, self._http, self._config, self.hub = db, http, config, hub
+        self.options = options or StreamOptions()
+        self._changed = asyncio.Event()
+        self._identity = _identity(config())
+        self._task: asyncio.Task[None] | None = None
+        self.state = "starting"
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="events-stream")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def config_changed(self, config: SourceConfig | None = None) -> None:
+        """Restart the feed if the username, URL or token changed (it is cheap when they did not)."""
+        if _identity(config or self._config()) != self._identity:
+            self._changed.set()
+
+    async def run(self) -> None:
+        while True:
+            self._changed.clear()
+            config = self._config()
+            self._identity = _identity(config)
+            if not (config.broadcaster and config.events_token):
+                await self._status("not_configured", NOT_CONFIGURED)
+                await self._changed.wait()
+                continue
+            client = EventsClient(
+                self._http,
+                config.events_url,
+                config.broadcaster,
+                config.events_token,
+                self.options.server_timeout,
+            )
+            try:
+                await self._consume(client, config.broadcaster)
+            except StreamStoppedError as stopped:
+                await self._status("stopped", str(stopped))
+                await self._changed.wait()
+
+    async def _consume(self, client: EventsClient, broadcaster: str) -> None:
+        url = await self._resume_url(client)
+        backoff = self.options.backoff()
+        while not self._changed.is_set():
+            try:
+                batch = await self._poll(client, url)
+            except SourceError as error:
+                if is_fatal(error):
+                    raise StreamStoppedError(stop_reason(error)) from None
+                delay = backoff.next_delay(retry_after(error))
+                until = utcnow() + timedelta(seconds=delay)
+                await self._status("backing_off", str(error), until=to_db(until))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), delay)
+                continue
+            if batch is None:
+                return
+            await self._commit(batch, broadcaster)
+            url = batch.next_url
+            backoff.reset()
+            if self.state != "connected":
+                await self._status("connected", None)
+
+    async def _resume_url(self, client: EventsClient) -> str:
+        async with self._db.read() as conn:
+            cursor = await room_ingest.stored_cursor(conn)
+        if cursor is None or client.is_own_url(cursor):
+            return cursor or client.first_url()
+        async with self._db.transaction() as conn:
+            await room_ingest.record_gap(
+                conn,
+                reason="the stored cursor belongs to another username or token; restarted from the backlog",
+                at=now_db(),
+            )
+        log.warning(
+            "events cursor did not match the configured feed; restarting at %s",
+            client.redact(client.first_url()),
+        )
+        return client.first_url()
+
+    async def _poll(self, client: EventsClient, url: str) -> EventBatch | None:
+        """One long poll, abandoned (None) if the settings change while it waits."""
+        poll = asyncio.ensure_future(client.poll(url))
+        changed = asyncio.ensure_future(self._changed.wait())
+        try:
+            await asyncio.wait({poll, changed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (poll, changed):
+                task.cancel()
+            await asyncio.gather(poll, changed, return_exceptions=True)
+        if poll.cancelled():
+            return None
+        return poll.result()
+
+    async def _commit(self, batch: EventBatch, broadcaster: str) -> None:
+        incoming, quarantine = to_incoming(batch.events, batch.invalid)
+        async with self._db.transaction() as conn:
+            result = await room_ingest.store_batch(
+                conn, incoming, quarantine, batch.next_url, broadcaster=broadcaster,
+                policy=self.options.policy, received_at=now_db(),
+            )  # fmt: skip
+        if result.quarantined:
+            log.warning("quarantined %d invalid events", result.quarantined)
+        if result.stored or result.broadcast_ids:
+            self.hub.notify()
+
+    async def _status(self, state: str, detail: str | None, *, until: str | None = None) -> None:
+        self.state = state
+        log.info("events stream %s%s", state.replace("_", " "), f": {detail}" if detail else "")
+        async with self._db.transaction() as conn:
+            await room_ingest.set_status(conn, state=state, detail=detail, until=until, at=now_db())

@@ -1,0 +1,182 @@
+"""Storing an Affiliate feed sweep: persons, one row per person per session, follower history.
+
+A sweep is ~20,000 rooms every 5 minutes, so it is written set-based: the rooms go into a temp
+staging table with one executemany, and a handful of INSERT … SELECT / UPDATE … FROM statements
+do the rest. Per-room statements would cost ~10× more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from service.clock import now_db
+from service.store import person_state
+from service.store.db import Connection
+
+# now − seconds_online drifts by a few seconds per poll (and more when the feed lags); two
+# sightings whose derived starts differ by less than this are the same broadcast.
+SESSION_TOLERANCE_S = 600
+
+
+class RoomSighting(NamedTuple):
+    """One room of a sweep, in the staging table's column order (positional for executemany speed)."""
+
+    username: str
+    start_s: int  # epoch seconds: sweep time − seconds_online
+    seconds_online: int
+    display_name: str
+    gender: str
+    age: int | None
+    birthday: str | None
+    location: str
+    country: str
+    spoken_languages: str  # JSON array
+    current_show: str
+    room_subject: str
+    tags: str  # JSON array
+    is_new: int
+    is_hd: int
+    viewers: int
+    followers: int
+    image_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class SweepStored:
+    rooms: int
+    new_persons: int
+    new_sessions: int
+    updated_sessions: int
+    history_rows: int
+
+
+_STAGE = """CREATE TEMP TABLE IF NOT EXISTS affiliate_stage (
+    username TEXT, start_s INTEGER, seconds_online INTEGER,
+    display_name TEXT, gender TEXT, age INTEGER, birthday TEXT, location TEXT, country TEXT,
+    spoken_languages TEXT, current_show TEXT, room_subject TEXT, tags TEXT, is_new INTEGER,
+    is_hd INTEGER, viewers INTEGER, followers INTEGER, image_url TEXT,
+    person_id INTEGER, snapshot_id INTEGER)"""
+
+# Positional: the rows are RoomSighting tuples, in the staging table's column order.
+_MARKS = ", ".join("?" * len(RoomSighting._fields))
+_STAGE_INSERT = f"INSERT INTO temp.affiliate_stage VALUES ({_MARKS}, NULL, NULL)"  # noqa: S608 - placeholders
+
+_UPSERT_PERSONS = """INSERT INTO persons (username, role, first_seen_at, last_seen_at, created_at, updated_at)
+SELECT username, 'model', :seen, :seen, :now, :now FROM temp.affiliate_stage WHERE true
+ON CONFLICT (username) DO UPDATE SET
+    role = 'model',
+    first_seen_at = coalesce(first_seen_at, excluded.first_seen_at),
+    last_seen_at = max(coalesce(last_seen_at, excluded.last_seen_at), excluded.last_seen_at),
+    updated_at = excluded.updated_at"""
+
+# A session start within the tolerance (the newest, should two qualify); the unique
+# (person_id, session_start_s) index answers it with one range seek per room.
+_PERSON_IDS = """UPDATE temp.affiliate_stage AS st SET person_id = p.id
+FROM persons p WHERE p.username = st.username"""
+_MATCH = """UPDATE temp.affiliate_stage AS st SET snapshot_id = (
+    SELECT s.id FROM affiliate_api_snapshots s WHERE s.person_id = st.person_id
+        AND s.session_start_s BETWEEN st.start_s - :tol AND st.start_s + :tol
+        ORDER BY s.session_start_s DESC LIMIT 1)"""
+
+_UPDATE_SESSIONS = """UPDATE affiliate_api_snapshots SET
+    last_seen_at = :seen, polls = polls + 1, seconds_online = st.seconds_online,
+    display_name = st.display_name, gender = st.gender, age = st.age, birthday = st.birthday,
+    location = st.location, country = st.country, spoken_languages = st.spoken_languages,
+    current_show = st.current_show, room_subject = st.room_subject, tags = st.tags,
+    is_new = st.is_new, is_hd = st.is_hd, viewers = st.viewers,
+    peak_viewers = max(peak_viewers, st.viewers), followers_latest = st.followers,
+    image_url = st.image_url
+FROM temp.affiliate_stage st
+WHERE affiliate_api_snapshots.id = st.snapshot_id AND affiliate_api_snapshots.last_seen_at < :seen"""
+
+_INSERT_SESSIONS = """INSERT INTO affiliate_api_snapshots (person_id, session_start, session_start_s,
+    first_seen_at, last_seen_at, seconds_online, display_name, gender, age, birthday, location,
+    country, spoken_languages, current_show, room_subject, tags, is_new, is_hd, viewers,
+    peak_viewers, followers_start, followers_latest, image_url)
+SELECT person_id, strftime('%Y-%m-%dT%H:%M:%S.000Z', start_s, 'unixepoch'), start_s, :seen, :seen,
+    seconds_online, display_name, gender, age,
+    birthday, location, country, spoken_languages, current_show, room_subject, tags, is_new, is_hd,
+    viewers, viewers, followers, followers, image_url
+FROM temp.affiliate_stage WHERE snapshot_id IS NULL"""
+
+# Tracked = priority 2, followed by the broadcaster, following the broadcaster, or the broadcaster.
+TRACKED = """(SELECT person_id FROM lookup_queue WHERE priority = 2
+    UNION SELECT person_id FROM follow_periods WHERE ended_at IS NULL
+    UNION SELECT id FROM persons WHERE username = :broadcaster)"""
+
+_HISTORY = f"""INSERT OR IGNORE INTO follower_history (person_id, observed_at, source, followers)
+SELECT person_id, :seen, 'affiliate', followers FROM temp.affiliate_stage
+WHERE person_id IN {TRACKED}"""  # noqa: S608 - constants only
+
+_FOUND = """UPDATE lookup_queue SET updated_at = :now,
+    found_in = CASE WHEN instr(',' || found_in || ',', ',affiliate,') THEN found_in
+        WHEN found_in = '' THEN 'affiliate' ELSE found_in || ',affiliate' END
+WHERE person_id IN (SELECT person_id FROM temp.affiliate_stage)"""
+
+
+async def _count(conn: Connection, sql: str, params: dict[str, int] | None = None) -> int:
+    async with conn.execute(sql, params or {}) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+async def store_sweep(
+    conn: Connection, rooms: Sequence[RoomSighting], *, seen_at: str, broadcaster: str
+) -> SweepStored:
+    """Write one sweep's rooms (unique usernames) inside the caller's transaction."""
+    now = now_db()
+    await conn.execute(_STAGE)
+    await conn.execute("DELETE FROM temp.affiliate_stage")
+    await conn.executemany(_STAGE_INSERT, rooms)
+    # Person ids only grow, so rows above the old maximum are the persons this sweep created.
+    persons_before = await _count(conn, "SELECT max(id) FROM persons")
+    await conn.execute(_UPSERT_PERSONS, {"seen": seen_at, "now": now})
+    await conn.execute(_PERSON_IDS)
+    await conn.execute(_MATCH, {"tol": SESSION_TOLERANCE_S})
+    updated = await conn.execute(_UPDATE_SESSIONS, {"seen": seen_at})
+    inserted = await conn.execute(_INSERT_SESSIONS, {"seen": seen_at})
+    history = await conn.execute(_HISTORY, {"seen": seen_at, "broadcaster": broadcaster})
+    await conn.execute(_FOUND, {"now": now})
+    new_persons = await _count(
+        conn,
+        "SELECT count(*) FROM temp.affiliate_stage WHERE person_id > :before",
+        {"before": persons_before},
+    )
+    await person_state.refresh_selected(conn, "SELECT person_id FROM temp.affiliate_stage")
+    await person_state.refresh_stale_live(conn)
+    return SweepStored(
+        rooms=len(rooms),
+        new_persons=new_persons,
+        new_sessions=inserted.rowcount,
+        updated_sessions=updated.rowcount,
+        history_rows=history.rowcount,
+    )
+
+
+async def record_sweep(
+    conn: Connection,
+    *,
+    started_at: str,
+    finished_at: str,
+    reported_count: int,
+    rooms: int,
+    pages: int,
+    duplicates: int,
+    invalid: int,
+    filters: str,
+) -> None:
+    await conn.execute(
+        "INSERT INTO affiliate_sweeps (started_at, finished_at, reported_count, rooms, pages, "
+        "duplicates, invalid, filters) VALUES (:started, :finished, :reported, :rooms, :pages, "
+        ":duplicates, :invalid, :filters)",
+        {"started": started_at, "finished": finished_at, "reported": reported_count, "rooms": rooms,
+         "pages": pages, "duplicates": duplicates, "invalid": invalid, "filters": filters},
+    )  # fmt: skip
+
+
+async def last_sweep_finished_at(conn: Connection) -> str | None:
+    async with conn.execute("SELECT max(finished_at) FROM affiliate_sweeps") as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]) if row and row[0] else None

@@ -1,0 +1,218 @@
+"""What the Profile page reads about one person: current state, histories, sessions, raw records.
+
+History readers return (UTC text time, value) pairs oldest first; the page turns them into charts.
+Each source keeps its own series so a chart never joins two sources' points into one line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from service.store.db import Connection
+
+HistoryPoint = tuple[str, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    username: str
+    role: str
+    first_seen_at: str | None
+    last_seen_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowDates:
+    """v_person_follow_state: since when each direction holds, and when it last ended."""
+
+    following_since: str | None
+    follower_since: str | None
+    unfollowed_at: str | None
+    unfollower_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One broadcast session as the Affiliate feed saw it."""
+
+    session_start: str
+    last_seen_at: str
+    seconds: int
+    polls: int
+    peak_viewers: int
+    followers_start: int
+    followers_latest: int
+    current_show: str
+    room_subject: str
+    tags: tuple[str, ...]
+
+
+async def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async with conn.execute(sql, params) as cur:
+        return [dict(row) for row in await cur.fetchall()]
+
+
+async def _one(conn: Connection, sql: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    async with conn.execute(sql, params) as cur:
+        row = await cur.fetchone()
+    return dict(row) if row else None
+
+
+async def get_person(conn: Connection, username: str) -> Person | None:
+    """The person called `username`, or None for a stranger."""
+    row = await _one(
+        conn,
+        "SELECT id, username, role, first_seen_at, last_seen_at FROM persons WHERE username = :u",
+        {"u": username},
+    )
+    return Person(**row) if row else None
+
+
+async def get_follow_dates(conn: Connection, person_id: int) -> FollowDates:
+    row = await _one(
+        conn,
+        "SELECT following_since, follower_since, unfollowed_at, unfollower_at "
+        "FROM v_person_follow_state WHERE person_id = :id",
+        {"id": person_id},
+    )
+    return FollowDates(**row) if row else FollowDates(None, None, None, None)
+
+
+# source → its follower counts as (time, followers), oldest first, from `:since` on (all if NULL).
+_FOLLOWER_QUERIES = {
+    "cbhours": "SELECT t, v FROM ("
+    "SELECT segment_at AS t, followers AS v FROM cbhours_activity WHERE person_id = :id "
+    "AND followers IS NOT NULL AND (:since IS NULL OR segment_at >= :since) "
+    "UNION ALL SELECT checked_at, followers FROM cbhours_live_stats WHERE person_id = :id "
+    "AND followers IS NOT NULL AND (:since IS NULL OR checked_at >= :since) "
+    "UNION ALL SELECT observed_at, followers FROM follower_history WHERE person_id = :id "
+    "AND source = 'cbhours' AND (:since IS NULL OR observed_at >= :since)) ORDER BY t",
+    # Each session's first and latest count, then a None: sessions are separate stretches.
+    "affiliate": "SELECT t, v FROM ("
+    "SELECT session_start AS t, followers_start AS v, 0 AS k FROM affiliate_api_snapshots "
+    "WHERE person_id = :id AND (:since IS NULL OR last_seen_at >= :since) "
+    "UNION ALL SELECT last_seen_at, followers_latest, 2 FROM affiliate_api_snapshots "
+    "WHERE person_id = :id AND (:since IS NULL OR last_seen_at >= :since) "
+    "UNION ALL SELECT last_seen_at, NULL, 3 FROM affiliate_api_snapshots "
+    "WHERE person_id = :id AND (:since IS NULL OR last_seen_at >= :since) "
+    "UNION ALL SELECT observed_at, followers, 1 FROM follower_history WHERE person_id = :id "
+    "AND source = 'affiliate' AND (:since IS NULL OR observed_at >= :since)) ORDER BY t, k",
+    "stats": "SELECT t, v FROM ("
+    "SELECT fetched_at AS t, num_followers AS v FROM stats_snapshots WHERE username = :u "
+    "AND (:since IS NULL OR fetched_at >= :since) "
+    "UNION ALL SELECT observed_at, followers FROM follower_history WHERE person_id = :id "
+    "AND source = 'stats' AND (:since IS NULL OR observed_at >= :since)) ORDER BY t",
+}
+
+
+async def follower_history(
+    conn: Connection, person_id: int, username: str, since: str | None
+) -> dict[str, list[HistoryPoint]]:
+    """Follower counts per source: CBHours (activity, live checks, history), Affiliate (each
+    session's first and latest count, history; a None ends each session) and the Stats API (the
+    broadcaster only)."""
+    p = {"id": person_id, "u": username, "since": since}
+    result = {}
+    for source, sql in _FOLLOWER_QUERIES.items():
+        async with conn.execute(sql, p) as cur:
+            result[source] = [(str(r[0]), r[1]) for r in await cur.fetchall()]
+    return result
+
+
+async def rank_history(conn: Connection, person_id: int, since: str | None) -> dict[str, list[HistoryPoint]]:
+    """CBHours rank (within the gender) and global rank, from activity segments and live checks."""
+    rows = await _rows(
+        conn,
+        "SELECT t, rank, grank FROM (SELECT segment_at AS t, rank, grank FROM cbhours_activity "
+        "WHERE person_id = :id AND (:since IS NULL OR segment_at >= :since) "
+        "UNION ALL SELECT checked_at, rank, grank FROM cbhours_live_stats WHERE person_id = :id "
+        "AND online = 1 AND (:since IS NULL OR checked_at >= :since)) ORDER BY t",
+        {"id": person_id, "since": since},
+    )
+    return {
+        "rank": [(r["t"], r["rank"]) for r in rows],
+        "grank": [(r["t"], r["grank"]) for r in rows],
+    }
+
+
+def _tags(raw: str) -> tuple[str, ...]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return ()
+    return tuple(str(t) for t in value) if isinstance(value, list) else ()
+
+
+def _session(r: dict[str, Any]) -> Session:
+    return Session(
+        session_start=r["session_start"],
+        last_seen_at=r["last_seen_at"],
+        seconds=int(r["seconds_online"]),
+        polls=int(r["polls"]),
+        peak_viewers=int(r["peak_viewers"]),
+        followers_start=int(r["followers_start"]),
+        followers_latest=int(r["followers_latest"]),
+        current_show=r["current_show"],
+        room_subject=r["room_subject"],
+        tags=_tags(r["tags"]),
+    )
+
+
+async def list_sessions(conn: Connection, person_id: int, *, limit: int = 50) -> list[Session]:
+    rows = await _rows(
+        conn,
+        "SELECT session_start, last_seen_at, seconds_online, polls, peak_viewers, followers_start, "
+        "followers_latest, current_show, room_subject, tags FROM affiliate_api_snapshots "
+        "WHERE person_id = :id ORDER BY session_start DESC LIMIT :limit",
+        {"id": person_id, "limit": limit},
+    )
+    return [_session(r) for r in rows]
+
+
+async def count_sessions(conn: Connection, person_id: int) -> int:
+    row = await _one(conn, "SELECT count(*) AS n FROM affiliate_api_snapshots WHERE person_id = :id",
+                     {"id": person_id})  # fmt: skip
+    return int(row["n"]) if row else 0
+
+
+# source label → the newest row of that source for a person (`:id`, `:u` bound).
+_LATEST = {
+    "Affiliate API (latest session)": "SELECT * FROM affiliate_api_snapshots WHERE person_id = :id "
+    "ORDER BY last_seen_at DESC, id DESC LIMIT 1",
+    "CBHours live check": "SELECT * FROM cbhours_live_stats WHERE person_id = :id "
+    "ORDER BY checked_at DESC, id DESC LIMIT 1",
+    "CBHours activity segment": "SELECT * FROM cbhours_activity WHERE person_id = :id "
+    "ORDER BY segment_at DESC LIMIT 1",
+    "Statbate member": "SELECT * FROM statbate_member_info WHERE person_id = :id "
+    "ORDER BY fetched_at DESC, id DESC LIMIT 1",
+    "Statbate model": "SELECT * FROM statbate_model_info WHERE person_id = :id "
+    "ORDER BY fetched_at DESC, id DESC LIMIT 1",
+    "Stats API": "SELECT * FROM stats_snapshots WHERE username = :u "
+    "ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
+    "Follower history": "SELECT * FROM follower_history WHERE person_id = :id "
+    "ORDER BY observed_at DESC LIMIT 1",
+    "Profile scrape": "SELECT * FROM profile_scrapes WHERE person_id = :id "
+    "ORDER BY scraped_at DESC, id DESC LIMIT 1",
+    "Lookup queue": "SELECT * FROM lookup_queue WHERE person_id = :id",
+    "Source flags": "SELECT * FROM person_source_flags WHERE person_id = :id",
+}
+
+
+async def latest_records(conn: Connection, person_id: int, username: str) -> dict[str, dict[str, Any]]:
+    """The newest stored record of each source, as stored (sources without one are left out)."""
+    found = {}
+    for label, sql in _LATEST.items():
+        row = await _one(conn, sql, {"id": person_id, "u": username})
+        if row is not None:
+            found[label] = row
+    return found
+
+
+async def statbate(conn: Connection, person_id: int) -> dict[str, dict[str, Any] | None]:
+    """The newest Statbate member and model figures."""
+    member = await _one(conn, _LATEST["Statbate member"], {"id": person_id})
+    model = await _one(conn, _LATEST["Statbate model"], {"id": person_id})
+    return {"member": member, "model": model}

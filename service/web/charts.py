@@ -1,0 +1,276 @@
+"""Server-side SVG line charts: no script, no CDN, so they render offline and under our CSP.
+
+A missing value (None) or a silence longer than `max_gap` breaks the line: a chart must show
+where nothing was collected, not draw a straight line across it as if values were known.
+Colours come from CSS classes (`.chart .s1` …) because the CSP forbids inline `style`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from markupsafe import Markup, escape
+
+Point = tuple[datetime, float | None]
+
+# Tick spacings the time axis may use, smallest first.
+_TIME_STEPS = (
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=3),
+    timedelta(hours=6),
+    timedelta(hours=12),
+    timedelta(days=1),
+    timedelta(days=2),
+    timedelta(days=7),
+    timedelta(days=14),
+    timedelta(days=30),
+    timedelta(days=90),
+    timedelta(days=365),
+)
+_MAX_TICKS = 6
+_PAD_LEFT, _PAD_RIGHT, _PAD_TOP, _PAD_BOTTOM = 64, 40, 12, 40
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    label: str
+    points: Sequence[Point]
+    css_class: str = "s1"
+    # False for series whose points carry their own breaks (None after each broadcast session):
+    # two points far apart are then still one stretch, e.g. a session's first and latest count.
+    split_on_time: bool = True
+
+
+def compact_number(value: float) -> str:
+    """1234 → '1.2k', 2500000 → '2.5M': axis labels must stay short."""
+    size = abs(value)
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if size >= limit:
+            return f"{value / limit:.1f}".rstrip("0").rstrip(".") + suffix
+    if value == int(value):
+        return str(int(value))
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def segments(points: Sequence[Point], max_gap: timedelta | None = None) -> list[list[tuple[datetime, float]]]:
+    """Split points into unbroken runs: at every None and wherever the gap exceeds `max_gap`."""
+    runs: list[list[tuple[datetime, float]]] = []
+    current: list[tuple[datetime, float]] = []
+    for moment, value in sorted(points, key=lambda p: p[0]):
+        too_far = max_gap is not None and current and moment - current[-1][0] > max_gap
+        if value is None or too_far:
+            if current:
+                runs.append(current)
+            current = []
+        if value is not None:
+            current.append((moment, float(value)))
+    if current:
+        runs.append(current)
+    return runs
+
+
+def nice_step(span: float, ticks: int = 4) -> float:
+    """A 1/2/5 × 10^n step that cuts `span` into about `ticks` parts."""
+    if span <= 0:
+        return 1.0
+    raw = span / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * magnitude:
+            return float(factor * magnitude)
+    return float(10 * magnitude)
+
+
+def value_ticks(low: float, high: float) -> list[float]:
+    step = nice_step(high - low)
+    first = math.floor(low / step) * step
+    ticks = []
+    tick = first
+    while tick <= high + step * 1e-9:
+        ticks.append(round(tick, 10))
+        tick += step
+    return ticks
+
+
+def time_ticks(start: datetime, end: datetime) -> list[datetime]:
+    """Ticks on round local-time boundaries (the axis is read in the user's time zone)."""
+    span = end - start
+    step = next((s for s in _TIME_STEPS if span / s <= _MAX_TICKS), _TIME_STEPS[-1])
+    offset = start.astimezone().utcoffset() or timedelta(0)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    shifted = (start + offset - epoch) / step
+    tick = epoch + step * math.ceil(shifted) - offset
+    ticks = []
+    while tick <= end:
+        ticks.append(tick)
+        tick += step
+    return ticks
+
+
+def _tick_label(moment: datetime, step: timedelta, span: timedelta) -> str:
+    """Labels as precise as the tick spacing needs: hours within a day, dates across days."""
+    local = moment.astimezone()
+    if step < timedelta(days=1):
+        return local.strftime("%H:%M" if span <= timedelta(days=1) else "%m-%d %H:%M")
+    if step < timedelta(days=30):
+        return local.strftime("%m-%d")
+    return local.strftime("%Y-%m")
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """Maps data to pixels inside the plot area."""
+
+    start: datetime
+    end: datetime
+    low: float
+    high: float
+    width: int
+    height: int
+
+    def x(self, moment: datetime) -> float:
+        span = (self.end - self.start).total_seconds() or 1.0
+        inner = self.width - _PAD_LEFT - _PAD_RIGHT
+        return _PAD_LEFT + inner * (moment - self.start).total_seconds() / span
+
+    def y(self, value: float) -> float:
+        span = (self.high - self.low) or 1.0
+        inner = self.height - _PAD_TOP - _PAD_BOTTOM
+        return _PAD_TOP + inner * (1 - (value - self.low) / span)
+
+
+def _frame(
+    runs: Sequence[Sequence[tuple[datetime, float]]],
+    start: datetime | None,
+    end: datetime | None,
+    width: int,
+    height: int,
+) -> _Frame:
+    moments = [m for run in runs for m, _ in run]
+    values = [v for run in runs for _, v in run]
+    first = start or min(moments)
+    last = end or max(moments)
+    if last <= first:
+        first, last = first - timedelta(hours=1), last + timedelta(hours=1)
+    low, high = min(values), max(values)
+    if low == high:
+        low, high = low - 1, high + 1
+    # The plot spans whole tick steps, so the top and bottom lines are labelled values.
+    step = nice_step(high - low)
+    return _Frame(first, last, math.floor(low / step) * step, math.ceil(high / step) * step, width, height)
+
+
+def _axes(frame: _Frame, y_format: Callable[[float], str]) -> list[str]:
+    parts = []
+    right = frame.width - _PAD_RIGHT
+    for tick in value_ticks(frame.low, frame.high):
+        y = frame.y(tick)
+        parts.append(f'<line class="gridline" x1="{_PAD_LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}"/>')
+        parts.append(
+            f'<text class="ylabel" x="{_PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{escape(y_format(tick))}</text>"
+        )
+    bottom = frame.height - _PAD_BOTTOM
+    span = frame.end - frame.start
+    moments = time_ticks(frame.start, frame.end)
+    step = moments[1] - moments[0] if len(moments) > 1 else span
+    for moment in moments:
+        x = frame.x(moment)
+        parts.append(f'<line class="tick" x1="{x:.1f}" y1="{bottom}" x2="{x:.1f}" y2="{bottom + 5}"/>')
+        parts.append(
+            f'<text class="xlabel" x="{x:.1f}" y="{bottom + 18}" text-anchor="middle">'
+            f"{escape(_tick_label(moment, step, span))}</text>"
+        )
+    parts.append(f'<line class="axis" x1="{_PAD_LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}"/>')
+    return parts
+
+
+def _lines(frame: _Frame, series: Series, runs: Sequence[Sequence[tuple[datetime, float]]]) -> list[str]:
+    parts = [f'<g class="series {escape(series.css_class)}" data-series="{escape(series.label)}">']
+    for run in runs:
+        if len(run) == 1:  # a lone value between gaps is still a fact worth showing
+            moment, value = run[0]
+            parts.append(f'<circle cx="{frame.x(moment):.1f}" cy="{frame.y(value):.1f}" r="2.5"/>')
+        else:
+            coords = " ".join(f"{frame.x(m):.1f},{frame.y(v):.1f}" for m, v in run)
+            parts.append(f'<polyline points="{coords}"/>')
+    parts.append("</g>")
+    return parts
+
+
+def _legend(series: Sequence[Series], height: int) -> list[str]:
+    parts = []
+    x = _PAD_LEFT
+    for item in series:
+        parts.append(
+            f'<g class="legend {escape(item.css_class)}"><rect x="{x}" y="{height - 12}" width="10" '
+            f'height="10"/><text x="{x + 14}" y="{height - 3}">{escape(item.label)}</text></g>'
+        )
+        x += 24 + 7 * len(item.label)
+    return parts
+
+
+def line_chart(
+    series: Sequence[Series],
+    *,
+    title: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    max_gap: timedelta | None = None,
+    width: int = 720,
+    height: int = 240,
+    y_format: Callable[[float], str] = compact_number,
+) -> Markup:
+    """An inline <svg> line chart of one or more time series over [start, end]."""
+
+    def inside(point: Point) -> bool:
+        return (start is None or point[0] >= start) and (end is None or point[0] <= end)
+
+    runs = {
+        item.label: segments([p for p in item.points if inside(p)], max_gap if item.split_on_time else None)
+        for item in series
+    }
+    head = (
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>"
+    )
+    if not any(runs.values()):
+        empty = (
+            f'<text class="empty" x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle">'
+            "No data for this period</text>"
+        )
+        return Markup(head + empty + "</svg>")  # noqa: S704 — every interpolated text is escaped
+    frame = _frame([r for item_runs in runs.values() for r in item_runs], start, end, width, height)
+    parts = [head, *_axes(frame, y_format)]
+    for item in series:
+        parts.extend(_lines(frame, item, runs[item.label]))
+    parts.extend(_legend(series, height))
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 — every interpolated text is escaped
+
+
+def downsample(points: Sequence[Point], start: datetime, end: datetime, buckets: int = 360) -> list[Point]:
+    """At most one value per bucket (its last), so a 60-day series of 3-minute segments stays a
+    small SVG. A bucket that ends in a None keeps that break after its value: gaps survive."""
+    if len(points) <= buckets:
+        return list(points)
+    width = (end - start) / buckets
+    # bucket → (its last value, the time of a None that came after that value)
+    kept: dict[int, tuple[Point | None, datetime | None]] = {}
+    for point in points:
+        index = int((point[0] - start) / width) if width else 0
+        value, _ = kept.get(index, (None, None))
+        kept[index] = (value, point[0]) if point[1] is None else (point, None)
+    thinned: list[Point] = []
+    for index in sorted(kept):
+        value, broken_at = kept[index]
+        if value is not None:
+            thinned.append(value)
+        if broken_at is not None:
+            thinned.append((broken_at, None))
+    return thinned

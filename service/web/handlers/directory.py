@@ -1,0 +1,227 @@
+"""Users › Directory: everyone the service knows, filtered and sorted in the URL; CSV; the lookup queue."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from multidict import MultiMapping
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.errors import InvalidInput
+from service.keys import db_key
+from service.permissions import Permission
+from service.store import directory, extension, lookup
+from service.store.directory import DEFAULT_SORT, ROLES, SORTS, DirectoryFilter, PersonState
+from service.store.persons import USERNAME, normalise_username
+from service.web import people, sessions
+from service.web.access import requires
+from service.web.forms import parse_form
+from service.web.handlers.pages import USER_TABS
+from service.web.render import render
+
+MAX_TAGS = 10
+CSV_BATCH = 5000
+CSV_COLUMNS = ("username", "role", "display_name", "age", "gender", "tags", "priority", "lookup_status",
+               "followers", "rank", "events", "snapshots", "is_live", "last_seen_at")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryQuery:
+    """The page's state as it lives in the URL; bad values fall back to the defaults."""
+
+    flt: DirectoryFilter
+    page: int
+    raw_search: str
+    raw_tags: str
+
+    def url(self, **changes: Any) -> str:
+        """This query with some parameters changed (page resets unless it is the change)."""
+        params: dict[str, Any] = {
+            "role": self.flt.role or "all",
+            "q": self.raw_search,
+            "tag": self.raw_tags,
+            "sort": self.flt.sort,
+            "dir": "desc" if self.flt.descending else "asc",
+            "page": 1,
+        }
+        params.update(changes)
+        kept = {k: v for k, v in params.items() if v not in ("", None, 1, "all") or k == "sort"}
+        return "?" + urlencode(kept)
+
+    def sort_url(self, key: str) -> str:
+        """Clicking the current sort column flips it; another column starts in its natural order."""
+        if key == self.flt.sort:
+            return self.url(sort=key, dir="asc" if self.flt.descending else "desc")
+        return self.url(sort=key, dir=SORTS[key][1])
+
+
+def parse_query(query: MultiMapping[str]) -> DirectoryQuery:
+    role = query.get("role", "all")
+    sort = query.get("sort", DEFAULT_SORT)
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    direction = query.get("dir", SORTS[sort][1])
+    raw_search = query.get("q", "").strip()
+    raw_tags = query.get("tag", "").strip()
+    tags = tuple(dict.fromkeys(t.strip().lower() for t in raw_tags.split(",") if t.strip()))[:MAX_TAGS]
+    try:
+        page = max(1, int(query.get("page", "1")))
+    except ValueError:
+        page = 1
+    flt = DirectoryFilter(
+        role=role if role in ROLES else None,
+        search=raw_search.lower(),
+        tags=tags,
+        sort=sort,
+        descending=direction != "asc",
+    )
+    return DirectoryQuery(flt, page, raw_search, raw_tags)
+
+
+def _can_enqueue(request: web.Request) -> bool:
+    session = sessions.current(request)
+    return bool(session and Permission.MANAGE_PRIORITIES in session.user.permissions)
+
+
+async def scrape_availability(request: web.Request, conn: Any) -> tuple[bool, str]:
+    """(enabled, tooltip) of the Scrape Profile buttons: scrapes run in the user's own browser, so
+    they need the permission and a paired (not revoked) Chrome extension to hand the task to."""
+    session = sessions.current(request)
+    if not session or Permission.SCRAPE_PROFILES not in session.user.permissions:
+        return False, "your role cannot ask for scrapes"
+    if not any(client.revoked_at is None for client in await extension.list_clients(conn)):
+        return False, "needs the Chrome extension"
+    return True, "ask the Chrome extension to read this profile page"
+
+
+@requires(Permission.VIEW_USERS)
+async def users_directory(request: web.Request) -> web.StreamResponse:
+    query = parse_query(request.query)
+    valid_search = not query.flt.search or bool(USERNAME.match(query.flt.search))
+    async with request.app[db_key].read() as conn:
+        if valid_search:
+            result = await directory.list_page(conn, query.flt, page=query.page)
+            exact = await directory.find_person_id(conn, query.flt.search) if query.flt.search else None
+        else:
+            result = directory.DirectoryPage([], 0, 1, directory.PAGE_SIZE)
+            exact = None
+        scrape = await scrape_availability(request, conn)
+    context = {
+        "active": "users",
+        "tabs": USER_TABS,
+        "tab": "directory",
+        "query": query,
+        "result": result,
+        "sorts": SORTS,
+        "valid_search": valid_search,
+        "offer_queue": bool(query.flt.search and valid_search and exact is None),
+        "can_enqueue": _can_enqueue(request),
+        "scrape": scrape,
+        "here": request.path_qs,
+        **people.HELPERS,
+    }
+    return await render(request, "users/directory.html", context)
+
+
+def _csv_row(row: PersonState) -> list[object]:
+    return [row.username, row.role, row.display_name or "", row.age, row.gender or "", " ".join(row.tags),
+            row.priority,
+            row.lookup_status, row.followers, row.rank, row.events_count, row.snapshot_count,
+            "" if row.is_live is None else int(row.is_live), row.last_seen_at]  # fmt: skip
+
+
+def _csv_chunk(rows: list[PersonState], *, header: bool) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if header:
+        writer.writerow(CSV_COLUMNS)
+    writer.writerows(_csv_row(row) for row in rows)
+    return out.getvalue().encode("utf-8")
+
+
+@requires(Permission.VIEW_USERS)
+async def users_directory_csv(request: web.Request) -> web.StreamResponse:
+    """The current filter and sort, every page, as CSV (times stay UTC, as stored).
+
+    Streamed in pages so 100,000 persons never sit in memory at once; one reader connection is
+    held for the whole export.
+    """
+    query = parse_query(request.query)
+    response = web.StreamResponse(headers={"Content-Disposition": 'attachment; filename="directory.csv"'})
+    response.content_type = "text/csv"
+    response.charset = "utf-8"
+    await response.prepare(request)
+    await response.write(_csv_chunk([], header=True))
+    if query.flt.search and not USERNAME.match(query.flt.search):
+        await response.write_eof()
+        return response
+    async with request.app[db_key].read() as conn:
+        page = 1
+        while True:
+            chunk = await directory.list_page(conn, query.flt, page=page, page_size=CSV_BATCH)
+            await response.write(_csv_chunk(chunk.rows, header=False))
+            if len(chunk.rows) < CSV_BATCH:
+                break
+            page += 1
+    await response.write_eof()
+    return response
+
+
+class PersonForm(BaseModel):
+    """A button's post about one person, with the page to return to."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    username: str
+    back: str = ""
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        return normalise_username(value)
+
+    @field_validator("back")
+    @classmethod
+    def _back(cls, value: str) -> str:
+        # Only our own pages: a crafted form must not turn this into an open redirect.
+        allowed = value.startswith(("/users/directory", "/profile/")) and "//" not in value
+        return value if allowed else ""
+
+
+class QueueRequest(PersonForm):
+    priority: int = Field(ge=1, le=2)
+    note: str = Field(default="", max_length=500)
+
+
+@requires(Permission.MANAGE_PRIORITIES)
+async def users_directory_queue(request: web.Request) -> web.StreamResponse:
+    form = await parse_form(request, QueueRequest)
+    session = sessions.current(request)
+    by = session.user.username if session else "panel"
+    async with request.app[db_key].transaction() as conn:
+        try:
+            await lookup.enqueue(conn, form.username, form.priority, form.note, by)
+        except ValueError as exc:
+            raise InvalidInput("Nothing was queued", details=[str(exc)]) from exc
+    what = "look up once" if form.priority == 1 else "track continuously"
+    await sessions.flash(request, f"Queued {form.username} as P{form.priority} ({what}).")
+    raise web.HTTPSeeOther(form.back or "/users/directory?" + urlencode({"q": form.username}))
+
+
+@requires(Permission.SCRAPE_PROFILES)
+async def users_directory_scrape(request: web.Request) -> web.StreamResponse:
+    """Queue a profile scrape for the paired extension (it polls /api/ext/v1/tasks)."""
+    form = await parse_form(request, PersonForm)
+    session = sessions.current(request)
+    by = session.user.username if session else "panel"
+    async with request.app[db_key].transaction() as conn:
+        _task_id, new = await extension.queue_task(conn, "profile", form.username, requested_by=by)
+    message = "Queued a profile scrape of" if new else "A profile scrape is already queued for"
+    await sessions.flash(
+        request, f"{message} {form.username}; the Chrome extension runs it on its next poll."
+    )
+    raise web.HTTPSeeOther(form.back or "/users/directory?" + urlencode({"q": form.username}))

@@ -1,0 +1,128 @@
+"""The extension API (DESIGN.md protocol 1): ping, pair, lists, profiles, tasks.
+
+web/ext_guard.py has already checked origin, protocol header, body size and (except for ping and
+pair) the bearer token by the time these run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from aiohttp import web
+from pydantic import TypeAdapter, ValidationError
+
+from service import __version__
+from service.clock import utcnow
+from service.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from service.ingest import lists, pairing, profiles
+from service.ingest.models import ListSnapshotRequest, PairRequest, ProfileScrapeIn, TaskReportRequest
+from service.keys import config_key, db_key
+from service.store import extension as ext_store
+from service.web.access import Access, requires
+from service.web.ext_guard import CLIENT_ID, PROTOCOL
+from service.web.forms import parse_json, readable_errors
+
+# A running task nobody reported on for this long is offered again (its worker was probably killed).
+STALE_RUNNING = timedelta(minutes=30)
+MAX_PROFILES_PER_REQUEST = 100
+
+_PROFILES = TypeAdapter(list[ProfileScrapeIn] | ProfileScrapeIn)
+
+
+@requires(Access.PUBLIC)
+async def ext_ping(request: web.Request) -> web.StreamResponse:
+    return web.json_response({"service": "mhc", "version": __version__, "protocol": int(PROTOCOL)})
+
+
+@requires(Access.PUBLIC)
+async def ext_pair(request: web.Request) -> web.StreamResponse:
+    body = await parse_json(request, PairRequest)
+    token = await pairing.pair(request.app[db_key], code=body.code, extension_id=body.extension_id)
+    if token is None:
+        raise NotAuthenticated(
+            "That pairing code is unknown, used or expired; get a new one in Admin › Extension."
+        )
+    return web.json_response({"token": token})
+
+
+def _idempotency_key(request: web.Request, body: bytes) -> str:
+    """The extension's key for this snapshot; without one, the body itself names it."""
+    sent = request.headers.get("Idempotency-Key", "").strip()
+    if sent:
+        if len(sent) > 200:
+            raise InvalidInput(
+                "Idempotency-Key is too long", details=["Idempotency-Key: at most 200 characters"]
+            )
+        return f"key:{sent}"
+    return f"sha256:{hashlib.sha256(body).hexdigest()}"
+
+
+@requires(Access.EXTENSION)
+async def ext_lists(request: web.Request) -> web.StreamResponse:
+    body = await request.read()
+    try:
+        snap = ListSnapshotRequest.model_validate_json(body)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "The snapshot has errors; nothing was stored", details=readable_errors(exc)
+        ) from exc
+    broadcaster = request.app[config_key].current.broadcaster.strip().lower()
+    if broadcaster and snap.account != broadcaster:
+        raise Conflict(
+            f"The snapshot was read while signed in as {snap.account!r}, but this service is set up for "
+            f"{broadcaster!r}; nothing was stored."
+        )
+    outcome = await lists.ingest_list_snapshot(
+        request.app[db_key], snap, key=_idempotency_key(request, body), client_id=request[CLIENT_ID]
+    )
+    return web.json_response(outcome.as_json())
+
+
+@requires(Access.EXTENSION)
+async def ext_profiles(request: web.Request) -> web.StreamResponse:
+    body = await request.read()
+    try:
+        parsed = _PROFILES.validate_json(body)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "The profiles have errors; nothing was stored", details=readable_errors(exc)
+        ) from exc
+    batch = parsed if isinstance(parsed, list) else [parsed]
+    if not batch or len(batch) > MAX_PROFILES_PER_REQUEST:
+        raise InvalidInput(f"Send 1 to {MAX_PROFILES_PER_REQUEST} profiles per request.")
+    outcomes = await profiles.ingest_profiles(request.app[db_key], batch, client_id=request[CLIENT_ID])
+    return web.json_response({"ok": True, "profiles": [o.as_json() for o in outcomes]})
+
+
+def _task_json(task: ext_store.ScrapeTask) -> dict[str, object]:
+    return {"id": task.id, "kind": task.kind, "username": task.username, "state": task.state,
+            "created_at": task.created_at.isoformat()}  # fmt: skip
+
+
+@requires(Access.EXTENSION)
+async def ext_tasks(request: web.Request) -> web.StreamResponse:
+    async with request.app[db_key].read() as conn:
+        tasks = await ext_store.pending_tasks(
+            conn, client_id=request[CLIENT_ID], stale_before=utcnow() - STALE_RUNNING
+        )
+    return web.json_response({"ok": True, "tasks": [_task_json(t) for t in tasks]})
+
+
+@requires(Access.EXTENSION)
+async def ext_task_report(request: web.Request) -> web.StreamResponse:
+    try:
+        task_id = int(request.match_info["task_id"])
+    except ValueError as exc:
+        raise NotFound("No such task.") from exc
+    report = await parse_json(request, TaskReportRequest)
+    async with request.app[db_key].transaction() as conn:
+        if await ext_store.get_task(conn, task_id) is None:
+            raise NotFound(f"No task {task_id}.")
+        changed = await ext_store.update_task(
+            conn, task_id, report.state, client_id=request[CLIENT_ID], reason=report.reason,
+            result_ref=report.result_ref,
+        )  # fmt: skip
+        task = await ext_store.get_task(conn, task_id)
+    assert task is not None  # read back inside the same transaction
+    return web.json_response({"ok": True, "changed": changed, "task": _task_json(task)})

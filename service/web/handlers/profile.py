@@ -1,0 +1,145 @@
+"""The Profile page: one person's current state (with each value's source), history charts,
+broadcast sessions, Statbate figures, follow dates and the raw latest record of every source."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+from markupsafe import Markup
+
+from service.clock import from_db, to_db, utcnow
+from service.keys import db_key
+from service.permissions import Permission
+from service.store import directory
+from service.store import profile as profile_store
+from service.store.persons import normalise_username
+from service.web import people, sessions
+from service.web.access import requires
+from service.web.charts import Series, downsample, line_chart
+from service.web.handlers.directory import scrape_availability
+from service.web.render import render
+
+WINDOWS = {"7": 7, "30": 30, "60": 60, "all": None}
+DEFAULT_WINDOW = "30"
+# Sources report every 3 to 5 minutes while a room is online; a longer silence is a gap.
+BASE_GAP = timedelta(minutes=30)
+BUCKETS = 360
+SOURCE_SERIES = (("cbhours", "CBHours", "s1"), ("affiliate", "Affiliate", "s2"), ("stats", "Stats API", "s3"))
+# Affiliate points are per broadcast session with a None after each: no time-based splitting.
+SPLIT_BY_SESSION = {"Affiliate"}
+
+
+def _can_enqueue(request: web.Request) -> bool:
+    session = sessions.current(request)
+    return bool(session and Permission.MANAGE_PRIORITIES in session.user.permissions)
+
+
+@requires(Permission.VIEW_USERS)
+async def profile(request: web.Request) -> web.StreamResponse:
+    """/profile: a search box; a valid name goes straight to its page."""
+    raw = request.query.get("u", "").strip()
+    error = None
+    if raw:
+        try:
+            name = normalise_username(raw)
+        except ValueError:
+            error = f"“{raw}” cannot be a username: usernames are letters, digits and _ only."
+        else:
+            raise web.HTTPSeeOther(f"/profile/{quote(name)}")
+    return await render(request, "profile/search.html", {"active": "profile", "raw": raw, "error": error})
+
+
+def _points(rows: list[profile_store.HistoryPoint]) -> list[tuple[datetime, float | None]]:
+    return [(from_db(t), None if v is None else float(v)) for t, v in rows]
+
+
+def _series_chart(
+    named: list[tuple[str, str, list[tuple[datetime, float | None]]]], title: str, start: datetime | None
+) -> Markup:
+    """One chart of several sources, thinned to BUCKETS points each; silences stay gaps."""
+    end = utcnow()
+    first = start or min((p[0] for _n, _c, pts in named for p in pts), default=end - timedelta(days=1))
+    gap = max(BASE_GAP, 2 * (end - first) / BUCKETS)
+    series = [
+        Series(label, downsample(pts, first, end, BUCKETS), css, split_on_time=label not in SPLIT_BY_SESSION)
+        for label, css, pts in named
+    ]
+    return line_chart(series, title=title, start=first, end=end, max_gap=gap)
+
+
+async def _charts(conn: Any, person: profile_store.Person, start: datetime | None) -> dict[str, Markup]:
+    since = to_db(start) if start else None
+    followers = await profile_store.follower_history(conn, person.id, person.username, since)
+    ranks = await profile_store.rank_history(conn, person.id, since)
+    follower_series = [(label, css, _points(followers[key])) for key, label, css in SOURCE_SERIES]
+    # Two charts: the global rank is ten times the gender rank and would flatten it on one axis.
+    return {
+        "followers": _series_chart(follower_series, "Followers", start),
+        "rank": _series_chart([("Rank (gender)", "s1", _points(ranks["rank"]))], "CBHours rank", start),
+        "grank": _series_chart(
+            [("Global rank", "s2", _points(ranks["grank"]))], "CBHours global rank", start
+        ),
+    }
+
+
+def _unpacked(value: Any) -> Any:
+    """JSON text columns (raw, tags, bio…) shown as the structures they hold."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _raw(records: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Each record as indented JSON, as stored."""
+    return {
+        label: json.dumps(
+            {k: _unpacked(v) for k, v in record.items()}, indent=2, ensure_ascii=False, default=str
+        )
+        for label, record in records.items()
+    }
+
+
+async def _unknown(request: web.Request, username: str) -> web.Response:
+    context = {"active": "profile", "username": username, "can_enqueue": _can_enqueue(request)}
+    return await render(request, "profile/unknown.html", context, status=404)
+
+
+@requires(Permission.VIEW_USERS)
+async def profile_person(request: web.Request) -> web.StreamResponse:
+    try:
+        username = normalise_username(request.match_info["username"])
+    except ValueError:
+        return await _unknown(request, "")
+    window = request.query.get("days", DEFAULT_WINDOW)
+    window = window if window in WINDOWS else DEFAULT_WINDOW
+    days = WINDOWS[window]
+    start = utcnow() - timedelta(days=days) if days else None
+    async with request.app[db_key].read() as conn:
+        person = await profile_store.get_person(conn, username)
+        if person is None:
+            return await _unknown(request, username)
+        pid = person.id
+        state = await directory.get_state(conn, pid)
+        context: dict[str, Any] = {
+            "person": person,
+            "has_state": state is not None,
+            "state": state or directory.empty_state(pid, person.username, person.role),
+            "follow": await profile_store.get_follow_dates(conn, pid),
+            "sessions": await profile_store.list_sessions(conn, pid),
+            "session_count": await profile_store.count_sessions(conn, pid),
+            "statbate": await profile_store.statbate(conn, pid),
+            "raw": _raw(await profile_store.latest_records(conn, pid, username)),
+            "charts": await _charts(conn, person, start),
+            "scrape": await scrape_availability(request, conn),
+        }
+    context.update(people.HELPERS)
+    context.update({"active": "profile", "windows": list(WINDOWS), "window": window,
+                    "can_enqueue": _can_enqueue(request), "here": request.path_qs})  # fmt: skip
+    return await render(request, "profile/person.html", context)

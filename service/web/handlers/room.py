@@ -1,0 +1,125 @@
+"""The broadcaster's room page, one broadcast's detail, and a person's events with the room."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from service.errors import NotFound
+from service.keys import config_key, db_key
+from service.permissions import Permission
+from service.store import broadcasts, persons
+from service.store import room as room_store
+from service.web.access import requires
+from service.web.event_views import PAGE_SIZE, can_reveal, event_row, parse_cursor, reveal_requested
+from service.web.render import render
+
+# Figures in the broadcasts list, with their column titles; each is coloured against the average.
+LIST_FIGURES = {
+    "duration_seconds": "Duration", "tokens": "Tokens", "tips": "Tips", "unique_tippers": "Tippers",
+    "biggest_tip": "Biggest tip", "new_followers": "New followers", "unfollows": "Unfollows",
+    "fanclub_joins": "Fan club", "unique_visitors": "Visitors", "peak_viewers": "Peak viewers",
+    "avg_viewers": "Avg viewers",
+}  # fmt: skip
+ACCOUNT_FIGURES = {
+    "token_balance": "Token balance", "num_followers": "Followers", "num_viewers": "Viewers",
+    "satisfaction_score": "Satisfaction", "votes_up": "Votes up", "votes_down": "Votes down",
+}  # fmt: skip
+TIMELINE_METHODS = (
+    "broadcastStart", "broadcastStop", "tip", "mediaPurchase", "follow", "unfollow", "fanclubJoin",
+    "roomSubjectChange",
+)  # fmt: skip
+# Changes within ±10 % of the average are not coloured: that is an ordinary night.
+NOTABLE = 0.10
+
+
+def trend(change: float | None) -> str:
+    if change is None:
+        return "flat"
+    return "up" if change > NOTABLE else ("down" if change < -NOTABLE else "flat")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes = int(seconds) // 60
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _account(latest: dict[str, Any] | None, before: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if latest is None:
+        return []
+    rows = []
+    for key, label in ACCOUNT_FIGURES.items():
+        if key in latest:
+            old = before.get(key) if before else None
+            change = latest[key] - old if old is not None and latest[key] is not None else None
+            rows.append({"label": label, "value": latest[key], "change": change})
+    return rows
+
+
+@requires(Permission.VIEW_STATS)
+async def room(request: web.Request) -> web.StreamResponse:
+    async with request.app[db_key].read() as conn:
+        live = await broadcasts.open_broadcast(conn)
+        recent = await broadcasts.list_broadcasts(conn, limit=50)
+        last_end = next((b.ended_at for b in recent if b.ended_at), None)
+        latest, before = await broadcasts.account_stats(conn, since=last_end)
+        state = await room_store.get_stream_state(conn)
+    live_seconds = (datetime.now(UTC) - live.started_at).total_seconds() if live else None
+    context = {"live": live, "live_duration": duration(live_seconds),
+               "live_viewers": latest.get("num_viewers") if latest and live else None,
+               "broadcasts": recent, "figures": LIST_FIGURES, "trend": trend, "duration": duration,
+               "account": _account(latest, before), "account_known": latest is not None,
+               "stream": state, "active": "room"}  # fmt: skip
+    return await render(request, "room/index.html", context)
+
+
+@requires(Permission.VIEW_STATS)
+async def room_broadcast(request: web.Request) -> web.StreamResponse:
+    raw = request.match_info["broadcast_id"]
+    reveal = reveal_requested(request)
+    broadcaster = request.app[config_key].current.broadcaster
+    async with request.app[db_key].read() as conn:
+        found = await broadcasts.get_broadcast(conn, int(raw)) if raw.isdigit() else None
+        if found is None:
+            raise NotFound(f"There is no broadcast {raw}.")
+        in_broadcast = room_store.EventFilter(broadcast_id=found.id, methods=TIMELINE_METHODS)
+        timeline = await room_store.list_events(conn, in_broadcast, limit=500)
+        tippers = await broadcasts.top_tippers(conn, found.id, reveal=reveal)
+        follow_filter = room_store.EventFilter(broadcast_id=found.id, methods=("follow", "unfollow"))
+        follow_changes = await room_store.list_events(conn, follow_filter, limit=500)
+        seen = await broadcasts.visitors(conn, found.id, exclude=broadcaster)
+    context = {"broadcast": found, "timeline": [event_row(e, reveal=reveal) for e in reversed(timeline)],
+               "tippers": tippers, "follows": [event_row(e, reveal=reveal) for e in follow_changes],
+               "visitors": seen, "figures": LIST_FIGURES, "trend": trend, "duration": duration,
+               "reveal": reveal, "can_reveal": can_reveal(request), "active": "room"}  # fmt: skip
+    return await render(request, "room/broadcast.html", context)
+
+
+@requires(Permission.VIEW_USERS)
+async def profile_room(request: web.Request) -> web.StreamResponse:
+    try:
+        username = persons.normalise_username(request.match_info["username"])
+    except ValueError:
+        raise NotFound("No such person.") from None
+    reveal = reveal_requested(request)
+    before = parse_cursor(request.query.get("before"), "before")
+    async with request.app[db_key].read() as conn:
+        person_id = await persons.get_person_id(conn, username)
+        if person_id is None:
+            raise NotFound(f"{username} has not been seen yet.")
+        stats = await room_store.get_person_room_stats(conn, person_id)
+        days = await room_store.tips_by_day(conn, person_id, include_anonymous=reveal)
+        # Without reveal an anonymous tip must not appear under its sender's name, not even here.
+        mine = room_store.EventFilter(person_id=person_id, hide_anonymous=not reveal)
+        found = await room_store.list_events(conn, mine, before=before, limit=PAGE_SIZE + 1)
+    rows = [event_row(e, reveal=reveal) for e in found[:PAGE_SIZE]]
+    older = f"?before={rows[-1]['id']}" + ("&reveal=1" if reveal else "") if len(found) > PAGE_SIZE else None
+    peak = max((tokens for _, _, tokens in days), default=0)
+    context = {"username": username, "stats": stats, "days": days, "peak": peak, "rows": rows,
+               "older_url": older, "reveal": reveal, "can_reveal": can_reveal(request),
+               "active": "profile"}  # fmt: skip
+    return await render(request, "profile/room.html", context)

@@ -1,0 +1,233 @@
+"""The real extension in real Chromium, paired with a real `mhc serve`, reading fixture pages.
+
+Chromium is Debian's (/usr/bin/chromium); extensions need the new headless mode and a persistent
+profile. The site is never contacted: chaturbate.com resolves to a local HTTPS server that answers
+from tests/fixtures/site (or a variant a test builds); every other name but loopback resolves nowhere.
+Sync Playwright is module-scoped here (never session-scoped: it would break later asyncio tests).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import (
+    BrowserContext,
+    Page,
+    Playwright,
+    Worker,
+    sync_playwright,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+EXTENSION = REPO / "extension"
+LISTS = REPO / "tests" / "fixtures" / "site" / "lists"
+PROFILES = REPO / "tests" / "fixtures" / "site" / "profiles"
+CHROMIUM = Path(os.environ.get("MHC_CHROMIUM", "/usr/bin/chromium"))
+ACCOUNT = "example_viewer"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Service:
+    """`python -m service serve` on a fixed port and data folder; can be stopped and started again."""
+
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+        self.env = {
+            **os.environ,
+            "MHC_DATA_DIR": str(data_dir),
+            "MHC_JOBS_ENABLED": "false",
+            "MHC_PASSWORD_TIME_COST": "1",
+            "MHC_PASSWORD_MEMORY_KIB": "8",
+            "MHC_BROADCASTER": ACCOUNT,
+        }
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def mhc(self, *args: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "service", *args], env=self.env, capture_output=True,
+                                text=True, timeout=60, check=True)  # fmt: skip
+        return result.stdout
+
+    def start(self) -> None:
+        log = (self.data_dir.parent / "service.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "service", "serve", "--port", str(self.port)],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/ext/v1/ping", timeout=1) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError("the service did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+    def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.data_dir / "mhc.sqlite3") as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+class Site:
+    """chaturbate.com as the tests want it: URL → body (or redirect), mutable between runs.
+
+    A local HTTPS server answers for the real host: Chromium maps chaturbate.com to it with
+    --host-resolver-rules and sends every other name nowhere, so no request can leave the machine.
+    (Playwright's request routing is not used for the extension's own background tabs: Chromium
+    swaps their renderer on the first navigation, and routed requests of the swapped target are lost.)
+    """
+
+    def __init__(self, cert_dir: Path) -> None:
+        self.pages: dict[str, bytes] = {}
+        self.redirects: dict[str, str] = {}
+        self.requests: list[str] = []
+        cert, key = cert_dir / "site.crt", cert_dir / "site.key"
+        subprocess.run(
+            ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-subj", "/CN=chaturbate.com", "-addext", "subjectAltName=DNS:chaturbate.com",
+             "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def serve(self, url: str, body: Path | bytes) -> None:
+        self.pages[url] = body.read_bytes() if isinstance(body, Path) else body
+        self.redirects.pop(url, None)
+
+    def redirect(self, url: str, to: str, body: Path) -> None:
+        self.redirects[url] = to
+        self.pages[to] = body.read_bytes()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = f"https://chaturbate.com{self.path}"
+                site.requests.append(url)
+                if url in site.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", site.redirects[url])
+                    self.end_headers()
+                    return
+                body = site.pages.get(url)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    root = tmp_path_factory.mktemp("svc")
+    svc = Service(root / "data", free_port())
+    svc.start()
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture(scope="module")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    server = Site(tmp_path_factory.mktemp("tls"))
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def context(
+    playwright_instance: Playwright, tmp_path_factory: pytest.TempPathFactory, site: Site
+) -> Iterator[BrowserContext]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run 'make test' or set MHC_CHROMIUM")
+    context = playwright_instance.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("profile")),
+        executable_path=str(CHROMIUM),
+        headless=False,  # the new headless mode comes from the flag below: extensions need it
+        args=["--headless=new", f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}",
+              f"--host-resolver-rules=MAP chaturbate.com 127.0.0.1:{site.port}, MAP * ~NOTFOUND, "
+              "EXCLUDE 127.0.0.1, EXCLUDE localhost",
+              "--ignore-certificate-errors", "--no-sandbox", "--disable-gpu", "--disable-quic",
+              "--no-first-run", "--disable-background-networking", "--disable-component-update",
+              "--disable-sync"],
+    )  # fmt: skip
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def worker(context: BrowserContext) -> Worker:
+    workers = context.service_workers
+    return workers[0] if workers else context.wait_for_event("serviceworker", timeout=20000)
+
+
+@pytest.fixture(scope="module")
+def extension_id(worker: Worker) -> str:
+    return worker.url.split("/")[2]
+
+
+@pytest.fixture(scope="module")
+def popup(context: BrowserContext, extension_id: str) -> Iterator[Page]:
+    page = context.new_page()
+    page.goto(f"chrome-extension://{extension_id}/popup/popup.html")
+    yield page
+    page.close()
+
+
+def storage(worker: Worker, key: str) -> Any:
+    return worker.evaluate("(key) => chrome.storage.local.get(key).then((s) => s[key])", key)
+
+
+def dump(value: Any) -> str:
+    return json.dumps(value, indent=1)[:2000]

@@ -1,0 +1,63 @@
+"""Shared pieces of the data-source job tests: a real SQLite file, a job context, fast retries."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from service.config import SourceConfig
+from service.jobs.base import JobContext, JobSpec
+from service.jobs.runner import JobRunner
+from service.jobs.scheduler import Scheduler
+from service.sources.http import RateLimiter, RetryPolicy
+from service.store import jobs as job_store
+from service.store.db import Database, open_database
+
+# Retries without the waiting: Retry-After and backoff are capped at 10 ms.
+FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
+NO_PACING = RateLimiter(0)
+
+BLANK = SourceConfig(
+    broadcaster="", affiliate_wm="", affiliate_url="", events_token="", events_url="",
+    stats_token="", stats_url="", cbhours_url="", statbate_token="", statbate_url="",
+)  # fmt: skip
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with open_database(tmp_path / "jobs.sqlite3") as database:
+        yield database
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        yield client
+
+
+def context(db: Database, http: httpx.AsyncClient, **config: str) -> JobContext:
+    return JobContext(db=db, config=dataclasses.replace(BLANK, **config), data_dir=db.path.parent, http=http)
+
+
+async def run_via_runner(spec: JobSpec, ctx: JobContext) -> tuple[str, str, str | None]:
+    """Run through the real runner: (status, message, job_state.last_error)."""
+
+    async def make() -> JobContext:
+        return ctx
+
+    runner = JobRunner(ctx.db, {spec.name: spec}, make)
+    await Scheduler(runner, enabled=False).ensure_states()
+    outcome = await runner.run(spec.name, trigger="manual")
+    async with ctx.db.read() as conn:
+        state = await job_store.get_state(conn, spec.name)
+    return outcome.status, outcome.message, state.last_error if state else None
+
+
+async def rows(db: Database, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async with db.read() as conn, conn.execute(sql, params or {}) as cursor:
+        return [dict(row) for row in await cursor.fetchall()]

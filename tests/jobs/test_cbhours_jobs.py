@@ -1,0 +1,133 @@
+"""CBHours jobs against the fake on loopback: live batches, activity backfill, error 300 flags."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from fakes import Fault
+from fakes.cbhours import PATH, CBHoursFake, make_app
+
+from service.clock import utcnow
+from service.jobs import cbhours
+from service.jobs.base import JobContext
+from service.store import lookup, persons
+from service.store.db import Database
+from tests.jobs.sources_kit import FAST, NO_PACING, context, db, http, rows, run_via_runner
+
+__all__ = ["db", "http"]  # fixtures
+
+
+async def _ctx(aiohttp_server: Any, db: Database, http: httpx.AsyncClient, fake: CBHoursFake) -> JobContext:
+    server = await aiohttp_server(make_app(fake))
+    return context(db, http, cbhours_url=str(server.make_url(PATH)), broadcaster="lisbon_lifter")
+
+
+async def _track(db: Database, *names: str) -> None:
+    async with db.transaction() as conn:
+        for name in names:
+            await lookup.enqueue(conn, name, 2, "", "owner")
+
+
+async def _live(ctx: JobContext) -> str:
+    return await cbhours.live(ctx, retry=FAST, limiter=NO_PACING)
+
+
+async def _activity(ctx: JobContext) -> str:
+    return await cbhours.activity(ctx, retry=FAST, limiter=NO_PACING)
+
+
+def _activity_body(name: str, day: date, points: list[tuple[str, str]]) -> dict[str, Any]:
+    details = [
+        {"timestamp": f"{day.isoformat()}T{hhmm}", "type": "_public", "rank": rank, "followers": "9100",
+         "viewers": "3", "gender": "m", "grank": "20"}
+        for hhmm, rank in points
+    ]  # fmt: skip
+    total = {"hours": 0, "minutes": 3 * len(points)}
+    return {"status": True, "model": name, "serverStatus": True, "activity": {day.isoformat(): "x"},
+            "total_time": total, "details": {day.isoformat(): details}}  # fmt: skip
+
+
+async def test_live_batches_of_fifty_store_rows_and_flag_unknown_names(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """120 tracked names: 3 requests; answers stored, followers kept, absent names flagged."""
+    fake = CBHoursFake()
+    extra = [f"extra_{i:03d}" for i in range(117)]
+    await _track(db, "tina_t", "sleepy_sam", *extra)
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    summary = await _live(ctx)
+    assert summary == "checked 120 tracked persons: 3 answered, 117 not tracked by CBHours"
+    assert [len(r.param("usernames").split(",")) for r in fake.requests] == [50, 50, 20]  # type: ignore[union-attr]
+    (lifter,) = await rows(db, "SELECT * FROM person_state WHERE username = 'lisbon_lifter'")
+    assert (lifter["rank"], lifter["followers"], lifter["followers_source"]) == (1830, 9120, "cbhours")
+    assert (lifter["is_live"], lifter["live_source"], lifter["gender"]) == (1, "cbhours", "m")
+    (sam,) = await rows(
+        db, "SELECT is_live, live_source, role FROM person_state WHERE username = 'sleepy_sam'"
+    )
+    assert (sam["is_live"], sam["live_source"], sam["role"]) == (0, "cbhours", "model")
+    flagged = await rows(
+        db,
+        "SELECT cbhours_untracked_reason FROM person_source_flags WHERE cbhours_untracked_until IS NOT NULL",
+    )
+    assert len(flagged) == 117
+    fake.requests.clear()
+    await _live(ctx)  # flagged names are not asked again for a while
+    assert len(fake.requests) == 1
+
+
+async def test_live_survives_429_500_slow_and_records_malformed(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    fake = CBHoursFake()
+    await _track(db, "tina_t")
+    fake.script(Fault.rate_limited(retry_after="1"), Fault.server_error(), Fault.slow(0.3))
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    spec = dataclasses.replace(cbhours.LIVE_SPEC, run=_live)
+    assert (await run_via_runner(spec, ctx))[0] == "ok"
+    fake.script(Fault.malformed(b'{"server_status": "up", "data": {'))
+    status, _, last_error = await run_via_runner(spec, ctx)
+    assert status == "error" and last_error is not None and "cbhours" in last_error
+
+
+async def test_activity_backfill_is_unique_per_segment_and_resumes(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """Segments stored once (UTC, tzo=0); a rerun refetches only from the last day stored."""
+    today = utcnow().date()
+    fake = CBHoursFake(
+        activity={
+            "lisbon_lifter": _activity_body("lisbon_lifter", today, [("00:00", "1900"), ("00:03", "1850")])
+        }
+    )
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    summary = await _activity(ctx)
+    assert summary.startswith("2 new 3-minute segments for 1 persons")
+    (first,) = fake.requests
+    assert (first.param("tzo"), first.param("end_date")) == ("0", today.isoformat())
+    assert first.param("start_date") == (today - timedelta(days=59)).isoformat()
+    assert (await _activity(ctx)).startswith("0 new")
+    assert fake.requests[1].param("start_date") == today.isoformat()
+    segments = await rows(db, "SELECT segment_at, rank FROM cbhours_activity ORDER BY segment_at")
+    assert [s["segment_at"] for s in segments] == [
+        f"{today.isoformat()}T00:00:00.000Z",
+        f"{today.isoformat()}T00:03:00.000Z",
+    ]
+    (state,) = await rows(db, "SELECT rank, rank_source FROM person_state WHERE username = 'lisbon_lifter'")
+    assert (state["rank"], state["rank_source"]) == (1850, "cbhours")
+
+
+async def test_error_300_flags_the_person_and_does_not_fail_the_job(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    fake = CBHoursFake(activity={})
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    assert "1 not tracked by CBHours" in await _activity(ctx)
+    (flag,) = await rows(
+        db, "SELECT cbhours_untracked_until, cbhours_untracked_reason FROM person_source_flags"
+    )
+    assert flag["cbhours_untracked_reason"] == "Error Code 300"
+    assert await _activity(ctx) == "no tracked persons to backfill"
+
+
+async def test_cbhours_jobs_need_tracked_persons_only(db, http) -> None:  # type: ignore[no-untyped-def]
+    """CBHours needs no credentials: with nobody tracked the job does nothing, successfully."""
+    async with db.transaction() as conn:
+        await persons.ensure_persons(conn, ["someone"])
+    assert await cbhours.live(context(db, http, cbhours_url="http://127.0.0.1:9/api.php")) == (
+        "no tracked persons to check"
+    )

@@ -1,0 +1,47 @@
+"""Building store input rows by hand for the ingest and stitching tests."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from service.clock import to_db
+from service.store.broadcast_stitch import StitchPolicy
+from service.store.db import Database
+from service.store.room_ingest import BatchResult, IncomingEvent, QuarantineItem, store_batch
+
+T0 = datetime(2026, 1, 2, tzinfo=UTC)
+ROOM = "my_room"
+CURSOR = "http://127.0.0.1:1/events/my_room/tok/?i=x&timeout=1"
+
+
+class Feed:
+    """Makes events with increasing ids at given minutes after T0."""
+
+    def __init__(self) -> None:
+        self.seq = 0
+
+    def event(
+        self, minute: float, method: str, user: str | None = "fan_1", **fields: object
+    ) -> IncomingEvent:
+        moment = T0 + timedelta(minutes=minute)
+        ms = int(moment.timestamp() * 1000)
+        self.seq += 1
+        event_id = f"{ms}-{self.seq}"
+        raw = json.dumps({"method": method, "id": event_id, "object": {"user": {"username": user}}})
+        return IncomingEvent(id=event_id, ms=ms, seq=self.seq, at=to_db(moment), method=method,
+                             username=user, raw=raw, **fields)  # type: ignore[arg-type]  # fmt: skip
+
+
+async def ingest(
+    db: Database,
+    events: list[IncomingEvent],
+    invalid: list[QuarantineItem] | None = None,
+    *,
+    policy: StitchPolicy | None = None,
+    now: datetime | None = None,
+) -> BatchResult:
+    received = to_db(now) if now else (events[-1].at if events else to_db(T0))
+    async with db.transaction() as conn:
+        return await store_batch(conn, events, invalid or [], CURSOR, broadcaster=ROOM,
+                                 policy=policy or StitchPolicy(), received_at=received)  # fmt: skip

@@ -158,7 +158,7 @@ def test_export_writes_data_tables_but_no_secrets(env: dict[str, str], tmp_path:
     result = mhc(env, "export", "--format", fmt, str(out))
     assert result.returncode == 0, result.stdout + result.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == [f"job_runs.{fmt}", f"persons.{fmt}"]
+    assert f"job_runs.{fmt}" in names and f"room_events.{fmt}" in names and f"persons.{fmt}" in names
     text = (out / f"job_runs.{fmt}").read_text()
     if fmt == "json":
         rows = json.loads(text)
@@ -166,3 +166,19 @@ def test_export_writes_data_tables_but_no_secrets(env: dict[str, str], tmp_path:
     else:
         assert text.splitlines()[0].startswith("id,job_name,trigger")
     assert "argon2" not in "".join(p.read_text() for p in out.iterdir())
+
+
+def test_export_never_names_an_anonymous_tipper(env: dict[str, str], tmp_path: Path) -> None:
+    """A stored anonymous tip is exported as 'anonymous', though the database knows the name."""
+    mhc(env, "job", "list")  # creates the database
+    with sqlite3.connect(Path(env["MHC_DATA_DIR"]) / "mhc.sqlite3") as conn:
+        conn.execute("INSERT INTO persons (username, created_at, updated_at) VALUES ('shy_fan', 'x', 'x')")
+        conn.execute(
+            "INSERT INTO room_events (id, ms, seq, at, method, person_id, tokens, is_anon, raw, received_at) "
+            "VALUES ('1767312000123-0', 1767312000123, 0, '2026-01-02T00:00:00.123Z', 'tip', 1, 50, 1, "
+            "'{}', 'x')"
+        )
+    out = tmp_path / "export"
+    assert mhc(env, "export", "--format", "csv", str(out)).returncode == 0
+    text = (out / "room_events.csv").read_text()
+    assert "anonymous" in text and "shy_fan" not in text

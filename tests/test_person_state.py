@@ -284,3 +284,52 @@ async def _tag_rows(db: Database) -> list[tuple[str, str]]:
         ) as cur,
     ):
         return [(r[0], r[1]) for r in await cur.fetchall()]
+
+
+async def scraped(
+    conn: Connection, pid: int, minutes_ago: float, bio: dict[str, str], *, identity_ok: bool = True
+) -> None:
+    """A profile scrape by the extension (only `identity_ok` pages count as a source)."""
+    await conn.execute(
+        "INSERT INTO profile_scrapes (person_id, idempotency_key, url, scraped_at, received_at, "
+        "follow_status, identity_ok, bio, social_links, wishlist, photosets) VALUES (:pid, :key, "
+        "'https://chaturbate.com/x/', :at, :at, 'unknown', :ok, :bio, '[]', '[]', '[]')",
+        {"pid": pid, "key": f"{pid}@{minutes_ago}", "at": ago(minutes_ago), "ok": int(identity_ok),
+         "bio": json.dumps(bio)},
+    )  # fmt: skip
+
+
+async def test_scraped_profile_ranks_after_affiliate_and_cbhours(db: Database) -> None:
+    """Bio name, age and followers fill in where Affiliate and CBHours say nothing, never over them."""
+    bio = {"real-name": "Scraped Sam", "age": "27", "followers": "20,438"}
+    async with db.transaction() as conn:
+        only = await _person(conn, "scraped_only")
+        await scraped(conn, only, 5, bio)
+        both = await _person(conn, "fed_too")
+        await affiliate(conn, both, 60, display_name="Feed Name", age=31, followers=900)
+        await scraped(conn, both, 1, bio)
+        cb = await _person(conn, "cb_counted")
+        await cbhours(conn, cb, 1, online=False, followers=5000)
+        await scraped(conn, cb, 1, bio)
+    s = await state(db, "scraped_only")
+    assert (s["display_name"], s["display_name_source"]) == ("Scraped Sam", "scrape")
+    assert (s["age"], s["age_source"], s["followers"], s["followers_source"]) == (
+        27,
+        "scrape",
+        20438,
+        "scrape",
+    )
+    f = await state(db, "fed_too")
+    assert (f["display_name"], f["age"], f["followers"]) == ("Feed Name", 31, 900)
+    assert (f["display_name_source"], f["followers_source"]) == ("affiliate", "affiliate")
+    c = await state(db, "cb_counted")
+    assert (c["followers"], c["followers_source"]) == (5000, "cbhours")
+
+
+async def test_scrape_of_a_mismatched_page_is_not_a_source(db: Database) -> None:
+    """A page that showed another room than its URL (stale dossier, SPA navigation) is ignored."""
+    async with db.transaction() as conn:
+        pid = await _person(conn, "not_me")
+        await scraped(conn, pid, 1, {"real-name": "Someone Else", "followers": "12"}, identity_ok=False)
+    s = await state(db, "not_me")
+    assert (s["display_name"], s["followers"]) == (None, None)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from service.clock import to_db
 from service.ingest.models import ProfileScrapeIn
-from service.store import follows, persons, scrapes
+from service.store import follows, person_state, persons, scrapes
 from service.store.db import Connection, Database
 
 SITE_HOSTS = ("chaturbate.com", "www.chaturbate.com")
@@ -81,6 +81,8 @@ async def ingest_profile(
     effect = "none"
     if trusted and scrape.follow_status != "unknown":
         effect = await _apply_follow_status(conn, scrape, person_id, f"profile:{scrape_id}")
+    # The scraped bio is a source of the person's current state (name, age, followers).
+    await person_state.refresh(conn, [person_id])
     return ProfileOutcome(scrape.username, scrape_id, False, trusted, effect)
 
 

@@ -6,21 +6,39 @@ from collections.abc import AsyncIterator
 
 from service.store.db import Connection
 
-# Tables holding the user's data. Panel accounts, sessions, setup links and settings (which hold
-# tokens) are deliberately absent.
-EXPORTED_TABLES: tuple[str, ...] = ("persons", "job_runs")
+# Export file name → the relation it reads. Panel accounts, sessions, setup links, settings (which
+# hold tokens), extension tokens and raw upstream payloads are deliberately absent; room events
+# come through v_room_events_public, which shows anonymous tippers as "anonymous".
+EXPORTS: dict[str, str] = {
+    "persons": "persons",
+    "person_state": "person_state",
+    "follow_periods": "follow_periods",
+    "follow_state": "v_person_follow_state",
+    "room_events": "v_room_events_public",
+    "broadcasts": "broadcasts",
+    "affiliate_sessions": "affiliate_api_snapshots",
+    "follower_history": "follower_history",
+    "stats_snapshots": "stats_snapshots",
+    "job_runs": "job_runs",
+}
+EXPORTED_TABLES: tuple[str, ...] = tuple(EXPORTS)
 
 
-async def columns(conn: Connection, table: str) -> list[str]:
-    if table not in EXPORTED_TABLES:
-        raise ValueError(f"{table} is not exportable")
-    async with conn.execute(f"SELECT * FROM {table} LIMIT 0") as cursor:  # noqa: S608 - allow-listed
+def _relation(name: str) -> str:
+    if name not in EXPORTS:
+        raise ValueError(f"{name} is not exportable")
+    return EXPORTS[name]
+
+
+async def columns(conn: Connection, name: str) -> list[str]:
+    relation = _relation(name)
+    async with conn.execute(f"SELECT * FROM {relation} LIMIT 0") as cursor:  # noqa: S608 - allow-listed
         return [d[0] for d in cursor.description]
 
 
-async def rows(conn: Connection, table: str) -> AsyncIterator[tuple[object, ...]]:
-    if table not in EXPORTED_TABLES:
-        raise ValueError(f"{table} is not exportable")
-    async with conn.execute(f"SELECT * FROM {table} ORDER BY rowid") as cursor:  # noqa: S608
+async def rows(conn: Connection, name: str) -> AsyncIterator[tuple[object, ...]]:
+    relation = _relation(name)
+    # ORDER BY 1: views have no rowid; every exported relation starts with its key.
+    async with conn.execute(f"SELECT * FROM {relation} ORDER BY 1") as cursor:  # noqa: S608
         async for row in cursor:
             yield tuple(row)

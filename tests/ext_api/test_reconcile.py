@@ -188,3 +188,14 @@ async def test_a_profile_scrape_confirms_but_never_starts_an_unfollow(ext: Ext) 
     )
     assert again["profiles"][0]["duplicate"] is True
     assert rows(app, "SELECT count(*) FROM profile_scrapes") == [(3,)]
+
+
+async def test_a_scraped_bio_reaches_the_current_state(ext: Ext) -> None:
+    """The Directory and Profile see scraped values at once, marked as coming from the scrape."""
+    app = app_of(ext)
+    status, answer = await ext.post(
+        "profiles", profile("fresh_face", "unknown") | {"bio": {"age": "23", "followers": "1,204"}}
+    )
+    assert status == 200, answer
+    assert rows(app, "SELECT age, age_source, followers, followers_source FROM person_state "
+                     "WHERE username = 'fresh_face'") == [(23, "scrape", 1204, "scrape")]  # fmt: skip

@@ -35,7 +35,7 @@ SORTS: dict[str, tuple[str, str]] = {
 }
 DEFAULT_SORT = "last_seen"
 
-_COLUMNS = (
+COLUMNS = (
     "person_id, username, role, display_name, display_name_source, display_name_at, age, age_source, "
     "age_at, gender, gender_source, gender_at, is_live, live_source, live_at, current_show, followers, "
     "followers_source, followers_at, rank, rank_source, rank_at, tags, tags_source, tags_at, "
@@ -113,11 +113,16 @@ def parse_tags(raw: str | None) -> tuple[str, ...]:
     return tuple(str(t) for t in value if isinstance(t, str) and t) if isinstance(value, list) else ()
 
 
-def _row(row: aiosqlite.Row) -> PersonState:
-    values = dict(row)
+def state_from_values(values: dict[str, Any]) -> PersonState:
+    """A PersonState from a row's person_state columns (JSON tags and 0/1 flags decoded)."""
+    values = {name: values[name] for name in PersonState.__dataclass_fields__}
     values["tags"] = parse_tags(values["tags"])
     values["is_live"] = None if values["is_live"] is None else bool(values["is_live"])
     return PersonState(**values)
+
+
+def _row(row: aiosqlite.Row) -> PersonState:
+    return state_from_values(dict(row))
 
 
 def _where(flt: DirectoryFilter) -> tuple[list[str], dict[str, Any]]:
@@ -150,7 +155,7 @@ async def _scan(
     # Rows without a value come in person order: the column's index holds them by rowid already.
     order = "person_id" if nulls else f"{column} {direction}, {tiebreak} {direction}"
     sql = (
-        f"SELECT {_COLUMNS} FROM person_state WHERE {' AND '.join(clauses)} "  # noqa: S608 — fixed names
+        f"SELECT {COLUMNS} FROM person_state WHERE {' AND '.join(clauses)} "  # noqa: S608 — fixed names
         f"ORDER BY {order} LIMIT :limit OFFSET :offset"
     )
     async with conn.execute(sql, {**params, "limit": limit, "offset": offset}) as cur:
@@ -195,7 +200,7 @@ async def find_person_id(conn: Connection, username: str) -> int | None:
     return int(row[0]) if row else None
 
 
-_GET_STATE = f"SELECT {_COLUMNS} FROM person_state WHERE person_id = :id"  # noqa: S608 — fixed text
+_GET_STATE = f"SELECT {COLUMNS} FROM person_state WHERE person_id = :id"  # noqa: S608 — fixed text
 
 
 async def get_state(conn: Connection, person_id: int) -> PersonState | None:

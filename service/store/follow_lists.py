@@ -7,6 +7,10 @@ from datetime import datetime
 
 from service.clock import from_db
 from service.store.db import Connection
+from service.store.directory import COLUMNS, PersonState, empty_state, state_from_values
+
+# person_state's columns read through the alias `ps`, for the LEFT JOIN below.
+_STATE_COLUMNS = ", ".join(f"ps.{name.strip()}" for name in COLUMNS.split(","))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +79,38 @@ async def first_period_start(conn: Connection, direction: str) -> datetime | Non
     ) as cursor:
         row = await cursor.fetchone()
     return from_db(row[0]) if row and row[0] else None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowRow:
+    """A current follow with the person's Directory values (all unknown until a source reports)."""
+
+    state: PersonState
+    since: datetime
+    source: str
+
+
+async def list_current_states(
+    conn: Connection, direction: str, *, role: str | None = None, page: int = 1, page_size: int = 50
+) -> list[FollowRow]:
+    """One page of current follows, newest first; follows drive the query, so a person the sources
+    have not reported on yet still shows (with unknown values) instead of vanishing."""
+    async with conn.execute(
+        f"SELECT p.id AS p_id, p.username AS p_username, p.role AS p_role, f.started_at, f.start_source, "  # noqa: S608 - fixed column list
+        f"{_STATE_COLUMNS} FROM follow_periods f JOIN persons p ON p.id = f.person_id "
+        "LEFT JOIN person_state ps ON ps.person_id = f.person_id "
+        "WHERE f.direction = :direction AND f.ended_at IS NULL AND (:role IS NULL OR p.role = :role) "
+        "ORDER BY f.started_at DESC, p.username LIMIT :limit OFFSET :offset",
+        {"direction": direction, "role": role, "limit": page_size, "offset": (max(page, 1) - 1) * page_size},
+    ) as cursor:
+        rows = await cursor.fetchall()
+    result = []
+    for row in rows:
+        values = dict(row)
+        state = (
+            state_from_values(values)
+            if values["person_id"] is not None
+            else empty_state(values["p_id"], values["p_username"], values["p_role"])
+        )
+        result.append(FollowRow(state, from_db(values["started_at"]), values["start_source"]))
+    return result

@@ -40,13 +40,11 @@ def setup_routes(app: web.Application) -> None:
 
     r.add_get("/", pages.home, name="home")
     r.add_get("/users", pages.users, name="users")
-    # The Directory's own routes come first: "/users/{tab}" would also match "directory.csv".
     r.add_get("/users/directory", directory.users_directory, name="users_directory")
     r.add_get("/users/directory.csv", directory.users_directory_csv, name="users_directory_csv")
     r.add_post("/users/directory/queue", directory.users_directory_queue, name="users_directory_queue")
     r.add_post("/users/directory/scrape", directory.users_directory_scrape, name="users_directory_scrape")
-    _extension_routes(r)  # before "/users/{tab}", which would match /users/following too
-    r.add_get("/users/{tab}", pages.users_tab, name="users_tab")
+    _extension_routes(r)
     r.add_get("/profile", profile.profile, name="profile")
     r.add_get("/profile/{username}", profile.profile_person, name="profile_person")
     r.add_get("/profile/{username}/room", room.profile_room, name="profile_room")

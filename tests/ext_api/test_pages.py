@@ -43,6 +43,38 @@ async def test_following_tab_lists_follows_with_since_and_last_run(admin_panel: 
     assert "extension" in page.select_one('[data-testid="run-panel"]').text
 
 
+async def test_following_tab_is_the_directory_table_plus_since(admin_panel: Panel, ext: Ext) -> None:
+    """Each follow shows the Directory's values (from person_state), or unknown ones until a source
+    reports; the list pages at 50 and the newest follow comes first."""
+    from service.store import person_state
+
+    names = [f"idol_{i:03d}" for i in range(60)]
+    await ext.post("lists", snapshot("following", names))
+    async with admin_panel.app[db_key].transaction() as conn:
+        pid = await persons.get_person_id(conn, "idol_007")
+        await conn.execute(
+            "INSERT INTO cbhours_live_stats (person_id, checked_at, online, followers) "
+            "VALUES (:pid, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 0, 4321)",
+            {"pid": pid},
+        )
+        await person_state.refresh(conn, [pid])  # type: ignore[list-item]
+    status, html = await admin_panel.get("/users/following")
+    assert status == 200
+    page = soup(html)
+    headers = [th.text for th in page.select('[data-testid="following"] thead th')]
+    assert headers[:3] == ["Username", "Image", "Age"] and headers[-1] == "Following Since"
+    rows = page.select('[data-testid="following"] tbody tr[data-username]')
+    assert len(rows) == 50
+    assert page.select_one('[data-testid="pager"]') is not None
+    _, html2 = await admin_panel.get("/users/following?page=2")
+    rows2 = soup(html2).select('[data-testid="following"] tbody tr[data-username]')
+    seen = {r["data-username"] for r in rows} | {r["data-username"] for r in rows2}
+    assert seen == set(names)
+    counted = next(r for r in rows + rows2 if r["data-username"] == "idol_007")
+    assert "4,321" in counted.text and "from CBHours" in str(counted)
+    assert counted.select_one('[data-testid="since"] time') is not None
+
+
 async def test_update_button_queues_one_task_shown_with_its_state(admin_panel: Panel, ext: Ext) -> None:
     """Pressing Update twice queues one task; its state is visible."""
     await admin_panel.get("/users/followers")

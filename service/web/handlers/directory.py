@@ -21,7 +21,6 @@ from service.store.persons import USERNAME, normalise_username
 from service.web import people, sessions
 from service.web.access import requires
 from service.web.forms import parse_form
-from service.web.handlers.pages import USER_TABS
 from service.web.render import render
 
 MAX_TAGS = 10
@@ -82,7 +81,7 @@ def parse_query(query: MultiMapping[str]) -> DirectoryQuery:
     return DirectoryQuery(flt, page, raw_search, raw_tags)
 
 
-def _can_enqueue(request: web.Request) -> bool:
+def can_enqueue(request: web.Request) -> bool:
     session = sessions.current(request)
     return bool(session and Permission.MANAGE_PRIORITIES in session.user.permissions)
 
@@ -112,14 +111,13 @@ async def users_directory(request: web.Request) -> web.StreamResponse:
         scrape = await scrape_availability(request, conn)
     context = {
         "active": "users",
-        "tabs": USER_TABS,
         "tab": "directory",
         "query": query,
         "result": result,
         "sorts": SORTS,
         "valid_search": valid_search,
         "offer_queue": bool(query.flt.search and valid_search and exact is None),
-        "can_enqueue": _can_enqueue(request),
+        "can_enqueue": can_enqueue(request),
         "scrape": scrape,
         "here": request.path_qs,
         **people.HELPERS,

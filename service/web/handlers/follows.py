@@ -18,10 +18,12 @@ from service.keys import db_key
 from service.permissions import Permission
 from service.store import extension as ext_store
 from service.store import follow_lists, removals, snapshots
-from service.web import sessions
+from service.web import people, sessions
 from service.web.access import Access, requires
+from service.web.handlers.directory import can_enqueue, scrape_availability
 from service.web.render import render
 
+PAGE_SIZE = 50
 ROLE_FILTERS = {"all": None, "models": "model", "viewers": "viewer"}
 RANGES = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 WHO = {"them": ("follower", "They unfollowed me"), "me": ("following", "I unfollowed")}
@@ -39,12 +41,21 @@ def can_review(request: web.Request) -> bool:
     return bool(session and any(p in session.user.permissions for p in REVIEW_PERMISSIONS))
 
 
+def _page_number(request: web.Request) -> int:
+    raw = request.query.get("page", "1")
+    return max(1, int(raw)) if raw.isdigit() else 1
+
+
 async def _list_page(
     request: web.Request, kind: str, direction: str, template: str, *, role: str | None, show: str = "all"
 ) -> web.Response:
+    page = _page_number(request)
     async with request.app[db_key].read() as conn:
-        rows = await follow_lists.list_current(conn, direction, role=role)
-        total = await follow_lists.count_current(conn, direction)
+        rows = await follow_lists.list_current_states(
+            conn, direction, role=role, page=page, page_size=PAGE_SIZE
+        )
+        total = await follow_lists.count_current(conn, direction, role=role)
+        scrape = await scrape_availability(request, conn)
         recent = await snapshots.list_snapshots(conn, kind, limit=8)
         tasks = await ext_store.list_tasks(conn, kind=kind, limit=5)
         suspected = await removals.list_removals(conn, direction, "suspected")
@@ -53,6 +64,8 @@ async def _list_page(
         "active": "users", "tab": kind, "rows": rows, "total": total, "snapshots": recent,
         "last_run": recent[0] if recent else None, "tasks": tasks, "suspected_count": len(suspected),
         "held_count": len(held), "can_review": can_review(request), "show": show, "filters": ROLE_FILTERS,
+        "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "can_enqueue": can_enqueue(request),
+        "scrape": scrape, "here": request.path_qs, **people.HELPERS,
     }  # fmt: skip
     return await render(request, template, context)
 

@@ -211,8 +211,19 @@ async def latest_records(conn: Connection, person_id: int, username: str) -> dic
     return found
 
 
-async def statbate(conn: Connection, person_id: int) -> dict[str, dict[str, Any] | None]:
-    """The newest Statbate member and model figures."""
+async def statbate(conn: Connection, person_id: int) -> dict[str, Any]:
+    """The newest Statbate member and model figures, the member's recent tips, and whether the
+    tips history was asked for and not fetched yet."""
     member = await _one(conn, _LATEST["Statbate member"], {"id": person_id})
     model = await _one(conn, _LATEST["Statbate model"], {"id": person_id})
-    return {"member": member, "model": model}
+    async with conn.execute(
+        "SELECT tipped_at, model, tokens, usd FROM statbate_member_tips WHERE person_id = :id "
+        "ORDER BY tipped_at DESC LIMIT 50",
+        {"id": person_id},
+    ) as cursor:
+        tips = [dict(row) for row in await cursor.fetchall()]
+    async with conn.execute(
+        "SELECT statbate_tips_requested_at FROM person_source_flags WHERE person_id = :id", {"id": person_id}
+    ) as cursor:
+        row = await cursor.fetchone()
+    return {"member": member, "model": model, "tips": tips, "tips_requested_at": row[0] if row else None}

@@ -47,6 +47,9 @@ def setup_routes(app: web.Application) -> None:
     _extension_routes(r)
     r.add_get("/profile", profile.profile, name="profile")
     r.add_get("/profile/{username}", profile.profile_person, name="profile_person")
+    r.add_post(
+        "/profile/{username}/statbate-tips", profile.profile_statbate_tips, name="profile_statbate_tips"
+    )
     r.add_get("/profile/{username}/room", room.profile_room, name="profile_room")
     r.add_get("/room", room.room, name="room")
     r.add_get("/room/broadcasts/{broadcast_id}", room.room_broadcast, name="room_broadcast")

@@ -163,3 +163,36 @@ async def test_profile_search_box_redirects(admin_panel: Panel) -> None:
     assert status == 200 and "cannot be a username" in html
     status, html = await admin_panel.get("/profile")
     assert status == 200 and _soup(html).select_one("form[data-testid=profile-search]") is not None
+
+
+async def test_statbate_tips_on_demand(admin_panel: Panel) -> None:
+    """The button asks for the member's tips (the job fetches them); stored tips are listed."""
+    pid = await _alice(admin_panel)
+    _, html = await admin_panel.get("/profile/alice")
+    assert _soup(html).select_one("[data-testid=request-tips]") is not None
+    response = await admin_panel.post("/profile/alice/statbate-tips")
+    assert response.status == 303
+    _, html = await admin_panel.get("/profile/alice")
+    soup = _soup(html)
+    assert soup.select_one("[data-testid=tips-pending]") is not None
+    assert "once Statbate is configured" in soup.select_one(".flash").text  # type: ignore[union-attr]
+    async with admin_panel.app[db_key].transaction() as conn:
+        await conn.execute(
+            "INSERT INTO statbate_member_tips (person_id, tipped_at, model, rid, tokens, usd, fetched_at) "
+            "VALUES (?, ?, 'some_room', 5, 250, 12.5, ?)",
+            (pid, ago(days=2), ago(hours=1)),
+        )
+    _, html = await admin_panel.get("/profile/alice")
+    rows = _soup(html).select("[data-testid=statbate-tips] tbody tr")
+    assert len(rows) == 1 and "some_room" in rows[0].text and "250" in rows[0].text
+
+
+async def test_viewer_cannot_request_tips(panel: Panel) -> None:
+    """Asking Statbate costs requests: it needs manage_priorities."""
+    await _alice(panel)
+    await add_user(panel.app, "watcher", "viewer")
+    await panel.login("watcher")
+    _, html = await panel.get("/profile/alice")
+    assert _soup(html).select_one("[data-testid=request-tips]") is None
+    assert (await panel.post("/profile/alice/statbate-tips")).status == 403
+    assert (await panel.post("/profile/nobody_here/statbate-tips")).status == 403

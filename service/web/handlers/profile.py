@@ -12,10 +12,12 @@ from aiohttp import web
 from markupsafe import Markup
 
 from service.clock import from_db, to_db, utcnow
-from service.keys import db_key
+from service.errors import NotFound
+from service.keys import config_key, db_key, runner_key, scheduler_key
 from service.permissions import Permission
-from service.store import directory
+from service.store import directory, persons
 from service.store import profile as profile_store
+from service.store import statbate as statbate_store
 from service.store.persons import normalise_username
 from service.web import people, sessions
 from service.web.access import requires
@@ -111,6 +113,28 @@ async def _unknown(request: web.Request, username: str) -> web.Response:
     return await render(request, "profile/unknown.html", context, status=404)
 
 
+@requires(Permission.MANAGE_PRIORITIES)
+async def profile_statbate_tips(request: web.Request) -> web.StreamResponse:
+    """Ask Statbate for this member's tips history now (the statbate job fetches it)."""
+    try:
+        username = normalise_username(request.match_info["username"])
+    except ValueError:
+        raise NotFound("No such person.") from None
+    async with request.app[db_key].transaction() as conn:
+        pid = await persons.get_person_id(conn, username)
+        if pid is None:
+            raise NotFound(f"{username} is not known yet.")
+        await statbate_store.request_tips(conn, pid)
+    missing = request.app[runner_key].specs["statbate"].missing_configuration(request.app[config_key].current)
+    if missing:
+        message = f"Tips requested; they are fetched once Statbate is configured ({missing})."
+    else:
+        request.app[scheduler_key].run_now("statbate")
+        message = "Tips requested from Statbate; they appear here when the Statbate job finishes."
+    await sessions.flash(request, message)
+    raise web.HTTPSeeOther(request.app.router["profile_person"].url_for(username=username))
+
+
 @requires(Permission.VIEW_USERS)
 async def profile_person(request: web.Request) -> web.StreamResponse:
     try:
@@ -142,4 +166,5 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
     context.update(people.HELPERS)
     context.update({"active": "profile", "windows": list(WINDOWS), "window": window,
                     "can_enqueue": _can_enqueue(request), "here": request.path_qs})  # fmt: skip
+    context["can_request_tips"] = context["can_enqueue"]  # the same permission: manage_priorities
     return await render(request, "profile/person.html", context)

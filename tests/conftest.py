@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from service.app import create_app
 from service.settings import Settings
+from tests.browser import launch
 from tests.helpers import Panel, add_user
 
 
@@ -53,21 +53,6 @@ async def admin_panel(panel: Panel) -> Panel:
     return panel
 
 
-# Debian's Chromium: Playwright cannot download its own browser on these machines.
-CHROMIUM = Path(os.environ.get("MHC_CHROMIUM", "/usr/bin/chromium"))
-# Without the background-networking switches Chromium keeps calling home, which fails offline.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 # Module scope, not session: while Playwright's sync API is running it registers its own event
 # loop on this thread, which breaks the asyncio tests of any module that runs after it.
 @pytest.fixture(scope="module")
@@ -78,8 +63,6 @@ def playwright_instance() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run 'make test' (it installs it) or set MHC_CHROMIUM")
-    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    browser = launch(playwright_instance)
     yield browser
     browser.close()

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.service_process import ServiceProcess, free_port
 
 PASSWORD = "correct horse battery"
 
@@ -35,31 +35,12 @@ def mhc(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess
     )  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def running_service(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield process, port
-    process.terminate()
-    process.wait(timeout=20)
-    if process.stdout:
-        process.stdout.close()
+def running_service(env: dict[str, str], tmp_path: Path) -> Iterator[ServiceProcess]:
+    process = ServiceProcess(Path(env["MHC_DATA_DIR"]), env=env)
+    process.start()
+    yield process
+    process.stop()
 
 
 @pytest.mark.parametrize(
@@ -124,19 +105,10 @@ def test_serve_refuses_a_non_loopback_address(env: dict[str, str]) -> None:
 
 
 def test_serve_prints_a_setup_link_and_backup_copies_while_running(
-    env: dict[str, str], running_service: tuple[subprocess.Popen[str], int], tmp_path: Path
+    env: dict[str, str], running_service: ServiceProcess, tmp_path: Path
 ) -> None:
     """The first start prints a setup link; a backup taken beside the running service is consistent."""
-    process, port = running_service
-    assert process.stdout is not None
-    lines = []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        lines.append(line)
-        if "/setup?token=" in line:
-            break
-    assert f"http://127.0.0.1:{port}/setup?token=" in lines[-1], lines
+    assert f"{running_service.url}/setup?token=" in running_service.setup_link()
     added = mhc(env, "user", "add", "owner", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
     assert added.returncode == 0
     target = tmp_path / "backup" / "copy.sqlite3"

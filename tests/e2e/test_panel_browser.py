@@ -2,52 +2,29 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.service_process import ServiceProcess
+
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "correct horse battery"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A real service process; yields its base URL and the setup link it printed."""
-    port = _free_port()
-    env = {**os.environ, "MHC_DATA_DIR": str(tmp_path / "data"), "MHC_JOBS_ENABLED": "false"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    assert process.stdout is not None
-    link = ""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not link:
-        line = process.stdout.readline()
-        if found := re.search(r"(http://\S+/setup\?token=\S+)", line):
-            link = found.group(1)
+    process = ServiceProcess(tmp_path / "data")
+    process.start()
     try:
-        assert link, "the service did not print a setup link"
-        yield f"http://127.0.0.1:{port}", link
+        yield process.url, process.setup_link()
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        process.stdout.close()
+        process.stop()
 
 
 def test_first_run_setup_and_navigation(browser: Browser, service: tuple[str, str], tmp_path: Path) -> None:

@@ -9,15 +9,9 @@ Sync Playwright is module-scoped here (never session-scoped: it would break late
 from __future__ import annotations
 
 import json
-import os
-import socket
-import sqlite3
 import ssl
 import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,71 +26,21 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.browser import QUIET_ARGS, chromium_path
+from tests.service_process import ServiceProcess, free_port
+
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION = REPO / "extension"
 LISTS = REPO / "tests" / "fixtures" / "site" / "lists"
 PROFILES = REPO / "tests" / "fixtures" / "site" / "profiles"
-CHROMIUM = Path(os.environ.get("MHC_CHROMIUM", "/usr/bin/chromium"))
 ACCOUNT = "example_viewer"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Service:
-    """`python -m service serve` on a fixed port and data folder; can be stopped and started again."""
+class Service(ServiceProcess):
+    """The service this module's extension pairs with: its broadcaster is the signed-in account."""
 
     def __init__(self, data_dir: Path, port: int) -> None:
-        self.data_dir = data_dir
-        self.port = port
-        self.process: subprocess.Popen[bytes] | None = None
-        self.env = {
-            **os.environ,
-            "MHC_DATA_DIR": str(data_dir),
-            "MHC_JOBS_ENABLED": "false",
-            "MHC_PASSWORD_TIME_COST": "1",
-            "MHC_PASSWORD_MEMORY_KIB": "8",
-            "MHC_BROADCASTER": ACCOUNT,
-        }
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def mhc(self, *args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "service", *args], env=self.env, capture_output=True,
-                                text=True, timeout=60, check=True)  # fmt: skip
-        return result.stdout
-
-    def start(self) -> None:
-        log = (self.data_dir.parent / "service.log").open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "service", "serve", "--port", str(self.port)],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        log.close()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/ext/v1/ping", timeout=1) as answer:  # noqa: S310
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise AssertionError("the service did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-            self.process = None
-
-    def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.data_dir / "mhc.sqlite3") as conn:
-            return conn.execute(sql, params).fetchall()
+        super().__init__(data_dir, port, env={"MHC_BROADCASTER": ACCOUNT})
 
 
 class Site:
@@ -189,18 +133,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def context(
     playwright_instance: Playwright, tmp_path_factory: pytest.TempPathFactory, site: Site
 ) -> Iterator[BrowserContext]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run 'make test' or set MHC_CHROMIUM")
     context = playwright_instance.chromium.launch_persistent_context(
         str(tmp_path_factory.mktemp("profile")),
-        executable_path=str(CHROMIUM),
+        executable_path=chromium_path(),
         headless=False,  # the new headless mode comes from the flag below: extensions need it
         args=["--headless=new", f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}",
               f"--host-resolver-rules=MAP chaturbate.com 127.0.0.1:{site.port}, MAP * ~NOTFOUND, "
               "EXCLUDE 127.0.0.1, EXCLUDE localhost",
-              "--ignore-certificate-errors", "--no-sandbox", "--disable-gpu", "--disable-quic",
-              "--no-first-run", "--disable-background-networking", "--disable-component-update",
-              "--disable-sync"],
+              "--ignore-certificate-errors", *QUIET_ARGS],
     )  # fmt: skip
     yield context
     context.close()

@@ -15,7 +15,6 @@ copies is collected too, so a newer shared set is checked without copying it fir
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+
+from tests.browser import launch
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION = REPO / "extension"
@@ -34,17 +35,6 @@ PROFILE_SCRIPT = EXTENSION / "content" / "extract-profile.js"
 RUN_SCRIPT = EXTENSION / "lib" / "list-run.js"
 ALL_SCRIPTS = (LIST_SCRIPT, PROFILE_SCRIPT, RUN_SCRIPT)
 
-CHROMIUM = Path(os.environ.get("MHC_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 # --------------------------------------------------------------------------- fixture discovery
@@ -162,9 +152,7 @@ def playwright_instance() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="package")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set MHC_CHROMIUM)")
-    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    browser = launch(playwright_instance)
     yield browser
     browser.close()
 

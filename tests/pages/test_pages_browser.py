@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
+
+from tests.service_process import ServiceProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +22,6 @@ PIXEL = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
 SHOTS = Path("/tmp/mhc-pages")  # noqa: S108 — screenshots for a human to look at, nothing secret
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _db_time(moment: datetime) -> str:
@@ -79,29 +70,14 @@ def _fill(db: Path) -> None:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("pages") / "data"
-    env = {**os.environ, "MHC_DATA_DIR": str(data), "MHC_JOBS_ENABLED": "false",
-           "MHC_PASSWORD_TIME_COST": "1", "MHC_PASSWORD_MEMORY_KIB": "8"}  # fmt: skip
-    subprocess.run([sys.executable, "-m", "service", "user", "add", "owner", "--role", "admin",
-                    "--password-stdin"], input=PASSWORD + "\n", env=env, check=True,
-                   capture_output=True, text=True)  # fmt: skip
-    _fill(data / "mhc.sqlite3")
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    process = ServiceProcess(tmp_path_factory.mktemp("pages") / "data")
+    process.mhc("user", "add", "owner", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    _fill(process.data_dir / "mhc.sqlite3")
+    process.start()
     try:
-        yield base
+        yield process.url
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        process.stop()
 
 
 def test_directory_and_profile_render_in_chromium(browser: Browser, service: str) -> None:

@@ -116,6 +116,20 @@ async def test_room_page_banner_and_broadcasts(admin_panel: Panel) -> None:
     assert "Stats API" in page.select_one("[data-testid=account-stats]").get_text()
 
 
+async def test_live_broadcast_duration_runs_to_now(admin_panel: Panel) -> None:
+    """The live row's duration is the banner's (to now), not the time to its last event."""
+    await seed(admin_panel)
+    _, html = await admin_panel.get("/room")
+    page = soup(html)
+    banner = " ".join(page.select_one("[data-testid=live-banner]").get_text().split())  # type: ignore[union-attr]
+    live_cell = page.select("[data-testid=broadcasts] tbody tr[data-broadcast]")[0].select_one(
+        "td[data-figure=duration_seconds]"
+    )
+    assert live_cell is not None and live_cell.get_text().endswith("so far")
+    assert f"On air for {live_cell.get_text().removesuffix(' so far')}" in banner
+    assert not live_cell.get("class")
+
+
 async def test_broadcast_detail(admin_panel: Panel) -> None:
     """Top tippers group anonymous tips under "anonymous"; followers and visitors are listed."""
     await seed(admin_panel)

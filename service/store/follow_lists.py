@@ -14,15 +14,6 @@ _STATE_COLUMNS = ", ".join(f"ps.{name.strip()}" for name in COLUMNS.split(","))
 
 
 @dataclass(frozen=True, slots=True)
-class CurrentFollow:
-    person_id: int
-    username: str
-    role: str
-    since: datetime
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
 class EndedFollow:
     person_id: int
     username: str
@@ -34,19 +25,6 @@ class EndedFollow:
     @property
     def days(self) -> int:
         return (self.ended_at - self.started_at).days
-
-
-async def list_current(
-    conn: Connection, direction: str, *, role: str | None = None, limit: int = 5000
-) -> list[CurrentFollow]:
-    async with conn.execute(
-        "SELECT p.id, p.username, p.role, f.started_at, f.start_source FROM follow_periods f "
-        "JOIN persons p ON p.id = f.person_id WHERE f.direction = :direction AND f.ended_at IS NULL "
-        "AND (:role IS NULL OR p.role = :role) ORDER BY f.started_at DESC, p.username LIMIT :limit",
-        {"direction": direction, "role": role, "limit": limit},
-    ) as cursor:
-        rows = await cursor.fetchall()
-    return [CurrentFollow(r[0], r[1], r[2], from_db(r[3]), r[4]) for r in rows]
 
 
 async def count_current(conn: Connection, direction: str, *, role: str | None = None) -> int:

@@ -6,7 +6,7 @@ a job on top of it (see `client.py` for the contract it follows).
 
 from __future__ import annotations
 
-from service.sources.events.backoff import Backoff, parse_retry_after
+from service.sources.events.backoff import Backoff
 from service.sources.events.client import (
     EventBatch,
     EventsClient,
@@ -37,6 +37,7 @@ from service.sources.events.models import (
     parse_event_id,
     parse_events,
 )
+from service.sources.http import parse_retry_after
 
 __all__ = [
     "Backoff",

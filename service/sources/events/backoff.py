@@ -10,8 +10,6 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 
 def _default_random() -> float:
@@ -67,29 +65,3 @@ class Backoff:
         value = self.rand()
         # A custom source outside [0, 1] must not produce negative or over-cap waits.
         return min(max(value, 0.0), 1.0)
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks for (delta-seconds or HTTP-date); None if absent or garbled."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    seconds: float | None
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = _seconds_until_date(text, now or datetime.now(UTC))
-    if seconds is None or not math.isfinite(seconds):
-        return None
-    return max(seconds, 0.0)
-
-
-def _seconds_until_date(text: str, now: datetime) -> float | None:
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        # RFC 9110 dates are GMT; a date without a zone is read as UTC rather than local time.
-        when = when.replace(tzinfo=UTC)
-    return (when - now).total_seconds()

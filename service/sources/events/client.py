@@ -27,8 +27,8 @@ from service.sources.base import (
     SourceRateLimitedError,
     SourceResponseError,
 )
-from service.sources.events.backoff import parse_retry_after
 from service.sources.events.models import Event, InvalidEvent, parse_events
+from service.sources.http import parse_retry_after
 
 logger = logging.getLogger(__name__)
 

@@ -38,6 +38,16 @@ class Conflict(ServiceError):
     title = "Conflict"
 
 
+class ProtocolMismatch(ServiceError):
+    status = 412
+    title = "Incompatible extension"
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    title = "Request too large"
+
+
 class TooManyRequests(ServiceError):
     status = 429
     title = "Too many attempts"

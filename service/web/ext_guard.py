@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from service.clock import utcnow
-from service.errors import Forbidden, NotAuthenticated, ServiceError
+from service.errors import Forbidden, NotAuthenticated, PayloadTooLarge, ProtocolMismatch
 from service.keys import db_key, settings_key
 from service.security import hash_token
 from service.store import extension as ext_store
@@ -28,16 +28,6 @@ PROTOCOL_HEADER = "X-MHC-Protocol"
 # Set on the request for handlers: the id of the paired extension that called.
 CLIENT_ID = web.RequestKey("mhc_ext_client_id", int)
 TOUCH_EVERY = timedelta(seconds=30)
-
-
-class ProtocolMismatch(ServiceError):
-    status = 412
-    title = "Incompatible extension"
-
-
-class TooLarge(ServiceError):
-    status = 413
-    title = "Request too large"
 
 
 def _check_origin(request: web.Request) -> None:
@@ -89,7 +79,7 @@ async def ext_guard(request: web.Request, handler: Handler) -> web.StreamRespons
     _check_protocol(request, required=token_route)
     limit = request.app[settings_key].ext_max_body_bytes
     if request.content_length is not None and request.content_length > limit:
-        raise TooLarge(f"The body is larger than {limit} bytes (MHC_EXT_MAX_BODY_BYTES).")
+        raise PayloadTooLarge(f"The body is larger than {limit} bytes (MHC_EXT_MAX_BODY_BYTES).")
     # The panel keeps its 1 MiB limit; only the extension's routes may carry big list snapshots.
     request = request.clone(client_max_size=limit)
     if token_route:

@@ -179,3 +179,13 @@ async def test_held_removals_are_listed_apart_and_their_snapshot_reverted(
     assert soup(html).select('[data-testid="held"] tr') == []
     _, html = await admin_panel.get("/users/followers")
     assert "(reverted)" in soup(html).select_one('[data-testid="snapshots"]').text
+
+
+async def test_followers_pager_keeps_the_type_filter(admin_panel: Panel, ext: Ext) -> None:
+    """Paging through followers stays on the chosen Models/Viewers filter."""
+    await ext.post("lists", snapshot("followers", [f"fan_{i:03d}" for i in range(60)]))
+    _, html = await admin_panel.get("/users/followers?type=all")
+    pager = soup(html).select_one('[data-testid="pager"] a[rel=next]')
+    assert pager is not None and pager["href"] == "/users/followers?type=all&page=2"
+    _, html = await admin_panel.get(pager["href"])
+    assert len(soup(html).select('[data-testid="followers"] tbody tr[data-username]')) == 10

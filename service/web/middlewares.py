@@ -90,15 +90,17 @@ def _requirement(request: web.Request) -> access.Requirement | None:
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.match_info.http_exception is not None:  # no such route: let it answer 404/405
         return await handler(request)
-    session = await sessions.load(request)
-    request[sessions.session_key] = session
     requirement = _requirement(request)
     if requirement is None:
         log.error("route %s declares no permission; refusing it", request.path)
         raise Forbidden("This page declares no permission, so it is closed.")
-    if requirement is access.Access.PUBLIC:
-        return await handler(request)
     if requirement is access.Access.EXTENSION:  # ext_guard (earlier in the chain) checked the token
+        return await handler(request)
+    if isinstance(request.match_info.route.resource, web.StaticResource):
+        return await handler(request)  # no session lookup for CSS and scripts
+    session = await sessions.load(request)
+    request[sessions.session_key] = session
+    if requirement is access.Access.PUBLIC:
         return await handler(request)
     if session is None:
         if wants_json(request) or request.method not in SAFE_METHODS:

@@ -147,7 +147,7 @@ def create_app(
         middlewares=[error_middleware, host_guard, ext_guard, auth_middleware, csrf_middleware],
         client_max_size=settings.max_body_bytes,
     )
-    db = Database(settings.database_path)
+    db = Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms)
     secrets = SecretRegistry()
     config = ConfigHolder(settings, secrets)
 

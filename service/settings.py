@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     statbate_token: SecretStr | None = None
 
     jobs_enabled: bool = True
+    # How long a write waits for another process's lock (a `mhc` command beside the service).
+    db_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
     # A broadcastStart this soon after the last broadcast ended continues it; an open broadcast with
     # no event for the timeout is closed at its last event (its broadcastStop never came).
     broadcast_merge_minutes: int = Field(default=10, ge=0)

@@ -13,7 +13,10 @@ from service.store.db import open_database
 
 async def run(settings: Settings, fmt: str, directory: Path) -> int:
     directory.mkdir(parents=True, exist_ok=True)
-    async with open_database(settings.database_path, readers=1) as db, db.read() as conn:
+    async with (
+        open_database(settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms) as db,
+        db.read() as conn,
+    ):
         for table in export.EXPORTED_TABLES:
             names = await export.columns(conn, table)
             path = directory / f"{table}.{fmt}"

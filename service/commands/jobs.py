@@ -20,7 +20,9 @@ def _when(value: object) -> str:
 
 async def list_(settings: Settings) -> int:
     specs = job_specs()
-    async with open_database(settings.database_path, readers=1) as db:
+    async with open_database(
+        settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms
+    ) as db:
         holder = ConfigHolder(settings, SecretRegistry())
         config = await holder.reload(db)
         async with db.read() as conn:
@@ -43,7 +45,9 @@ async def run(settings: Settings, name: str) -> int:
         return 2
     secrets = SecretRegistry()
     configure_logging(settings.log_level, secrets)
-    async with open_database(settings.database_path, readers=1) as db:
+    async with open_database(
+        settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms
+    ) as db:
         holder = ConfigHolder(settings, secrets)
         await holder.reload(db)
 

@@ -34,7 +34,10 @@ async def add(settings: Settings, name: str, role: str, *, password_stdin: bool)
     if problem := password_problem(password):
         raise UserCommandError(f"password {problem}")
     passwords = Passwords(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib)
-    async with open_database(settings.database_path, readers=1) as db, db.transaction() as conn:
+    async with (
+        open_database(settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms) as db,
+        db.transaction() as conn,
+    ):
         await system_users.sync_roles_and_permissions(conn)
         if await system_users.username_taken(conn, name):
             raise UserCommandError(f"a user named {name!r} already exists")
@@ -46,7 +49,10 @@ async def add(settings: Settings, name: str, role: str, *, password_stdin: bool)
 
 
 async def list_(settings: Settings) -> int:
-    async with open_database(settings.database_path, readers=1) as db, db.read() as conn:
+    async with (
+        open_database(settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms) as db,
+        db.read() as conn,
+    ):
         users = await system_users.list_users(conn)
     if not users:
         print("no users yet: start the service for a setup link, or run 'mhc user add'")

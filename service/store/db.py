@@ -171,8 +171,10 @@ class Database:
 
 
 @asynccontextmanager
-async def open_database(path: Path, *, readers: int = 2) -> AsyncIterator[Database]:
-    db = Database(path, readers=readers)
+async def open_database(
+    path: Path, *, readers: int = 2, busy_timeout_ms: int = 5000
+) -> AsyncIterator[Database]:
+    db = Database(path, readers=readers, busy_timeout_ms=busy_timeout_ms)
     await db.open()
     try:
         yield db

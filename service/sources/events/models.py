@@ -31,6 +31,12 @@ from pydantic.alias_generators import to_camel
 # timestamp inside datetime's range.
 _ID_PATTERN = r"^\d{1,15}-\d{1,9}$"
 _ID_RE = re.compile(_ID_PATTERN)
+# Token amounts are stored as SQLite INTEGERs (signed 64-bit) and summed per broadcast. The biggest
+# tips ever reported are around a million tokens; ten million (about $500,000) is far above any real
+# tip or purchase, so a larger value is an upstream error and its event is quarantined, not stored.
+MAX_TOKENS = 10_000_000
+# Numeric ids only ride along in the raw JSON, but they must still fit an SQLite INTEGER.
+_INT64 = 2**63 - 1
 
 
 class EventMethod(StrEnum):
@@ -104,7 +110,7 @@ class Message(_Wire):
 class Tip(_Wire):
     """A tip. `is_anon` is required: guessing False would reveal an anonymous tipper."""
 
-    tokens: int = Field(ge=0)
+    tokens: int = Field(ge=0, le=MAX_TOKENS)
     is_anon: bool
     message: Annotated[str, WrapValidator(_empty_if_invalid)] = ""
 
@@ -112,8 +118,8 @@ class Tip(_Wire):
 class Media(_Wire):
     """A purchased photo set or video. The docs say `id` is a number, cb-events types it str: take both."""
 
-    id: int | str
-    tokens: int = Field(ge=0)
+    id: Annotated[int, Field(ge=-_INT64 - 1, le=_INT64)] | str
+    tokens: int = Field(ge=0, le=MAX_TOKENS)
     name: LenientStr = None
     type: LenientStr = None
 

@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 7
+-- schema-version: 8
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. A change adds the next
 -- migration file and edits this file in the same commit; tests/test_schema.py proves both paths
@@ -221,12 +221,16 @@ CREATE INDEX idx_room_events_person ON room_events (person_id, ms, seq);
 CREATE INDEX idx_room_events_broadcast ON room_events (broadcast_id, method, person_id, tokens);
 
 -- The stream's single row: the cursor (the nextUrl to poll next, stored in the batch's own
--- transaction; it holds the token, so it is never shown unredacted) and the status pages show.
+-- transaction) and the status pages show. The cursor never holds the Events token: its token path
+-- segment is the placeholder '{token}', and `cursor_token_fingerprint` (a short SHA-256 of the token
+-- it was read with; NULL: adopt the configured one) tells whether the token was replaced since.
+-- 'store_error': a batch could not be stored (database locked, disk full…); the stream retries.
 CREATE TABLE events_stream_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
-    cursor TEXT,
+    cursor TEXT CHECK (cursor IS NULL OR instr(cursor, '/{token}/') > 0),
+    cursor_token_fingerprint TEXT,
     state TEXT NOT NULL DEFAULT 'not_configured'
-        CHECK (state IN ('starting', 'connected', 'backing_off', 'stopped', 'not_configured')),
+        CHECK (state IN ('starting', 'connected', 'backing_off', 'store_error', 'stopped', 'not_configured')),
     detail TEXT,
     until TEXT,
     last_event_id TEXT,

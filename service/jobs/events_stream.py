@@ -4,7 +4,14 @@ Each batch, its quarantined elements and the `nextUrl` after it are stored in on
 (`store.room_ingest.store_batch`), so cancelling this task at any moment loses and doubles nothing:
 the next start resumes at the stored cursor. A cursor that does not belong to the configured
 username and token (they were changed) is recorded as a gap and the feed restarts from the backlog.
-The token is in every URL: only `client.redact()`ed text reaches logs, the status and the pages.
+The token is in every URL: only `client.redact()`ed text reaches logs, the status and the pages,
+and the stored cursor holds a placeholder instead of it (`sources.events.cursor`).
+
+No error ends the task. A batch that cannot be stored (the database locked by another process for
+longer than the busy timeout, a full disk…) is logged at once, shown as "store_error" with its reason
+and retried with backoff from the stored cursor: the batch was not committed, so nothing is lost or
+doubled. The current state is also kept in memory (`live_status()`), because while the database
+refuses writes the stored status cannot say so.
 """
 
 from __future__ import annotations
@@ -12,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -27,8 +35,12 @@ from service.sources.events import (
     EventBatch,
     EventsClient,
     ForeignNextUrlError,
+    holds_placeholder,
     is_fatal,
     retry_after,
+    token_fingerprint,
+    with_token,
+    without_token,
 )
 from service.store import room_ingest
 from service.store.broadcast_stitch import StitchPolicy
@@ -61,6 +73,17 @@ class EventsHub:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), seconds)
         return event.is_set()
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStatus:
+    """The running stream's state as it is now, whether or not the database could record it."""
+
+    state: str
+    detail: str | None
+    until: datetime | None
+    since: datetime  # when this state began
+    last_poll_at: datetime | None  # the last poll whose batch was stored, by this process
 
 
 class StreamStoppedError(Exception):
@@ -105,8 +128,10 @@ class EventsStream:
         self._identity = _identity(config())
         self._task: asyncio.Task[None] | None = None
         self.state = "starting"
+        self._live = LiveStatus("starting", None, None, utcnow(), None)
 
     def start(self) -> None:
+        self._live = LiveStatus("starting", None, None, utcnow(), None)
         self._task = asyncio.create_task(self.run(), name="events-stream")
 
     async def stop(self) -> None:
@@ -116,35 +141,52 @@ class EventsStream:
                 await self._task
             self._task = None
 
+    def live_status(self) -> LiveStatus | None:
+        """The state of the running task; None when it is not running in this process."""
+        if self._task is None or self._task.done():
+            return None
+        return self._live
+
     def config_changed(self, config: SourceConfig | None = None) -> None:
         """Restart the feed if the username, URL or token changed (it is cheap when they did not)."""
         if _identity(config or self._config()) != self._identity:
             self._changed.set()
 
     async def run(self) -> None:
+        backoff = self.options.backoff()
         while True:
-            self._changed.clear()
-            config = self._config()
-            self._identity = _identity(config)
-            if not (config.broadcaster and config.events_token):
-                await self._status("not_configured", NOT_CONFIGURED)
-                await self._changed.wait()
-                continue
-            client = EventsClient(
-                self._http,
-                config.events_url,
-                config.broadcaster,
-                config.events_token,
-                self.options.server_timeout,
-            )
             try:
-                await self._consume(client, config.broadcaster)
-            except StreamStoppedError as stopped:
-                await self._status("stopped", str(stopped))
-                await self._changed.wait()
+                await self._run_once()
+                backoff.reset()
+            except Exception as error:  # the task must never end silently
+                # Anything not handled below (a bug, a failing status write): log it now, show it,
+                # and start over from the stored cursor after a pause.
+                log.exception("events stream failed; restarting from the stored cursor")
+                await self._pause("backing_off", f"unexpected error: {error!r}", backoff.next_delay())
 
-    async def _consume(self, client: EventsClient, broadcaster: str) -> None:
-        url = await self._resume_url(client)
+    async def _run_once(self) -> None:
+        self._changed.clear()
+        config = self._config()
+        self._identity = _identity(config)
+        if not (config.broadcaster and config.events_token):
+            await self._status("not_configured", NOT_CONFIGURED)
+            await self._changed.wait()
+            return
+        client = EventsClient(
+            self._http,
+            config.events_url,
+            config.broadcaster,
+            config.events_token,
+            self.options.server_timeout,
+        )
+        try:
+            await self._consume(client, config.broadcaster, config.events_token)
+        except StreamStoppedError as stopped:
+            await self._status("stopped", str(stopped))
+            await self._changed.wait()
+
+    async def _consume(self, client: EventsClient, broadcaster: str, token: str) -> None:
+        url = await self._resume_url(client, token)
         backoff = self.options.backoff()
         while not self._changed.is_set():
             try:
@@ -152,25 +194,44 @@ class EventsStream:
             except SourceError as error:
                 if is_fatal(error):
                     raise StreamStoppedError(stop_reason(error)) from None
-                delay = backoff.next_delay(retry_after(error))
-                until = utcnow() + timedelta(seconds=delay)
-                await self._status("backing_off", str(error), until=to_db(until))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), delay)
+                await self._pause("backing_off", str(error), backoff.next_delay(retry_after(error)))
                 continue
             if batch is None:
                 return
-            await self._commit(batch, broadcaster)
+            try:
+                await self._commit(batch, broadcaster, token)
+            except Exception as error:  # any storage fault: show it, retry the batch
+                delay = backoff.next_delay()
+                reason = f"could not store a batch: {error}"
+                if isinstance(error, sqlite3.Error | OSError):
+                    log.warning("events stream: %s; retrying from the stored cursor in %.1f s", reason, delay)
+                else:
+                    log.exception("events stream: %s; retrying from the stored cursor", reason)
+                await self._pause("store_error", reason, delay)
+                # Nothing of the batch was committed: poll the stored cursor again.
+                url = await self._resume_url(client, token)
+                continue
             url = batch.next_url
             backoff.reset()
             if self.state != "connected":
                 await self._status("connected", None)
 
-    async def _resume_url(self, client: EventsClient) -> str:
+    async def _pause(self, state: str, detail: str, delay: float) -> None:
+        """Show `state` until the retry, then wait `delay` seconds (less if the settings change)."""
+        await self._status(state, detail, until=utcnow() + timedelta(seconds=delay))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), delay)
+
+    async def _resume_url(self, client: EventsClient, token: str) -> str:
         async with self._db.read() as conn:
-            cursor = await room_ingest.stored_cursor(conn)
-        if cursor is None or client.is_own_url(cursor):
-            return cursor or client.first_url()
+            stored = await room_ingest.stored_cursor(conn)
+        if stored is None:
+            return client.first_url()
+        url = with_token(stored.cursor, token)
+        # A converted old cursor has no fingerprint: the configured token adopts it.
+        same_token = stored.token_fingerprint in (None, token_fingerprint(token))
+        if same_token and holds_placeholder(stored.cursor) and client.is_own_url(url):
+            return url
         async with self._db.transaction() as conn:
             await room_ingest.record_gap(
                 conn,
@@ -197,20 +258,29 @@ class EventsStream:
             return None
         return poll.result()
 
-    async def _commit(self, batch: EventBatch, broadcaster: str) -> None:
+    async def _commit(self, batch: EventBatch, broadcaster: str, token: str) -> None:
         incoming, quarantine = to_incoming(batch.events, batch.invalid)
         async with self._db.transaction() as conn:
             result = await room_ingest.store_batch(
-                conn, incoming, quarantine, batch.next_url, broadcaster=broadcaster,
+                conn, incoming, quarantine, without_token(batch.next_url),
+                cursor_fingerprint=token_fingerprint(token), broadcaster=broadcaster,
                 policy=self.options.policy, received_at=now_db(),
             )  # fmt: skip
+        self._live = replace(self._live, last_poll_at=utcnow())
         if result.quarantined:
             log.warning("quarantined %d invalid events", result.quarantined)
         if result.stored or result.broadcast_ids:
             self.hub.notify()
 
-    async def _status(self, state: str, detail: str | None, *, until: str | None = None) -> None:
+    async def _status(self, state: str, detail: str | None, *, until: datetime | None = None) -> None:
+        """Show the state at once (in memory), then record it; a failed record is logged, not fatal."""
         self.state = state
+        self._live = replace(self._live, state=state, detail=detail, until=until, since=utcnow())
         log.info("events stream %s%s", state.replace("_", " "), f": {detail}" if detail else "")
-        async with self._db.transaction() as conn:
-            await room_ingest.set_status(conn, state=state, detail=detail, until=until, at=now_db())
+        try:
+            async with self._db.transaction() as conn:
+                await room_ingest.set_status(
+                    conn, state=state, detail=detail, until=to_db(until) if until else None, at=now_db()
+                )
+        except (sqlite3.Error, OSError) as error:
+            log.warning("events stream: could not record its state %r: %s", state, error)

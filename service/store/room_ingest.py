@@ -71,13 +71,18 @@ async def store_batch(
     conn: Connection,
     events: Sequence[IncomingEvent],
     invalid: Sequence[QuarantineItem],
-    next_url: str,
+    cursor: str,
     *,
+    cursor_fingerprint: str | None = None,
     broadcaster: str,
     policy: StitchPolicy,
     received_at: str,
 ) -> BatchResult:
-    """Store one polled batch and the cursor after it (call inside `db.transaction()`)."""
+    """Store one polled batch and the cursor after it (call inside `db.transaction()`).
+
+    `cursor` is the nextUrl without the token (`sources.events.without_token`); the table refuses one
+    without the placeholder. `cursor_fingerprint` names the token it was read with.
+    """
     fresh = await _fresh(conn, events)
     ids = await _people(conn, fresh, broadcaster)
     stitcher = await Stitcher.load(conn, policy)
@@ -92,13 +97,15 @@ async def store_batch(
     await refresh_summaries(conn, touched, ids.get(broadcaster))
     last = events[-1] if events else None
     await conn.execute(
-        "INSERT INTO events_stream_state (id, cursor, last_event_id, last_event_at, last_poll_at, "
-        "updated_at) VALUES (1, :cursor, :event_id, :event_at, :now, :now) ON CONFLICT (id) DO UPDATE "
-        "SET cursor = excluded.cursor, last_poll_at = excluded.last_poll_at, "
+        "INSERT INTO events_stream_state (id, cursor, cursor_token_fingerprint, last_event_id, "
+        "last_event_at, last_poll_at, updated_at) VALUES (1, :cursor, :fingerprint, :event_id, "
+        ":event_at, :now, :now) ON CONFLICT (id) DO UPDATE "
+        "SET cursor = excluded.cursor, cursor_token_fingerprint = excluded.cursor_token_fingerprint, "
+        "last_poll_at = excluded.last_poll_at, "
         "updated_at = excluded.updated_at, "
         "last_event_id = coalesce(excluded.last_event_id, last_event_id), "
         "last_event_at = coalesce(excluded.last_event_at, last_event_at)",
-        {"cursor": next_url, "event_id": last.id if last else None,
+        {"cursor": cursor, "fingerprint": cursor_fingerprint, "event_id": last.id if last else None,
          "event_at": last.at if last else None, "now": received_at},
     )  # fmt: skip
     return BatchResult(len(fresh), len(events) - len(fresh), quarantined, frozenset(touched))
@@ -255,7 +262,9 @@ async def record_gap(conn: Connection, *, reason: str, at: str) -> None:
         "(SELECT last_event_at FROM events_stream_state WHERE id = 1)",
         {"at": at, "reason": reason},
     )
-    await conn.execute("UPDATE events_stream_state SET cursor = NULL WHERE id = 1")
+    await conn.execute(
+        "UPDATE events_stream_state SET cursor = NULL, cursor_token_fingerprint = NULL WHERE id = 1"
+    )
 
 
 async def set_status(conn: Connection, *, state: str, detail: str | None, until: str | None, at: str) -> None:
@@ -267,7 +276,17 @@ async def set_status(conn: Connection, *, state: str, detail: str | None, until:
     )
 
 
-async def stored_cursor(conn: Connection) -> str | None:
-    async with conn.execute("SELECT cursor FROM events_stream_state WHERE id = 1") as cursor:
+@dataclass(frozen=True, slots=True)
+class StoredCursor:
+    cursor: str  # the nextUrl with the placeholder where the token was
+    token_fingerprint: str | None  # None: converted from an old cursor; the configured token adopts it
+
+
+async def stored_cursor(conn: Connection) -> StoredCursor | None:
+    async with conn.execute(
+        "SELECT cursor, cursor_token_fingerprint FROM events_stream_state WHERE id = 1"
+    ) as cursor:
         row = await cursor.fetchone()
-    return str(row[0]) if row and row[0] else None
+    if not row or not row[0]:
+        return None
+    return StoredCursor(str(row[0]), str(row[1]) if row[1] else None)

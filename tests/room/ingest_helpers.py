@@ -12,7 +12,7 @@ from service.store.room_ingest import BatchResult, IncomingEvent, QuarantineItem
 
 T0 = datetime(2026, 1, 2, tzinfo=UTC)
 ROOM = "my_room"
-CURSOR = "http://127.0.0.1:1/events/my_room/tok/?i=x&timeout=1"
+CURSOR = "http://127.0.0.1:1/events/my_room/{token}/?i=x&timeout=1"
 
 
 class Feed:

@@ -59,7 +59,7 @@ def _hold_write_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
         "time.sleep(float(sys.argv[2]))\n"
         "conn.execute('COMMIT')\n"
     )
-    holder = subprocess.Popen(  # noqa: S603 - our own interpreter running fixed code
+    holder = subprocess.Popen(
         [sys.executable, "-c", code, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
     )
     assert holder.stdout is not None
@@ -92,8 +92,12 @@ async def test_database_locked_by_another_process_is_shown_and_retried(
         await eventually(lambda: _has(quick_db, 70))
         await eventually(lambda: _live_state_is(stream, "connected"))
     finally:
-        if holder is not None and holder.poll() is None:
-            holder.kill()
+        if holder is not None:
+            if holder.poll() is None:
+                holder.kill()
+            holder.wait(10)
+            if holder.stdout is not None:
+                holder.stdout.close()
         await stream.stop()
     assert await stored_ids(quick_db) == script.ids
 
@@ -108,7 +112,7 @@ def tiny_filesystem(path: Path, size: str) -> Iterator[Path]:
     """A tmpfs of `size` mounted at `path` (needs root); skips the test when mounting is not allowed."""
     path.mkdir()
     try:
-        subprocess.run(  # noqa: S603 - fixed arguments
+        subprocess.run(
             ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],  # noqa: S607
             check=True,
             capture_output=True,
@@ -118,7 +122,7 @@ def tiny_filesystem(path: Path, size: str) -> Iterator[Path]:
     try:
         yield path
     finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)  # noqa: S603, S607
+        subprocess.run(["umount", "-l", str(path)], check=False)  # noqa: S607
 
 
 def fill(path: Path) -> None:
@@ -149,7 +153,9 @@ async def test_full_disk_is_shown_and_every_event_stored_once_after_space_is_fre
             await asyncio.to_thread(fill, filler)
             # Long messages: the next batches need far more pages than the WAL already has.
             for n in range(300):
-                script.add("chatMessage", {"user": {"username": f"fan_{n % 7}"}, "message": {"message": "x" * 4000}})
+                script.add(
+                    "chatMessage", {"user": {"username": f"fan_{n % 7}"}, "message": {"message": "x" * 4000}}
+                )
 
             async def full() -> bool:
                 shown = stream.live_status()

@@ -17,6 +17,13 @@ from service.sources.events.client import (
     is_fatal,
     retry_after,
 )
+from service.sources.events.cursor import (
+    TOKEN_PLACEHOLDER,
+    holds_placeholder,
+    token_fingerprint,
+    with_token,
+    without_token,
+)
 from service.sources.events.models import (
     BroadcastObject,
     Event,
@@ -40,6 +47,7 @@ from service.sources.events.models import (
 from service.sources.http import parse_retry_after
 
 __all__ = [
+    "TOKEN_PLACEHOLDER",
     "Backoff",
     "BroadcastObject",
     "Event",
@@ -63,9 +71,13 @@ __all__ = [
     "UnknownObject",
     "User",
     "UserObject",
+    "holds_placeholder",
     "is_fatal",
     "parse_event_id",
     "parse_events",
     "parse_retry_after",
     "retry_after",
+    "token_fingerprint",
+    "with_token",
+    "without_token",
 ]

@@ -134,7 +134,11 @@ def new_events_stream(
         merge_gap=timedelta(minutes=settings.broadcast_merge_minutes),
         timeout=timedelta(minutes=settings.broadcast_timeout_minutes),
     )
-    options = StreamOptions(server_timeout=settings.events_server_timeout, policy=policy)
+    options = StreamOptions(
+        server_timeout=settings.events_server_timeout,
+        stall_margin=settings.events_stall_margin_seconds,
+        policy=policy,
+    )
     stream = EventsStream(db, http, lambda: config.current, EventsHub(), options)
     config.listeners.append(stream.config_changed)
     return stream

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=8)
+    # The Events stream shows as "stalled" (and every panel page warns) when no poll has completed
+    # for its long-poll timeout plus this margin: a healthy long poll always ends well within it.
+    events_stall_margin_seconds: int = Field(default=30, ge=1)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

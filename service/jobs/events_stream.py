@@ -84,6 +84,7 @@ class LiveStatus:
     until: datetime | None
     since: datetime  # when this state began
     last_poll_at: datetime | None  # the last poll whose batch was stored, by this process
+    started_at: datetime  # when this process started the stream
 
 
 class StreamStoppedError(Exception):
@@ -93,6 +94,8 @@ class StreamStoppedError(Exception):
 @dataclass(frozen=True, slots=True)
 class StreamOptions:
     server_timeout: int = 30
+    # With no completed poll for server_timeout + this, the stream shows as "stalled".
+    stall_margin: int = 30
     policy: StitchPolicy = field(default_factory=StitchPolicy)
     backoff: Callable[[], Backoff] = Backoff
 
@@ -128,10 +131,16 @@ class EventsStream:
         self._identity = _identity(config())
         self._task: asyncio.Task[None] | None = None
         self.state = "starting"
-        self._live = LiveStatus("starting", None, None, utcnow(), None)
+        self._live = LiveStatus("starting", None, None, utcnow(), None, utcnow())
+
+    @property
+    def stall_after(self) -> timedelta:
+        """How long without a completed poll before the stream counts as stalled."""
+        return timedelta(seconds=self.options.server_timeout + self.options.stall_margin)
 
     def start(self) -> None:
-        self._live = LiveStatus("starting", None, None, utcnow(), None)
+        now = utcnow()
+        self._live = LiveStatus("starting", None, None, now, None, now)
         self._task = asyncio.create_task(self.run(), name="events-stream")
 
     async def stop(self) -> None:

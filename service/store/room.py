@@ -55,6 +55,12 @@ class StreamState:
     last_event_at: datetime | None
     last_poll_at: datetime | None
     updated_at: datetime
+    stalled: bool = False  # no poll completed for longer than a long poll can take
+
+    @property
+    def needs_attention(self) -> bool:
+        """Events are not being stored and only a person can tell why: every panel page warns."""
+        return self.stalled or self.state in ("store_error", "stopped")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from service import __version__
 from service.keys import config_key, templates_key
 from service.permissions import Permission
 from service.web import sessions
+from service.web.stream_view import stream_warning
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -68,6 +69,7 @@ def base_context(request: web.Request) -> dict[str, Any]:
         "broadcaster": broadcaster,
         "flash": None,
         "active": "",
+        "stream_warning": None,
     }
 
 
@@ -76,6 +78,7 @@ async def render(
 ) -> web.Response:
     values = base_context(request)
     values["flash"] = await sessions.pop_flash(request)
+    values["stream_warning"] = await stream_warning(request, values["permissions"])
     values.update(context or {})
     html = request.app[templates_key].get_template(template).render(values)
     response = web.Response(text=html, status=status, content_type="text/html")
@@ -92,7 +95,8 @@ def render_error_page(
         template = env.select_template([f"errors/{status}.html", "errors/error.html"])
         values = base_context(request)
     except Exception:  # a broken template or state must not hide the original error
-        values = {"user": None, "permissions": frozenset(), "csrf_token": "", "room_label": "My Room"}
+        values = {"user": None, "permissions": frozenset(), "csrf_token": "", "room_label": "My Room",
+                  "stream_warning": None}  # fmt: skip
         template = env.get_template("errors/error.html")
     values.update(
         {"status": status, "title": title, "message": message, "details": details, "flash": None,

@@ -9,12 +9,13 @@ from service.permissions import Permission
 from service.store import room
 from service.web.access import requires
 from service.web.render import render
+from service.web.stream_view import stream_state
 
 
 @requires(Permission.MANAGE_JOBS)
 async def admin_events(request: web.Request) -> web.StreamResponse:
     async with request.app[db_key].read() as conn:
-        state = await room.get_stream_state(conn)
+        state = await stream_state(request, conn)
         gaps = await room.list_gaps(conn)
         quarantined, items = await room.list_quarantine(conn)
     context = {"stream": state, "gaps": gaps, "quarantined": quarantined, "items": items,

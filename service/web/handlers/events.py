@@ -24,6 +24,7 @@ from service.web.event_views import (
     reveal_requested,
 )
 from service.web.render import render
+from service.web.stream_view import stream_state
 
 LIVE_BATCH = 200
 KEEPALIVE_SECONDS = 10.0
@@ -47,7 +48,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     reveal = reveal_requested(request)
     async with request.app[db_key].read() as conn:
         _, found = await _matching(conn, query, reveal=reveal, before=before, limit=PAGE_SIZE + 1)
-        state = await room.get_stream_state(conn)
+        state = await stream_state(request, conn)
     rows = [event_row(event, reveal=reveal) for event in found[:PAGE_SIZE]]
     extra = {"reveal": "1"} if reveal else {}
     older = query.url("/events", before=rows[-1]["id"], **extra) if len(found) > PAGE_SIZE else None

@@ -15,6 +15,7 @@ from service.store import room as room_store
 from service.web.access import requires
 from service.web.event_views import PAGE_SIZE, can_reveal, event_row, parse_cursor, reveal_requested
 from service.web.render import render
+from service.web.stream_view import stream_state
 
 # Figures in the broadcasts list, with their column titles; each is coloured against the average.
 LIST_FIGURES = {
@@ -67,7 +68,7 @@ async def room(request: web.Request) -> web.StreamResponse:
         recent = await broadcasts.list_broadcasts(conn, limit=50)
         last_end = next((b.ended_at for b in recent if b.ended_at), None)
         latest, before = await broadcasts.account_stats(conn, since=last_end)
-        state = await room_store.get_stream_state(conn)
+        state = await stream_state(request, conn)
     live_seconds = (datetime.now(UTC) - live.started_at).total_seconds() if live else None
     context = {"live": live, "live_duration": duration(live_seconds),
                "live_viewers": latest.get("num_viewers") if latest and live else None,

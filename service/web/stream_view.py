@@ -1,0 +1,33 @@
+"""The Events stream's state for the pages and the header warning (one primary-key read)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from aiohttp import web
+
+from service.clock import utcnow
+from service.jobs.events_health import shown_state
+from service.keys import db_key, events_stream_key
+from service.permissions import Permission
+from service.store import room
+from service.store.db import Connection
+from service.store.room import StreamState
+
+# Who is warned in the header: those who can see the stream's data or fix its settings.
+_WARNED = (Permission.VIEW_STATS, Permission.MANAGE_JOBS)
+
+
+async def stream_state(request: web.Request, conn: Connection) -> StreamState | None:
+    stream = request.app[events_stream_key]
+    stored = await room.get_stream_state(conn)
+    return shown_state(stored, stream.live_status(), now=utcnow(), stall_after=stream.stall_after)
+
+
+async def stream_warning(request: web.Request, permissions: Collection[str]) -> StreamState | None:
+    """The stream's state when it needs attention and this user may see it, else None."""
+    if not any(permission in permissions for permission in _WARNED):
+        return None
+    async with request.app[db_key].read() as conn:
+        state = await stream_state(request, conn)
+    return state if state is not None and state.needs_attention else None

@@ -1,4 +1,4 @@
-"""A stream that stopped completing polls shows as "stalled" on every page that shows it, and the header warns."""
+"""A stream that stopped completing polls shows as "stalled" wherever it is shown; the header warns."""
 
 from __future__ import annotations
 

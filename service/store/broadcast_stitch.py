@@ -6,7 +6,15 @@ Rules (the merge gap and the timeout are settings):
 - a start while a broadcast is open continues it if the open one saw an event within the merge gap,
   and otherwise closes it at its last event (the stop never came) and opens a new one;
 - an open broadcast that sees no event for the timeout, while the stream is caught up, or whose next
-  event comes later than the timeout, is closed at its last event.
+  event comes later than the timeout, is closed at its last event ("closed after a silence") —
+  unless the Stats API says the same session is still live;
+- that close is a guess, so it is undone by the evidence that comes later: the broadcastStop that
+  never came (no start in between), or an event while the Stats API says the session that began
+  before the silence is still live, reopens the broadcast, with every event since it was closed;
+- an event while the Stats API says the room is live in a session that began after the last
+  broadcast (its start was never seen) opens a broadcast from the session's start.
+"Live per the Stats API at t" means a snapshot within the merge gap of t reported the room online;
+its session began `time_online` minutes before the snapshot. Every broadcast touched is recomputed.
 """
 
 from __future__ import annotations
@@ -16,10 +24,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from service.clock import from_db
+from service.clock import from_db, to_db
 from service.store.db import Connection
 
 START, STOP = "broadcastStart", "broadcastStop"
+SILENCE = "timeout"  # the end_reason of a broadcast closed after a silence
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +52,21 @@ class _Open:
     last: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Latest:
+    """The newest broadcast when none is open: where it ended and why."""
+
+    id: int
+    ended: str
+    reason: str
+
+
 def _gap(earlier: str, later: str) -> timedelta:
     return from_db(later) - from_db(earlier)
+
+
+def _plus(at: str, delta: timedelta) -> str:
+    return to_db(from_db(at) + delta)
 
 
 @dataclass
@@ -54,17 +76,28 @@ class Stitcher:
     conn: Connection
     policy: StitchPolicy
     open: _Open | None
+    room: str | None = None  # the broadcaster, whose Stats API snapshots tell when the room was live
+    latest: _Latest | None = None  # the newest broadcast while none is open
     _touched: set[int] = field(default_factory=set)
     _loose: list[tuple[str, str]] = field(default_factory=list)  # (event id, at) outside any broadcast
     _assignments: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    async def load(cls, conn: Connection, policy: StitchPolicy) -> Stitcher:
+    async def load(cls, conn: Connection, policy: StitchPolicy, room: str | None = None) -> Stitcher:
         rows = list(
-            await conn.execute_fetchall("SELECT id, last_event_at FROM broadcasts WHERE ended_at IS NULL")
+            await conn.execute_fetchall(
+                "SELECT id, last_event_at, ended_at, end_reason FROM broadcasts "
+                "ORDER BY ended_at IS NULL DESC, started_at DESC, id DESC LIMIT 1"
+            )
         )
         row = rows[0] if rows else None
-        return cls(conn, policy, _Open(int(row[0]), str(row[1])) if row else None)
+        if row is None:
+            return cls(conn, policy, None, room)
+        if row["ended_at"] is None:
+            return cls(conn, policy, _Open(int(row["id"]), str(row["last_event_at"])), room)
+        return cls(
+            conn, policy, None, room, _Latest(int(row["id"]), str(row["ended_at"]), str(row["end_reason"]))
+        )
 
     def touched(self) -> set[int]:
         return set(self._touched)
@@ -73,9 +106,11 @@ class Stitcher:
         """event id → broadcast id for the events that belong to one."""
         for event in events:
             if self.open and event.method != START and _gap(self.open.last, event.at) > self.policy.timeout:
-                await self._close(self.open.last, "timeout", None)
+                await self._close_unless_live(event.at)
             if event.method == START:
                 await self._start(event)
+            elif self.open is None:
+                await self._place(event)
             if self.open is None:
                 self._loose.append((event.id, event.at))
                 continue
@@ -93,7 +128,53 @@ class Stitcher:
     async def close_if_stale(self, now: str) -> None:
         """With the stream caught up, close a broadcast that has been silent for the timeout."""
         if self.open and _gap(self.open.last, now) > self.policy.timeout:
-            await self._close(self.open.last, "timeout", None)
+            await self._close_unless_live(now)
+
+    async def _close_unless_live(self, now: str) -> None:
+        """Close the silent open broadcast at its last event, unless the Stats API says it is still on."""
+        if self.open is None:
+            return
+        began = await self._stats_session_start(now)
+        if began is not None and began <= _plus(self.open.last, self.policy.merge_gap):
+            return
+        await self._close(self.open.last, SILENCE, None)
+
+    async def _place(self, event: Stamped) -> None:
+        """A non-start event with no broadcast open: does some source say the room is live?"""
+        latest = self.latest
+        if latest is not None and latest.reason == SILENCE and event.method == STOP:
+            # The stop that never came: the session went on until now.
+            await self._resume(latest.id, latest.ended)
+            return
+        began = await self._stats_session_start(event.at)
+        if began is None:
+            return
+        if (
+            latest is not None
+            and latest.reason == SILENCE
+            and began <= _plus(latest.ended, self.policy.merge_gap)
+        ):
+            await self._resume(latest.id, latest.ended)
+        elif latest is None or began > latest.ended:
+            await self._open_missed(began, event.at)
+
+    async def _stats_session_start(self, at: str) -> str | None:
+        """When the session began that the Stats API saw live within the merge gap of `at`, if any."""
+        if self.room is None:
+            return None
+        async with self.conn.execute(
+            "SELECT fetched_at, time_online FROM stats_snapshots WHERE username = :room "
+            "AND fetched_at <= :hi AND last_fetched_at >= :lo ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
+            {
+                "room": self.room,
+                "lo": _plus(at, -self.policy.merge_gap),
+                "hi": _plus(at, self.policy.merge_gap),
+            },
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None or row["time_online"] is None:
+            return None
+        return _plus(str(row["fetched_at"]), -timedelta(minutes=int(row["time_online"])))
 
     def _assign(self, event_id: str, broadcast_id: int) -> None:
         self._assignments[event_id] = broadcast_id
@@ -112,7 +193,11 @@ class Stitcher:
         ) as cur:
             previous = await cur.fetchone()
         if previous and _gap(previous[1], event.at) <= self.policy.merge_gap:
-            await self._reopen(int(previous[0]), str(previous[1]), event.at)
+            await self.conn.execute(
+                "UPDATE broadcasts SET restarts = restarts + 1 WHERE id = :id", {"id": int(previous[0])}
+            )
+            await self._resume(int(previous[0]), str(previous[1]))
+            self.open = _Open(int(previous[0]), event.at)
             return
         cursor = await self.conn.execute(
             "INSERT INTO broadcasts (started_at, last_event_at, start_event_id) VALUES (:at, :at, :id)",
@@ -121,26 +206,48 @@ class Stitcher:
         if cursor.lastrowid is None:
             raise RuntimeError("broadcast insert returned no id")
         self.open = _Open(cursor.lastrowid, event.at)
+        self.latest = None
         self._touched.add(cursor.lastrowid)
 
-    async def _reopen(self, broadcast_id: int, ended_at: str, at: str) -> None:
+    async def _resume(self, broadcast_id: int, ended_at: str) -> None:
+        """Reopen a closed broadcast; what happened since it ended belongs to it."""
         await self.conn.execute(
-            "UPDATE broadcasts SET ended_at = NULL, end_reason = NULL, stop_event_id = NULL, "
-            "restarts = restarts + 1 WHERE id = :id",
+            "UPDATE broadcasts SET ended_at = NULL, end_reason = NULL, stop_event_id = NULL WHERE id = :id",
             {"id": broadcast_id},
         )
-        # What happened between the stop and the restart belongs to the broadcast it interrupted:
-        # stored events of earlier batches, and this batch's events not inserted yet.
-        await self.conn.execute(
-            "UPDATE room_events SET broadcast_id = :id WHERE broadcast_id IS NULL AND at >= :ended",
-            {"id": broadcast_id, "ended": ended_at},
+        self._adopt(broadcast_id, ended_at)
+        await self._adopt_stored(broadcast_id, ended_at)
+        self.open = _Open(broadcast_id, ended_at)
+        self.latest = None
+
+    async def _open_missed(self, began: str, at: str) -> None:
+        """A broadcast whose start the stream never saw, from the session start the Stats API gives."""
+        started = min(began, at)
+        cursor = await self.conn.execute(
+            "INSERT INTO broadcasts (started_at, last_event_at) VALUES (:started, :started)",
+            {"started": started},
         )
+        if cursor.lastrowid is None:
+            raise RuntimeError("broadcast insert returned no id")
+        self._adopt(cursor.lastrowid, started)
+        await self._adopt_stored(cursor.lastrowid, started)
+        self.open = _Open(cursor.lastrowid, started)
+        self.latest = None
+
+    def _adopt(self, broadcast_id: int, since: str) -> None:
+        """This batch's loose events from `since` on (not inserted yet) join the broadcast."""
         for event_id, event_at in self._loose:
-            if event_at >= ended_at:
+            if event_at >= since:
                 self._assign(event_id, broadcast_id)
         self._loose.clear()
-        self.open = _Open(broadcast_id, at)
         self._touched.add(broadcast_id)
+
+    async def _adopt_stored(self, broadcast_id: int, since: str) -> None:
+        # Stored events of earlier batches, outside any broadcast, from `since` on.
+        await self.conn.execute(
+            "UPDATE room_events SET broadcast_id = :id WHERE broadcast_id IS NULL AND at >= :since",
+            {"id": broadcast_id, "since": since},
+        )
 
     async def _close(self, at: str, reason: str, stop_id: str | None) -> None:
         if self.open is None:
@@ -151,6 +258,7 @@ class Stitcher:
             {"at": at, "reason": reason, "stop": stop_id, "last": self.open.last, "id": self.open.id},
         )
         self._touched.add(self.open.id)
+        self.latest = _Latest(self.open.id, at, reason)
         self.open = None
         self._loose.clear()
 

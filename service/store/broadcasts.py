@@ -7,7 +7,7 @@ Account figures come from the Stats API snapshots another part of the service st
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from service.clock import from_db, to_db
@@ -151,3 +151,25 @@ async def account_stats(
         ) as cursor:
             before = await cursor.fetchone()
     return (dict(latest) if latest else None), (dict(before) if before else None)
+
+
+@dataclass(frozen=True, slots=True)
+class StatsLive:
+    """The Stats API's latest word that the room is live."""
+
+    checked_at: datetime  # the last fetch that gave this answer
+    minutes_online: int
+    viewers: int
+
+
+async def stats_live(conn: Connection, *, room: str, now: datetime, fresh: timedelta) -> StatsLive | None:
+    """Whether the latest Stats API snapshot, fetched within `fresh` of `now`, says the room is live."""
+    async with conn.execute(
+        "SELECT last_fetched_at, time_online, num_viewers FROM stats_snapshots WHERE username = :room "
+        "ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
+        {"room": room},
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None or row["time_online"] is None or from_db(row["last_fetched_at"]) < now - fresh:
+        return None
+    return StatsLive(from_db(row["last_fetched_at"]), int(row["time_online"]), int(row["num_viewers"]))

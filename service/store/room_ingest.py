@@ -85,7 +85,7 @@ async def store_batch(
     """
     fresh = await _fresh(conn, events)
     ids = await _people(conn, fresh, broadcaster)
-    stitcher = await Stitcher.load(conn, policy)
+    stitcher = await Stitcher.load(conn, policy, broadcaster or None)
     assignments = await stitcher.feed(fresh)
     if not fresh:
         await stitcher.close_if_stale(received_at)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -34,6 +34,8 @@ TIMELINE_METHODS = (
 )  # fmt: skip
 # Changes within ±10 % of the average are not coloured: that is an ordinary night.
 NOTABLE = 0.10
+# The Stats API refreshes every 5 minutes; an answer older than two refreshes no longer says "live".
+STATS_LIVE_FRESH = timedelta(minutes=10)
 
 
 def trend(change: float | None) -> str:
@@ -63,15 +65,23 @@ def _account(latest: dict[str, Any] | None, before: dict[str, Any] | None) -> li
 
 @requires(Permission.VIEW_STATS)
 async def room(request: web.Request) -> web.StreamResponse:
+    broadcaster = request.app[config_key].current.broadcaster
+    now = datetime.now(UTC)
     async with request.app[db_key].read() as conn:
         live = await broadcasts.open_broadcast(conn)
         recent = await broadcasts.list_broadcasts(conn, limit=50)
         last_end = next((b.ended_at for b in recent if b.ended_at), None)
         latest, before = await broadcasts.account_stats(conn, since=last_end)
         state = await stream_state(request, conn)
-    live_seconds = (datetime.now(UTC) - live.started_at).total_seconds() if live else None
-    context = {"live": live, "live_duration": duration(live_seconds),
-               "live_viewers": latest.get("num_viewers") if latest and live else None,
+        # The Stats API can say "live" while the Events stream is down or never saw the start.
+        stats_live = await broadcasts.stats_live(conn, room=broadcaster, now=now, fresh=STATS_LIVE_FRESH)
+    if live:
+        live_seconds: float | None = (now - live.started_at).total_seconds()
+    else:
+        live_seconds = stats_live.minutes_online * 60 if stats_live else None
+    viewers = stats_live.viewers if stats_live else (latest.get("num_viewers") if latest and live else None)
+    context = {"live": live, "stats_live": stats_live, "live_duration": duration(live_seconds),
+               "live_viewers": viewers,
                "broadcasts": recent, "figures": LIST_FIGURES, "trend": trend, "duration": duration,
                "account": _account(latest, before), "account_known": latest is not None,
                "stream": state, "active": "room"}  # fmt: skip

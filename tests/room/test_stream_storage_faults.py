@@ -195,3 +195,22 @@ async def test_out_of_range_tip_is_quarantined_and_the_rest_stored(
 
 async def _quarantined(db: Database, expected: int) -> bool:
     return int(await scalar(db, "SELECT count(*) FROM events_quarantine")) == expected
+
+
+async def test_text_sqlite_cannot_store_is_quarantined_and_the_rest_stored(
+    db: Database, script: EventsScript, make_stream: Callable[[], EventsStream]
+) -> None:
+    """A chat message with a lone UTF-16 surrogate (valid JSON, not UTF-8): quarantined, not a stuck batch."""
+    add_mixed(script, 4)
+    bad = script.add("chatMessage", {"user": {"username": "fan_2"}, "message": {"message": "hi \ud800"}})
+    add_mixed(script, 4, seed=3)
+    stream = make_stream()
+    stream.start()
+    try:
+        await eventually(lambda: _has(db, 8))
+        await eventually(lambda: _quarantined(db, 1))
+    finally:
+        await stream.stop()
+    assert await stored_ids(db) == [i for i in script.ids if i != bad["id"]]
+    assert await scalar(db, "SELECT event_id FROM events_quarantine") == bad["id"]
+    assert "UTF-8" in await scalar(db, "SELECT reason FROM events_quarantine")

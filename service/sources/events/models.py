@@ -215,7 +215,19 @@ def parse_event_id(event_id: str) -> tuple[int, int]:
 
 
 def _raw_json(raw: Any) -> str:
-    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    if not _is_utf8(text):
+        # JSON may carry a lone surrogate (an escaped \ud800) that no UTF-8 store accepts: keep it escaped.
+        return json.dumps(raw, ensure_ascii=True, separators=(",", ":"))
+    return text
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Event(BaseModel):
@@ -240,6 +252,9 @@ class Event(BaseModel):
         payload = envelope.object
         if not payload.get("broadcaster") and envelope.broadcaster:
             payload = {**payload, "broadcaster": envelope.broadcaster}
+        if not _is_utf8(json.dumps(raw, ensure_ascii=False)):
+            # Valid JSON, but text (a lone surrogate) that SQLite's UTF-8 columns cannot hold.
+            raise InvalidEventError("holds text that is not valid UTF-8 (a lone surrogate)")
         model = OBJECT_MODELS.get(envelope.method, UnknownObject)
         try:
             parsed = model.model_validate(payload)

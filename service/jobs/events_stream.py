@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 import httpx
 
@@ -171,7 +172,11 @@ class EventsStream:
                 # Anything not handled below (a bug, a failing status write): log it now, show it,
                 # and start over from the stored cursor after a pause.
                 log.exception("events stream failed; restarting from the stored cursor")
-                await self._pause("backing_off", f"unexpected error: {error!r}", backoff.next_delay())
+                detail = f"unexpected error: {error!r}"
+                token = self._config().events_token
+                if token:  # the detail reaches the pages: never with the token in it
+                    detail = detail.replace(token, "***").replace(quote(token, safe=""), "***")
+                await self._pause("backing_off", detail, backoff.next_delay())
 
     async def _run_once(self) -> None:
         self._changed.clear()

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
+from service.redaction import mask
 from service.sources.base import (
     SourceAuthError,
     SourceConnectionError,
@@ -139,7 +140,6 @@ class EventsClient:
         self._base_url = base_url if base_url.endswith("/") else base_url + "/"
         self._username = username
         self._token = token
-        self._secrets = {token, quote(token, safe="")}
         self.server_timeout = server_timeout
         self.read_margin = read_margin
         self.connect_timeout = connect_timeout
@@ -162,10 +162,8 @@ class EventsClient:
         return f"{self._base_url}{user}/{token}/?timeout={self.server_timeout}"
 
     def redact(self, url: str) -> str:
-        """The URL (or any text) with the token replaced by "***", fit for logs, messages and pages."""
-        for secret in self._secrets:
-            url = url.replace(secret, "***")
-        return url
+        """The URL (or any text) with the token, in any encoding, masked: fit for logs, messages, pages."""
+        return mask(url, (self._token,))
 
     def is_own_url(self, url: str) -> bool:
         """Whether `url` is this room's feed on the configured events host (scheme, host and port).

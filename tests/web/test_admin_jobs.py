@@ -8,6 +8,7 @@ from urllib.parse import quote, quote_plus
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from bs4 import BeautifulSoup
 from fakes.stats import PATH as STATS_PATH
 from fakes.stats import StatsFake
 from fakes.stats import make_app as make_stats_app
@@ -108,3 +109,23 @@ async def test_a_token_echoed_in_encoded_form_reaches_neither_job_runs_nor_the_s
     for text in (run.error, status, page):
         for shown in (token, quote(token, safe=""), quote_plus(token), "Ab%2Bcd", "Ab+cd"):
             assert shown not in text
+
+
+async def test_a_partial_run_is_shown_as_a_warning_on_jobs_and_sources(admin_panel: Panel) -> None:
+    """'partial: 2 of 200 failed' appears in the warning style, not as ok and not as an error."""
+    async with admin_panel.app[db_key].transaction() as conn:
+        run_id = await job_store.start_run(conn, "images", trigger="manual")
+        await job_store.finish_run(
+            conn, run_id, "images", status="partial", summary="2 of 200 failed; 200 thumbnails",
+            error="partial: 2 of 200 failed; first: images: HTTP 404",
+        )  # fmt: skip
+    _, html = await admin_panel.get("/admin/jobs")
+    soup = BeautifulSoup(html, "html.parser")
+    cell = soup.select_one("tr[data-job=images] td.error-cell")
+    assert cell is not None and "partial" in cell["class"]
+    assert cell.text.startswith("partial: 2 of 200 failed; first: images: HTTP 404")
+    (run,) = soup.select("table[data-testid=job-runs] tr.run-partial")
+    assert "partial: 2 of 200 failed; 200 thumbnails" in run.text and "HTTP 404" in run.text
+    _, html = await admin_panel.get("/admin/sources")
+    source = BeautifulSoup(html, "html.parser").select_one("tr[data-source=affiliate] td.error-cell")
+    assert source is not None and "partial" in source["class"] and "2 of 200 failed" in source.text

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from service.clock import from_db, now_db, to_db, utcnow
 from service.config import SourceConfig
-from service.jobs.base import JobContext, JobSpec
+from service.jobs.base import JobContext, JobResult, JobSpec
 from service.sources.base import SourceAuthError, SourceError, SourceNotFoundError
 from service.sources.http import RateLimiter, RetryPolicy
 from service.sources.statbate import StatbateClient
@@ -141,7 +141,7 @@ async def fetch_requested_tips(context: JobContext, client: StatbateClient) -> i
 
 async def refresh(
     context: JobContext, *, retry: RetryPolicy | None = None, limiter: RateLimiter | None = None
-) -> str:
+) -> JobResult:
     client = client_for(context, retry=retry, limiter=limiter)
     async with context.db.read() as conn:
         persons = await tracked_persons(conn, context.config.broadcaster)
@@ -149,6 +149,7 @@ async def refresh(
     members = [p for p in persons if p.role != "model"]
     known_members = await fetch_members(context, client, members)
     known_models = failed = 0
+    first_error: SourceError | None = None
     for person in models:
         try:
             known_models += await fetch_model(context, client, person)
@@ -156,15 +157,21 @@ async def refresh(
             raise  # a bad token fails every call: stop and show it
         except SourceError as exc:
             failed += 1
+            first_error = first_error or exc
             log.warning("statbate: model info of %s failed: %s", person.username, exc)
+    if first_error is not None and failed == len(members) + len(models):
+        raise first_error
     tips = await fetch_requested_tips(context, client)
-    return (
+    return JobResult(
         f"{len(known_members)}/{len(members)} members and {known_models}/{len(models)} models known to "
-        f"Statbate ({failed} failed); {tips} new tips"
+        f"Statbate ({failed} failed); {tips} new tips",
+        total=len(members) + len(models),
+        failed=failed,
+        first_error=str(first_error) if first_error else None,
     )
 
 
-async def run(context: JobContext) -> str:
+async def run(context: JobContext) -> JobResult:
     return await refresh(context)
 
 

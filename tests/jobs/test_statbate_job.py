@@ -25,7 +25,7 @@ async def _ctx(aiohttp_server: Any, db: Database, http: httpx.AsyncClient, fake:
 
 
 async def _refresh(ctx: JobContext) -> str:
-    return await statbate.refresh(ctx, retry=FAST, limiter=NO_PACING)
+    return (await statbate.refresh(ctx, retry=FAST, limiter=NO_PACING)).summary
 
 
 SPEC = dataclasses.replace(statbate.SPEC, run=_refresh)

@@ -195,3 +195,15 @@ async def test_a_failing_batch_costs_only_its_own_names(aiohttp_server, db, http
     assert status == "partial"
     assert message.startswith("50 of 52 failed; checked 52 tracked persons: 2 answered")
     assert last_error is not None and last_error.startswith("partial: 50 of 52 failed; first: cbhours")
+
+
+async def test_implausible_live_numbers_are_stored_as_unknown_and_counted(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """Rank 0, followers -5 and 10**12 viewers become NULL; the rest of the answer is kept."""
+    fake = CBHoursFake()
+    fake.live["lisbon_lifter"] = {**fake.live["lisbon_lifter"], "rank": 0, "followers": -5, "viewers": 10**12}
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    status, message, _ = await run_via_runner(dataclasses.replace(cbhours.LIVE_SPEC, run=_live_result), ctx)
+    assert status == "ok"
+    assert message.endswith("; 3 out-of-range values nulled (followers 1, rank 1, viewers 1)")
+    (row,) = await rows(db, "SELECT rank, grank, followers, viewers, online FROM cbhours_live_stats")
+    assert row == {"rank": None, "grank": 212, "followers": None, "viewers": None, "online": 1}

@@ -106,3 +106,21 @@ async def test_faults_and_a_bad_token(aiohttp_server, db, http) -> None:  # type
 async def test_not_configured_without_a_token(db, http) -> None:  # type: ignore[no-untyped-def]
     status, message, _ = await run_via_runner(statbate.SPEC, context(db, http))
     assert (status, message) == ("skipped", "not configured: no Statbate API token")
+
+
+async def test_implausible_numbers_are_stored_as_unknown_and_counted(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """Tokens beyond a billion, a rank of 0 and a room id beyond int64 become NULL; rows are kept."""
+    fake = StatbateFake()
+    fake.members["fan_42"] = {**fake.members["fan_42"], "all_time_tokens": 10**15, "last_tip_amount": -50}
+    fake.models["my_room"] = {**fake.models["my_room"], "rank": 0, "rid": 2**64}
+    await _track(db, "fan_42", "my_room", models=("my_room",))
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    status, message, _ = await run_via_runner(SPEC, ctx)
+    assert status == "ok"
+    assert message.endswith(
+        "; 4 out-of-range values nulled (all_time_tokens 1, last_tip_amount 1, rank 1, rid 1)"
+    )
+    (member,) = await rows(db, "SELECT did, all_time_tokens, last_tip_amount FROM statbate_member_info")
+    assert member == {"did": 5512309877, "all_time_tokens": None, "last_tip_amount": None}
+    (model,) = await rows(db, "SELECT rid, rank, income_tokens FROM statbate_model_info")
+    assert (model["rid"], model["rank"]) == (None, None) and model["income_tokens"] is not None

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
-from service.redaction import mask
+from service.redaction import MASK, mask
 from service.sources.base import (
     SourceAuthError,
     SourceConnectionError,
@@ -97,7 +97,7 @@ class _RedactTokens(logging.Filter):
         message = record.getMessage()
         redacted = message
         for segment in self.segments:
-            redacted = redacted.replace(segment, "/***/")
+            redacted = redacted.replace(segment, f"/{MASK}/")
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -149,7 +149,7 @@ class EventsClient:
         _protect_httpx_log(token)
 
     def __repr__(self) -> str:
-        return f"EventsClient(base_url={self._base_url!r}, username={self._username!r}, token='***')"
+        return f"EventsClient(base_url={self._base_url!r}, username={self._username!r}, token='{MASK}')"
 
     @property
     def read_timeout(self) -> float:
@@ -264,7 +264,7 @@ class EventsClient:
         if not self.is_own_url(resolved):
             raise ForeignNextUrlError(
                 f"GET {shown}: nextUrl {self.redact(resolved)} leaves {self._base_url}"
-                f"{self._username}/***/; not following it",
+                f"{self._username}/{MASK}/; not following it",
                 status=response.status_code,
             )
         return resolved

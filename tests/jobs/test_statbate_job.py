@@ -124,3 +124,20 @@ async def test_implausible_numbers_are_stored_as_unknown_and_counted(aiohttp_ser
     assert member == {"did": 5512309877, "all_time_tokens": None, "last_tip_amount": None}
     (model,) = await rows(db, "SELECT rid, rank, income_tokens FROM statbate_model_info")
     assert (model["rid"], model["rank"]) == (None, None) and model["income_tokens"] is not None
+
+
+async def test_a_tip_out_of_range_is_skipped_and_counted_the_others_stored(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """A tip of -5 tokens or with a room id beyond int64 is left out; the other tips are kept."""
+    tips = make_tips(4)
+    tips[1]["tokens"] = -5
+    tips[2]["rid"] = 2**64
+    fake = StatbateFake(tips={"fan_42": tips})
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    async with db.transaction() as conn:
+        pid = (await persons.ensure_persons(conn, ["fan_42"]))["fan_42"]
+        await statbate_store.request_tips(conn, pid)
+    status, message, _ = await run_via_runner(SPEC, ctx)
+    assert status == "ok"
+    assert "; 2 new tips (2 skipped: out of range); 2 out-of-range values nulled (rid 1, tokens 1)" in message
+    stored = await rows(db, "SELECT tokens FROM statbate_member_tips ORDER BY tokens")
+    assert [t["tokens"] for t in stored] == [10, 13]

@@ -58,8 +58,9 @@ class StatbateMemberTip(_Model):
 
     time: UtcDatetime
     model: str
-    rid: bounds.RequiredId64
-    tokens: bounds.RequiredCount
+    # Required, but None when out of range: the job skips (and counts) such a tip, keeping the rest.
+    rid: bounds.Id64
+    tokens: bounds.Count
     usd: float
 
 

@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 8
+-- schema-version: 9
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. A change adds the next
 -- migration file and edits this file in the same commit; tests/test_schema.py proves both paths
@@ -36,7 +36,8 @@ CREATE TABLE job_state (
     last_error TEXT,
     last_error_at TEXT,
     next_run_at TEXT,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    last_status TEXT CHECK (last_status IN ('ok', 'partial', 'error', 'skipped'))
 );
 
 CREATE TABLE job_runs (
@@ -45,7 +46,7 @@ CREATE TABLE job_runs (
     trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'manual', 'cli')),
     started_at TEXT NOT NULL,
     finished_at TEXT,
-    status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'error', 'skipped')),
+    status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'partial', 'error', 'skipped')),
     summary TEXT,
     error TEXT
 );

@@ -5,22 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-MASK = "***"
+from service.redaction import mask
 
 
 class RedactingFormatter(logging.Formatter):
-    """Masks current secrets (tokens) anywhere in the formatted record, tracebacks included."""
+    """Masks current secrets (tokens), in any encoding, anywhere in the record, tracebacks included."""
 
     def __init__(self, fmt: str, secrets: Callable[[], list[str]]) -> None:
         super().__init__(fmt)
         self._secrets = secrets
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        for secret in self._secrets():
-            if len(secret) >= 4:
-                text = text.replace(secret, MASK)
-        return text
+        return mask(super().format(record), self._secrets())
 
 
 class SecretRegistry:

@@ -55,6 +55,8 @@ class JobState:
     last_error: str | None
     last_error_at: datetime | None
     next_run_at: datetime | None
+    # The last finished run: ok | partial | error | skipped (None before the first run).
+    last_status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

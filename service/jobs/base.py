@@ -27,14 +27,37 @@ def always_configured(_config: SourceConfig) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class JobResult:
+    """What a run over many items did: a one-line summary and how many of its items failed.
+
+    Any failed item makes the run "partial" (shown in a warning colour), so a job that stores
+    198 of 200 items, or 2 of 200, never says a plain "ok". A job whose every item failed raises
+    instead: nothing arrived, and that is an error.
+    """
+
+    summary: str
+    total: int = 0
+    failed: int = 0
+    first_error: str | None = None  # the first failure's text, to say why
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.failed <= self.total:
+            raise ValueError("failed must be between 0 and total")
+
+    @property
+    def partial(self) -> bool:
+        return self.failed > 0
+
+
+@dataclass(frozen=True, slots=True)
 class JobSpec:
-    """A job: `run` returns a one-line summary of what it did, or raises."""
+    """A job: `run` returns a one-line summary (or a JobResult counting failed items), or raises."""
 
     name: str
     title: str
     description: str
     default_interval: timedelta
-    run: Callable[[JobContext], Awaitable[str]]
+    run: Callable[[JobContext], Awaitable[str | JobResult]]
     source: str = "System"
     # Returns why the job cannot run with this configuration (e.g. "no Stats API token"), or None.
     missing_configuration: Callable[[SourceConfig], str | None] = always_configured

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from service.clock import now_db, to_db, utcnow
-from service.jobs.base import JobContext, JobSpec
+from service.jobs.base import JobContext, JobResult, JobSpec
 from service.sources.base import SourceError
 from service.sources.cbhours import CBHoursClient
 from service.sources.cbhours.client import MAX_LIVE_NAMES, MAX_SPAN_DAYS, CBHoursNotTrackedError
@@ -43,29 +44,74 @@ def live_row(person_id: int, room: CBHoursLiveRoom) -> cbhours_store.LiveRow:
     )
 
 
-async def check_live(context: JobContext, client: CBHoursClient, persons: list[Tracked]) -> tuple[int, int]:
-    """get_live for these persons in batches of 50; returns (answered, not known to CBHours)."""
+@dataclass(frozen=True, slots=True)
+class LiveChecked:
+    """What one check_live pass learnt: names answered, names CBHours does not track, names that failed."""
+
+    answered: int
+    untracked: int
+    failed: int
+    first_error: SourceError | None
+
+
+async def ask_live(client: CBHoursClient, names: list[str]) -> tuple[dict[str, CBHoursLiveRoom], list[str]]:
+    """get_live for up to 50 names: (rooms by lower-case name, names CBHours does not track).
+
+    CBHours may refuse a whole batch with error 300 when its names are not in its trophy database
+    (how it treats a mixed batch is undocumented), so a refused batch is halved and each half asked
+    again until every untracked name stands alone: the tracked names in it are still checked. At
+    most 2n-1 requests for n names, and an untracked name is then not asked for UNTRACKED_FOR.
+    """
+    try:
+        live = await client.get_live(names)
+    except CBHoursNotTrackedError:
+        if len(names) == 1:
+            return {}, names
+        middle = len(names) // 2
+        rooms, untracked = await ask_live(client, names[:middle])
+        more_rooms, more_untracked = await ask_live(client, names[middle:])
+        return rooms | more_rooms, untracked + more_untracked
+    return live.rooms, live.missing
+
+
+async def _store_live(
+    context: JobContext, ids: dict[str, int], rooms: dict[str, CBHoursLiveRoom], untracked: list[str]
+) -> tuple[int, int]:
+    checked_at = now_db()
+    rows = [live_row(ids[name], room) for name, room in rooms.items() if name in ids]
+    missing = [ids[name.lower()] for name in untracked if name.lower() in ids]
+    async with context.db.transaction() as conn:
+        # CBHours only follows broadcasters.
+        await mark_role(conn, [r.person_id for r in rows], "model", overwrite=True)
+        await cbhours_store.record_live(conn, rows, checked_at=checked_at)
+        await lookup_store.note_found(conn, [r.person_id for r in rows], "cbhours")
+        await cbhours_store.flag_untracked(
+            conn, missing, until=to_db(utcnow() + UNTRACKED_FOR), reason="not tracked by CBHours (get_live)"
+        )
+        await person_state.refresh_stale_live(conn)
+    return len(rows), len(missing)
+
+
+async def check_live(context: JobContext, client: CBHoursClient, persons: list[Tracked]) -> LiveChecked:
+    """get_live for these persons in batches of 50. A batch that fails (after the client's
+    retries) is counted and the next batch still asked: one bad batch never costs the others."""
     ids = {p.username: p.person_id for p in persons}
     names = list(ids)
-    answered = unknown = 0
+    answered = untracked = failed = 0
+    first_error: SourceError | None = None
     for start in range(0, len(names), MAX_LIVE_NAMES):
         batch = names[start : start + MAX_LIVE_NAMES]
-        live = await client.get_live(batch)
-        checked_at = now_db()
-        rows = [live_row(ids[name], room) for name, room in live.rooms.items() if name in ids]
-        missing = [ids[name.lower()] for name in live.missing if name.lower() in ids]
-        async with context.db.transaction() as conn:
-            # CBHours only follows broadcasters.
-            await mark_role(conn, [r.person_id for r in rows], "model", overwrite=True)
-            await cbhours_store.record_live(conn, rows, checked_at=checked_at)
-            await lookup_store.note_found(conn, [r.person_id for r in rows], "cbhours")
-            await cbhours_store.flag_untracked(
-                conn, missing, until=to_db(utcnow() + UNTRACKED_FOR), reason="not returned by get_live"
-            )
-            await person_state.refresh_stale_live(conn)
-        answered += len(rows)
-        unknown += len(missing)
-    return answered, unknown
+        try:
+            rooms, missing = await ask_live(client, batch)
+        except SourceError as exc:
+            log.warning("cbhours: get_live for %d names failed: %s", len(batch), exc)
+            failed += len(batch)
+            first_error = first_error or exc
+            continue
+        stored, flagged = await _store_live(context, ids, rooms, missing)
+        answered += stored
+        untracked += flagged
+    return LiveChecked(answered, untracked, failed, first_error)
 
 
 async def candidates(context: JobContext) -> list[Tracked]:
@@ -80,13 +126,21 @@ async def candidates(context: JobContext) -> list[Tracked]:
 
 async def live(
     context: JobContext, *, retry: RetryPolicy | None = None, limiter: RateLimiter | None = None
-) -> str:
+) -> JobResult:
     persons = await candidates(context)
     if not persons:
-        return "no tracked persons to check"
+        return JobResult("no tracked persons to check")
     client = CBHoursClient(context.http, context.config.cbhours_url, retry=retry, limiter=limiter)
-    answered, unknown = await check_live(context, client, persons)
-    return f"checked {len(persons)} tracked persons: {answered} answered, {unknown} not tracked by CBHours"
+    checked = await check_live(context, client, persons)
+    if checked.first_error is not None and checked.failed == len(persons):
+        raise checked.first_error
+    return JobResult(
+        f"checked {len(persons)} tracked persons: {checked.answered} answered, "
+        f"{checked.untracked} not tracked by CBHours",
+        total=len(persons),
+        failed=checked.failed,
+        first_error=str(checked.first_error) if checked.first_error else None,
+    )
 
 
 def segment_row(segment: ActivitySegment) -> cbhours_store.SegmentRow:
@@ -121,10 +175,10 @@ async def _backfill_one(context: JobContext, client: CBHoursClient, person: Trac
 
 async def activity(
     context: JobContext, *, retry: RetryPolicy | None = None, limiter: RateLimiter | None = None
-) -> str:
+) -> JobResult:
     persons = (await candidates(context))[:ACTIVITY_PERSONS_PER_RUN]
     if not persons:
-        return "no tracked persons to backfill"
+        return JobResult("no tracked persons to backfill")
     client = CBHoursClient(context.http, context.config.cbhours_url, retry=retry, limiter=limiter)
     today = utcnow().date()
     added = untracked = 0
@@ -144,17 +198,20 @@ async def activity(
             failures.append(exc)
     if failures and len(failures) == len(persons) - untracked:
         raise failures[0]
-    return (
+    return JobResult(
         f"{added} new 3-minute segments for {len(persons)} persons; {untracked} not tracked by CBHours, "
-        f"{len(failures)} failed"
+        f"{len(failures)} failed",
+        total=len(persons),
+        failed=len(failures),
+        first_error=str(failures[0]) if failures else None,
     )
 
 
-async def run_live(context: JobContext) -> str:
+async def run_live(context: JobContext) -> JobResult:
     return await live(context)
 
 
-async def run_activity(context: JobContext) -> str:
+async def run_activity(context: JobContext) -> JobResult:
     return await activity(context)
 
 

@@ -13,8 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from service.clock import now_db, to_db, utcnow
-from service.jobs.base import JobContext, JobSpec
-from service.sources.base import SourceError
+from service.jobs.base import JobContext, JobResult, JobSpec
+from service.sources.base import SourceConnectionError, SourceError
 from service.sources.http import RateLimiter
 from service.sources.images import FetchedImage, ImageClient, is_placeholder, is_placeholder_url
 from service.store import images as image_store
@@ -65,7 +65,7 @@ async def fetch_one(context: JobContext, client: ImageClient, candidate: image_s
     return outcome
 
 
-async def download(context: JobContext, *, limiter: RateLimiter | None = None) -> str:
+async def download(context: JobContext, *, limiter: RateLimiter | None = None) -> JobResult:
     async with context.db.read() as conn:
         todo = await image_store.candidates(
             conn,
@@ -74,7 +74,7 @@ async def download(context: JobContext, *, limiter: RateLimiter | None = None) -
             limit=PER_RUN,
         )
     if not todo:
-        return "no images to fetch"
+        return JobResult("no images to fetch")
     client = ImageClient(context.http, limiter=limiter)
     counts = {"stored": 0, "known": 0, "placeholder": 0, "failed": 0}
     first_error: SourceError | None = None
@@ -85,15 +85,23 @@ async def download(context: JobContext, *, limiter: RateLimiter | None = None) -
             counts["failed"] += 1
             first_error = first_error or exc
             log.warning("images: %s for %s: %s", candidate.url, candidate.username, exc)
+            if not isinstance(exc, SourceConnectionError):
+                # The URL itself is bad (invalid, 404, not an image): asking again at once cannot
+                # help, and left unchecked it would head the queue, and fail, on every run.
+                async with context.db.transaction() as conn:
+                    await image_store.mark_checked(conn, candidate.person_id, at=now_db())
     if first_error is not None and counts["failed"] == len(todo):
         raise first_error
-    return (
+    return JobResult(
         f"{len(todo)} thumbnails: {counts['stored']} new images, {counts['known']} already stored, "
-        f"{counts['placeholder']} placeholders skipped, {counts['failed']} failed"
+        f"{counts['placeholder']} placeholders skipped, {counts['failed']} failed",
+        total=len(todo),
+        failed=counts["failed"],
+        first_error=str(first_error) if first_error else None,
     )
 
 
-async def run(context: JobContext) -> str:
+async def run(context: JobContext) -> JobResult:
     return await download(context, limiter=RateLimiter(0.2))
 
 

@@ -35,11 +35,10 @@ async def _ask_sources(
 ) -> list[str]:
     """Ask CBHours and (with a token) Statbate; returns notes about sources that failed."""
     notes: list[str] = []
-    try:
-        client = CBHoursClient(context.http, context.config.cbhours_url, retry=retry, limiter=limiter)
-        await cbhours.check_live(context, client, [p for p in persons if p.role != "viewer"])
-    except SourceError as exc:
-        notes.append(f"CBHours failed ({type(exc).__name__})")
+    client = CBHoursClient(context.http, context.config.cbhours_url, retry=retry, limiter=limiter)
+    checked = await cbhours.check_live(context, client, [p for p in persons if p.role != "viewer"])
+    if checked.first_error is not None:
+        notes.append(f"CBHours failed ({type(checked.first_error).__name__})")
     if statbate.missing_configuration(context.config):
         notes.append("Statbate not configured")
         return notes

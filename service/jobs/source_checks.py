@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from service.config import SourceConfig
 from service.jobs import affiliate, statbate, stats
 from service.jobs.base import JobContext
+from service.redaction import mask
 from service.sources.affiliate import AffiliateClient
 from service.sources.base import SourceError
 from service.sources.cbhours import CBHoursClient
-from service.sources.http import RetryPolicy, scrub
+from service.sources.http import RetryPolicy
 from service.sources.stats import StatsClient
 
 ONCE = RetryPolicy(max_attempts=1)
@@ -86,5 +87,5 @@ async def test_connection(source: SourceInfo, context: JobContext) -> tuple[bool
     try:
         message = await source.test(context)
     except (SourceError, ValueError) as exc:
-        return False, scrub(str(exc), context.config.secrets())
-    return True, scrub(message, context.config.secrets())
+        return False, mask(str(exc), context.config.secrets())
+    return True, mask(message, context.config.secrets())

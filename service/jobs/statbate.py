@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from service.clock import from_db, now_db, to_db, utcnow
 from service.config import SourceConfig
-from service.jobs.base import JobContext, JobSpec
+from service.jobs.base import JobContext, JobResult, JobSpec
 from service.sources.base import SourceAuthError, SourceError, SourceNotFoundError
 from service.sources.http import RateLimiter, RetryPolicy
 from service.sources.statbate import StatbateClient
@@ -116,11 +116,15 @@ async def fetch_model(context: JobContext, client: StatbateClient, person: Track
     return True
 
 
-async def fetch_requested_tips(context: JobContext, client: StatbateClient) -> int:
-    """Tips of members whose Profile asked for them, from the newest stored tip on."""
+async def fetch_requested_tips(context: JobContext, client: StatbateClient) -> tuple[int, int]:
+    """Tips of members whose Profile asked for them, from the newest stored tip on.
+
+    Returns (new tips, tips skipped): a tip whose room id or amount was out of range (None) cannot
+    be stored or keyed, so it alone is left out.
+    """
     async with context.db.read() as conn:
         requests = await statbate_store.tips_requests(conn)
-    added = 0
+    added = skipped = 0
     now = utcnow()
     for request in requests:
         start = from_db(request.latest_tip_at) if request.latest_tip_at else now - TIPS_HISTORY
@@ -129,19 +133,23 @@ async def fetch_requested_tips(context: JobContext, client: StatbateClient) -> i
         except SourceNotFoundError:
             tips = []
         rows = [
-            statbate_store.TipRow(
-                tipped_at=to_db(t.time), model=t.model, rid=t.rid, tokens=t.tokens, usd=t.usd
-            )
+            statbate_store.TipRow(tipped_at=to_db(t.time), model=t.model, rid=rid, tokens=tokens, usd=t.usd)
             for t in tips
+            if (rid := t.rid) is not None and (tokens := t.tokens) is not None
         ]
+        if len(rows) < len(tips):
+            log.warning(
+                "statbate: %d tips of %s skipped: out of range", len(tips) - len(rows), request.username
+            )
+        skipped += len(tips) - len(rows)
         async with context.db.transaction() as conn:
             added += await statbate_store.record_tips(conn, request.person_id, rows, fetched_at=now_db())
-    return added
+    return added, skipped
 
 
 async def refresh(
     context: JobContext, *, retry: RetryPolicy | None = None, limiter: RateLimiter | None = None
-) -> str:
+) -> JobResult:
     client = client_for(context, retry=retry, limiter=limiter)
     async with context.db.read() as conn:
         persons = await tracked_persons(conn, context.config.broadcaster)
@@ -149,6 +157,7 @@ async def refresh(
     members = [p for p in persons if p.role != "model"]
     known_members = await fetch_members(context, client, members)
     known_models = failed = 0
+    first_error: SourceError | None = None
     for person in models:
         try:
             known_models += await fetch_model(context, client, person)
@@ -156,15 +165,22 @@ async def refresh(
             raise  # a bad token fails every call: stop and show it
         except SourceError as exc:
             failed += 1
+            first_error = first_error or exc
             log.warning("statbate: model info of %s failed: %s", person.username, exc)
-    tips = await fetch_requested_tips(context, client)
-    return (
+    if first_error is not None and failed == len(members) + len(models):
+        raise first_error
+    tips, skipped_tips = await fetch_requested_tips(context, client)
+    skipped = f" ({skipped_tips} skipped: out of range)" if skipped_tips else ""
+    return JobResult(
         f"{len(known_members)}/{len(members)} members and {known_models}/{len(models)} models known to "
-        f"Statbate ({failed} failed); {tips} new tips"
+        f"Statbate ({failed} failed); {tips} new tips{skipped}",
+        total=len(members) + len(models),
+        failed=failed,
+        first_error=str(first_error) if first_error else None,
     )
 
 
-async def run(context: JobContext) -> str:
+async def run(context: JobContext) -> JobResult:
     return await refresh(context)
 
 

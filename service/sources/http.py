@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
+from service.redaction import MASK, mask
 from service.sources.base import (
     SourceAuthError,
     SourceConnectionError,
@@ -35,12 +36,13 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-MASK = "***"
 # Query parameters whose values are credentials wherever they appear (the Stats API takes
 # `token` in the query string).
 SECRET_PARAMS = frozenset({"token", "api_key", "apikey", "key", "access_token", "password", "secret"})
 # Enough of an error body to diagnose a failure without flooding logs and job records.
 _BODY_SNIPPET = 200
+# How much of an error body is searched for secrets before the snippet is taken.
+_MASKED_BODY = 64 * 1024
 
 QueryParams = Mapping[str, str | int] | Sequence[tuple[str, str | int]]
 
@@ -100,13 +102,6 @@ class RateLimiter:
             self._next_start = time.monotonic() + self.min_interval
 
 
-def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """Replace every occurrence of each secret value in free text."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
-
-
 def redact_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
     """The URL with secret query values, userinfo and any known secret (e.g. in the path) masked."""
     parts = urlsplit(str(url))
@@ -120,7 +115,7 @@ def redact_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
-    return scrub(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)), secrets)
+    return mask(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)), secrets)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -177,8 +172,9 @@ class _Failure:
 
 
 def _snippet(response: httpx.Response, secrets: Sequence[str]) -> str:
-    text = response.content[:_BODY_SNIPPET].decode("utf-8", "replace").strip()
-    return scrub(text, secrets) if text else "<empty body>"
+    # Masked before it is cut: a cut through an echoed token would leave its start unmasked.
+    text = mask(response.content[:_MASKED_BODY].decode("utf-8", "replace"), secrets).strip()
+    return text[:_BODY_SNIPPET] if text else "<empty body>"
 
 
 def _status_error(response: httpx.Response, where: str, secrets: Sequence[str]) -> SourceError | _Failure:

@@ -57,7 +57,13 @@ class ImageClient:
         if self._limiter is not None:
             await self._limiter.wait()
         try:
-            async with self._http.stream("GET", url, timeout=httpx.Timeout(20.0, connect=10.0)) as response:
+            request = self._http.build_request("GET", url, timeout=httpx.Timeout(20.0, connect=10.0))
+        except httpx.InvalidURL as exc:
+            # A control character or a bad host in the feed's URL; InvalidURL is no HTTPError.
+            raise SourceResponseError(f"{SOURCE}: unusable URL ({exc})") from None
+        try:
+            response = await self._http.send(request, stream=True)
+            try:
                 if response.status_code != 200:
                     raise SourceResponseError(
                         f"{SOURCE}: HTTP {response.status_code}", status=response.status_code
@@ -70,6 +76,8 @@ class ImageClient:
                     body += chunk
                     if len(body) > MAX_BYTES:
                         raise SourceResponseError(f"{SOURCE}: image larger than {MAX_BYTES} bytes")
+            finally:
+                await response.aclose()
         except httpx.HTTPError as exc:
             raise SourceConnectionError(f"{SOURCE}: {type(exc).__name__}") from exc
         return FetchedImage(bytes(body), content_type)

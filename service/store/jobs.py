@@ -25,6 +25,7 @@ def _state(row: aiosqlite.Row) -> JobState:
         last_error=row["last_error"],
         last_error_at=_time(row["last_error_at"]),
         next_run_at=_time(row["next_run_at"]),
+        last_status=row["last_status"],
     )
 
 
@@ -88,7 +89,11 @@ async def start_run(conn: Connection, name: str, *, trigger: str) -> int:
 async def finish_run(
     conn: Connection, run_id: int, name: str, *, status: str, summary: str | None, error: str | None
 ) -> None:
-    """Close the run; success clears the job's last error, failure records it."""
+    """Close the run; success clears the job's last error, failure records it.
+
+    A partial run (some items failed) counts as a success for freshness, since data did arrive,
+    and keeps its failure text as the last error so Admin shows it until a clean run.
+    """
     now = now_db()
     await conn.execute(
         "UPDATE job_runs SET finished_at = :now, status = :status, summary = :summary, "
@@ -97,14 +102,25 @@ async def finish_run(
     )
     if status == "error":
         await conn.execute(
-            "UPDATE job_state SET last_error = :error, last_error_at = :now WHERE name = :name",
-            {"error": error, "now": now, "name": name},
+            "UPDATE job_state SET last_error = :error, last_error_at = :now, last_status = :status "
+            "WHERE name = :name",
+            {"error": error, "now": now, "status": status, "name": name},
+        )
+    elif status == "partial":
+        await conn.execute(
+            "UPDATE job_state SET last_ok_at = :now, last_error = :error, last_error_at = :now, "
+            "last_status = :status WHERE name = :name",
+            {"error": error, "now": now, "status": status, "name": name},
         )
     elif status == "ok":
         await conn.execute(
-            "UPDATE job_state SET last_ok_at = :now, last_error = NULL, last_error_at = NULL "
-            "WHERE name = :name",
-            {"now": now, "name": name},
+            "UPDATE job_state SET last_ok_at = :now, last_error = NULL, last_error_at = NULL, "
+            "last_status = :status WHERE name = :name",
+            {"now": now, "status": status, "name": name},
+        )
+    else:
+        await conn.execute(
+            "UPDATE job_state SET last_status = :status WHERE name = :name", {"status": status, "name": name}
         )
 
 

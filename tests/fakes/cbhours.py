@@ -1,14 +1,17 @@
 """Fake CBHours API: GET /api.php?action=get_live|get_activity|get_months.
 
 Names outside `tracked` get error 300 with HTTP 200, as CBHours answers for models missing from
-its trophy database; get_live simply leaves them out.
+its trophy database. get_live leaves them out by default; how CBHours really answers a get_live
+batch with untracked names is undocumented (apis.md §4) and it has been seen refusing a whole
+batch of them with error 300, so `refuse_untracked` serves that too: "all" refuses a batch in
+which no name is tracked, "any" a batch with at least one untracked name.
 """
 
 from __future__ import annotations
 
 import copy
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -28,8 +31,10 @@ class CBHoursFake(FakeUpstream):
         live: dict[str, dict[str, Any]] | None = None,
         activity: dict[str, dict[str, Any]] | None = None,
         months: dict[str, list[str]] | None = None,
+        refuse_untracked: Literal["never", "all", "any"] = "never",
     ) -> None:
         super().__init__()
+        self.refuse_untracked = refuse_untracked
         self.live = live if live is not None else load_fixture("cbhours", "get_live.json")["data"]
         if activity is None:
             body = load_fixture("cbhours", "get_activity.json")
@@ -58,6 +63,9 @@ class CBHoursFake(FakeUpstream):
         if len(names) > 50:
             return {"status": "error", "message": "Error Code:200 Too many usernames"}
         data = {n: self.live[n] for n in names if n in self.live}
+        untracked = len(names) - len(data)
+        if untracked and ((self.refuse_untracked == "all" and not data) or self.refuse_untracked == "any"):
+            return dict(ERROR_300)
         # PHP encodes an empty associative array as [].
         return {"server_status": "up", "data": data or []}
 

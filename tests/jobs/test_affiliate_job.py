@@ -192,3 +192,24 @@ def test_filter_settings_are_normalised_lists() -> None:
     config = dataclasses.replace(BLANK, affiliate_region="europe_russia,asia", affiliate_tags="a,b,c,d,e,f")
     with pytest.raises(ValueError, match="at most 5 tags"):
         affiliate.feed_filters(config)
+
+
+async def test_out_of_range_values_cost_a_field_or_a_room_never_the_sweep(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """10**30 followers (beyond SQLite's int64) or -5 followers reject only that room; age 999
+    becomes unknown and is counted in the run's summary; every other room is stored."""
+    rooms = generate_rooms(5, seed=3)
+    rooms[0]["num_followers"] = 10**30
+    rooms[1]["age"] = 999
+    rooms[2]["num_followers"] = -5
+    ctx = await _ctx(aiohttp_server, db, http, AffiliateFake(rooms))
+    status, message, _ = await run_via_runner(dataclasses.replace(affiliate.SPEC, run=_sweep), ctx)
+    assert status == "ok"
+    assert message.startswith("3 rooms in 1 pages: 3 new sessions")
+    assert "2 invalid skipped" in message
+    assert message.endswith("; 1 out-of-range value nulled (age 1)")
+    stored = await rows(
+        db, "SELECT p.username, s.age FROM affiliate_api_snapshots s JOIN persons p ON p.id = s.person_id"
+    )
+    ages = {r["username"]: r["age"] for r in stored}
+    assert sorted(ages) == sorted(r["username"] for r in rooms[1:2] + rooms[3:])
+    assert ages[rooms[1]["username"]] is None

@@ -12,7 +12,7 @@ from fakes.cbhours import PATH, CBHoursFake, make_app
 
 from service.clock import utcnow
 from service.jobs import cbhours
-from service.jobs.base import JobContext
+from service.jobs.base import JobContext, JobResult
 from service.store import lookup, persons
 from service.store.db import Database
 from tests.jobs.sources_kit import FAST, NO_PACING, context, db, http, rows, run_via_runner
@@ -31,12 +31,16 @@ async def _track(db: Database, *names: str) -> None:
             await lookup.enqueue(conn, name, 2, "", "owner")
 
 
-async def _live(ctx: JobContext) -> str:
+async def _live_result(ctx: JobContext) -> JobResult:
     return await cbhours.live(ctx, retry=FAST, limiter=NO_PACING)
 
 
+async def _live(ctx: JobContext) -> str:
+    return (await _live_result(ctx)).summary
+
+
 async def _activity(ctx: JobContext) -> str:
-    return await cbhours.activity(ctx, retry=FAST, limiter=NO_PACING)
+    return (await cbhours.activity(ctx, retry=FAST, limiter=NO_PACING)).summary
 
 
 def _activity_body(name: str, day: date, points: list[tuple[str, str]]) -> dict[str, Any]:
@@ -128,6 +132,78 @@ async def test_cbhours_jobs_need_tracked_persons_only(db, http) -> None:  # type
     """CBHours needs no credentials: with nobody tracked the job does nothing, successfully."""
     async with db.transaction() as conn:
         await persons.ensure_persons(conn, ["someone"])
-    assert await cbhours.live(context(db, http, cbhours_url="http://127.0.0.1:9/api.php")) == (
+    assert (await cbhours.live(context(db, http, cbhours_url="http://127.0.0.1:9/api.php"))).summary == (
         "no tracked persons to check"
     )
+
+
+async def _refused_setup(aiohttp_server, db, http, refuse: str) -> tuple[CBHoursFake, JobContext, list[str]]:  # type: ignore[no-untyped-def]
+    """49 untracked names sorted before the broadcaster and two tracked models (the following
+    list imported: most followed rooms are not in CBHours' trophy database)."""
+    fake = CBHoursFake(refuse_untracked=refuse)  # type: ignore[arg-type]
+    untracked = [f"aa_{i:03d}" for i in range(49)]
+    await _track(db, *untracked, "tina_t", "sleepy_sam")
+    return fake, await _ctx(aiohttp_server, db, http, fake), untracked
+
+
+async def test_a_batch_refused_with_error_300_is_split_so_tracked_names_are_still_checked(  # type: ignore[no-untyped-def]
+    aiohttp_server, db, http
+) -> None:
+    """CBHours refusing every batch that holds an untracked name fails neither the job nor the
+    tracked names: halves are asked until the untracked names stand alone and are flagged."""
+    fake, ctx, untracked = await _refused_setup(aiohttp_server, db, http, "any")
+    spec = dataclasses.replace(cbhours.LIVE_SPEC, run=_live)
+    status, message, last_error = await run_via_runner(spec, ctx)
+    assert (status, last_error) == ("ok", None)
+    assert message == "checked 52 tracked persons: 3 answered, 49 not tracked by CBHours"
+    checked = await rows(
+        db, "SELECT p.username FROM cbhours_live_stats c JOIN persons p ON p.id = c.person_id"
+    )
+    assert sorted(r["username"] for r in checked) == ["lisbon_lifter", "sleepy_sam", "tina_t"]
+    flagged = await rows(
+        db,
+        "SELECT p.username FROM person_source_flags f JOIN persons p ON p.id = f.person_id "
+        "WHERE f.cbhours_untracked_until > :now",
+        {"now": utcnow().isoformat()},
+    )
+    assert sorted(r["username"] for r in flagged) == untracked
+    assert len(fake.requests) < 2 * 52  # the halving bound: at most 2n - 1 requests per batch
+    fake.requests.clear()
+    assert (await run_via_runner(spec, ctx))[0] == "ok"
+    (again,) = fake.requests  # untracked names are skipped for a while: one request for three
+    assert sorted(again.param("usernames").split(",")) == ["lisbon_lifter", "sleepy_sam", "tina_t"]  # type: ignore[union-attr]
+
+
+async def test_a_batch_of_only_untracked_names_refused_whole(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """The case from the issue: a first batch of 50 untracked names answered with error 300."""
+    _, ctx, _ = await _refused_setup(aiohttp_server, db, http, "all")
+    await _track(db, "aa_049")  # the first batch is now all untracked, the second holds the rest
+    status, message, _ = await run_via_runner(dataclasses.replace(cbhours.LIVE_SPEC, run=_live), ctx)
+    assert status == "ok"
+    assert message == "checked 53 tracked persons: 3 answered, 50 not tracked by CBHours"
+
+
+async def test_a_failing_batch_costs_only_its_own_names(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """A batch that keeps failing (500s) is counted; the next batch is still asked: partial."""
+    fake = CBHoursFake()
+    extra = [f"aa_{i:03d}" for i in range(50)]
+    await _track(db, *extra, "tina_t")
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    fake.script(*[Fault.server_error()] * FAST.max_attempts)
+    spec = dataclasses.replace(cbhours.LIVE_SPEC, run=_live_result)
+    status, message, last_error = await run_via_runner(spec, ctx)
+    assert status == "partial"
+    assert message.startswith("50 of 52 failed; checked 52 tracked persons: 2 answered")
+    assert last_error is not None and last_error.startswith("partial: 50 of 52 failed; first: cbhours")
+
+
+async def test_implausible_live_numbers_are_stored_as_unknown_and_counted(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """Rank 0, followers -5 and 10**12 viewers become NULL; the rest of the answer is kept."""
+    fake = CBHoursFake()
+    fake.live["lisbon_lifter"] = {**fake.live["lisbon_lifter"], "rank": 0, "followers": -5, "viewers": 10**12}
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    status, message, _ = await run_via_runner(dataclasses.replace(cbhours.LIVE_SPEC, run=_live_result), ctx)
+    assert status == "ok"
+    assert message.endswith("; 3 out-of-range values nulled (followers 1, rank 1, viewers 1)")
+    (row,) = await rows(db, "SELECT rank, grank, followers, viewers, online FROM cbhours_live_stats")
+    assert row == {"rank": None, "grank": 212, "followers": None, "viewers": None, "online": 1}

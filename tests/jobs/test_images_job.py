@@ -10,11 +10,11 @@ from fakes import Fault
 from fakes.thumbnails import ThumbnailFake, make_app
 
 from service.jobs import images
-from service.jobs.base import JobContext
+from service.jobs.base import JobContext, JobResult
 from service.sources.base import SourceResponseError
 from service.store import lookup, person_state, persons
 from service.store.db import Database
-from tests.jobs.sources_kit import context, db, http, rows
+from tests.jobs.sources_kit import context, db, http, rows, run_via_runner
 
 __all__ = ["db", "http"]  # fixtures
 
@@ -52,7 +52,7 @@ async def test_one_file_per_distinct_image_and_placeholders_skipped(aiohttp_serv
     await _with_image(db, "beta", base + "b.jpg")
     await _with_image(db, "gamma", base + "c.jpg")
     await _with_image(db, "delta", base + "no_image.jpg")
-    summary = await images.download(ctx)
+    summary = (await images.download(ctx)).summary
     assert summary == "4 thumbnails: 1 new images, 1 already stored, 2 placeholders skipped, 0 failed"
     assert len(fake.requests) == 3  # the placeholder URL is never fetched
     sha = hashlib.sha256(JPEG).hexdigest()
@@ -63,7 +63,7 @@ async def test_one_file_per_distinct_image_and_placeholders_skipped(aiohttp_serv
     assert len(history) == 2 and {h["sha256"] for h in history} == {sha}
     (state,) = await rows(db, "SELECT image_sha256 FROM person_state WHERE person_id = :p", {"p": a})
     assert state["image_sha256"] == sha
-    assert await images.download(ctx) == "no images to fetch"
+    assert (await images.download(ctx)).summary == "no images to fetch"
 
 
 async def test_tracked_person_keeps_an_image_history(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +92,7 @@ async def test_failures_are_counted_and_all_failing_is_an_error(aiohttp_server, 
     await _with_image(db, "beta", base + "t.txt")
     await _with_image(db, "gamma", base + "missing.jpg")
     fake.script(Fault.slow(0.2))
-    assert (await images.download(ctx)).endswith(
+    assert (await images.download(ctx)).summary.endswith(
         "1 new images, 0 already stored, 0 placeholders skipped, 2 failed"
     )
     async with db.transaction() as conn:
@@ -101,3 +101,42 @@ async def test_failures_are_counted_and_all_failing_is_an_error(aiohttp_server, 
     fake.images.clear()
     with pytest.raises(SourceResponseError, match="HTTP 404"):
         await images.download(ctx)
+
+
+async def test_a_url_with_a_control_character_costs_only_its_own_thumbnail(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """httpx refuses such a URL (InvalidURL, no HTTPError): that person fails, is marked checked,
+    and the others are still fetched; the next run does not stumble over it again."""
+    fake = ThumbnailFake({"a.jpg": (JPEG, "image/jpeg")})
+    ctx, base = await _ctx(aiohttp_server, db, http, fake)
+    await _with_image(db, "alpha", base + "a.jpg")
+    bad = await _with_image(db, "beta", base + "b\x01.jpg")
+    result = await images.download(ctx)
+    assert (result.total, result.failed) == (2, 1)
+    assert result.first_error is not None and "unusable URL" in result.first_error
+    assert result.summary.startswith("2 thumbnails: 1 new images")
+    (flag,) = await rows(
+        db, "SELECT image_checked_at FROM person_source_flags WHERE person_id = :p", {"p": bad}
+    )
+    assert flag["image_checked_at"] is not None
+    assert (await images.download(ctx)).summary == "no images to fetch"
+
+
+async def test_some_failed_thumbnails_make_a_partial_run(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """Two of three fetched: the run is 'partial: 1 of 3 failed', not 'ok', with the first reason."""
+    fake = ThumbnailFake({"a.jpg": (JPEG, "image/jpeg"), "b.jpg": (OTHER, "image/jpeg")})
+    ctx, base = await _ctx(aiohttp_server, db, http, fake)
+    for name, file in (("alpha", "a.jpg"), ("beta", "b.jpg"), ("gamma", "missing.jpg")):
+        await _with_image(db, name, base + file)
+    status, message, last_error = await run_via_runner(images.SPEC, ctx)
+    assert status == "partial"
+    assert message.startswith("1 of 3 failed; 3 thumbnails: 2 new images")
+    assert last_error is not None and last_error.startswith("partial: 1 of 3 failed; first: images: HTTP 404")
+    (run,) = await rows(db, "SELECT status, summary, error FROM job_runs")
+    assert run["status"] == "partial" and run["error"] == last_error
+    (state,) = await rows(db, "SELECT last_status, last_ok_at FROM job_state WHERE name = 'images'")
+    assert state["last_status"] == "partial" and state["last_ok_at"] is not None
+
+
+def test_a_job_result_cannot_fail_more_items_than_it_had() -> None:
+    with pytest.raises(ValueError, match="failed"):
+        JobResult("x", total=1, failed=2)

@@ -156,3 +156,32 @@ def test_interval_bounds() -> None:
     with pytest.raises(InvalidInput):
         Scheduler.check_interval(8 * 24 * 3600)
     Scheduler.check_interval(300)
+
+
+async def test_migration_0009_keeps_runs_and_learns_each_jobs_last_status(tmp_path: Path) -> None:
+    """An existing database keeps its job history; last_status comes from the newest finished run."""
+    import sqlite3
+
+    from service.store.db import migration_files
+
+    path = tmp_path / "old.sqlite3"
+    at = "2026-01-01T00:00:00.000Z"
+    with sqlite3.connect(path) as conn:
+        for number, sql in migration_files():
+            if number < 9:
+                conn.executescript(sql.read_text())
+                conn.execute(f"PRAGMA user_version = {number}")
+        conn.execute(
+            "INSERT INTO job_state (name, interval_seconds, updated_at) VALUES ('images', 60, :at)",
+            {"at": at},
+        )
+        conn.executemany(
+            "INSERT INTO job_runs (job_name, trigger, started_at, status, summary) "
+            "VALUES ('images', 'manual', ?, ?, ?)",
+            [(at, "error", None), (at, "ok", "fine"), (at, "running", None)],
+        )
+    async with open_database(path) as database, database.read() as conn:
+        state = await job_store.get_state(conn, "images")
+        runs = await job_store.list_runs(conn, "images")
+    assert state is not None and state.last_status == "ok"
+    assert [(r.status, r.summary) for r in runs] == [("running", None), ("ok", "fine"), ("error", None)]

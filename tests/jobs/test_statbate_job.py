@@ -25,7 +25,7 @@ async def _ctx(aiohttp_server: Any, db: Database, http: httpx.AsyncClient, fake:
 
 
 async def _refresh(ctx: JobContext) -> str:
-    return await statbate.refresh(ctx, retry=FAST, limiter=NO_PACING)
+    return (await statbate.refresh(ctx, retry=FAST, limiter=NO_PACING)).summary
 
 
 SPEC = dataclasses.replace(statbate.SPEC, run=_refresh)
@@ -106,3 +106,38 @@ async def test_faults_and_a_bad_token(aiohttp_server, db, http) -> None:  # type
 async def test_not_configured_without_a_token(db, http) -> None:  # type: ignore[no-untyped-def]
     status, message, _ = await run_via_runner(statbate.SPEC, context(db, http))
     assert (status, message) == ("skipped", "not configured: no Statbate API token")
+
+
+async def test_implausible_numbers_are_stored_as_unknown_and_counted(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """Tokens beyond a billion, a rank of 0 and a room id beyond int64 become NULL; rows are kept."""
+    fake = StatbateFake()
+    fake.members["fan_42"] = {**fake.members["fan_42"], "all_time_tokens": 10**15, "last_tip_amount": -50}
+    fake.models["my_room"] = {**fake.models["my_room"], "rank": 0, "rid": 2**64}
+    await _track(db, "fan_42", "my_room", models=("my_room",))
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    status, message, _ = await run_via_runner(SPEC, ctx)
+    assert status == "ok"
+    assert message.endswith(
+        "; 4 out-of-range values nulled (all_time_tokens 1, last_tip_amount 1, rank 1, rid 1)"
+    )
+    (member,) = await rows(db, "SELECT did, all_time_tokens, last_tip_amount FROM statbate_member_info")
+    assert member == {"did": 5512309877, "all_time_tokens": None, "last_tip_amount": None}
+    (model,) = await rows(db, "SELECT rid, rank, income_tokens FROM statbate_model_info")
+    assert (model["rid"], model["rank"]) == (None, None) and model["income_tokens"] is not None
+
+
+async def test_a_tip_out_of_range_is_skipped_and_counted_the_others_stored(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """A tip of -5 tokens or with a room id beyond int64 is left out; the other tips are kept."""
+    tips = make_tips(4)
+    tips[1]["tokens"] = -5
+    tips[2]["rid"] = 2**64
+    fake = StatbateFake(tips={"fan_42": tips})
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    async with db.transaction() as conn:
+        pid = (await persons.ensure_persons(conn, ["fan_42"]))["fan_42"]
+        await statbate_store.request_tips(conn, pid)
+    status, message, _ = await run_via_runner(SPEC, ctx)
+    assert status == "ok"
+    assert "; 2 new tips (2 skipped: out of range); 2 out-of-range values nulled (rid 1, tokens 1)" in message
+    stored = await rows(db, "SELECT tokens FROM statbate_member_tips ORDER BY tokens")
+    assert [t["tokens"] for t in stored] == [10, 13]

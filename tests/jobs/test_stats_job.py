@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 import httpx
-from fakes import Fault
+from fakes import Fault, load_fixture
 from fakes.stats import DEFAULT_TOKEN, PATH, StatsFake, make_app
 
 from service.jobs import stats
@@ -90,3 +90,19 @@ async def test_not_configured_without_token_or_broadcaster(db, http) -> None:  #
     assert (status, message) == ("skipped", "not configured: no Stats API token")
     status, message, _ = await run_via_runner(stats.SPEC, context(db, http, stats_token="t"))
     assert (status, message) == ("skipped", "not configured: no broadcaster username")
+
+
+async def test_implausible_figures_are_refused_or_nulled(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+    """followers -5 refuses the snapshot with a clear reason; an optional figure out of range is NULL."""
+    fake = StatsFake(snapshot={**load_fixture("stats", "statsapi.json"), "num_tokened_viewers": -3})
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    status, message, _ = await run_via_runner(SPEC, ctx)
+    assert status == "ok" and message.endswith("; 1 out-of-range value nulled (num_tokened_viewers 1)")
+    (row,) = await rows(db, "SELECT num_tokened_viewers, num_followers FROM stats_snapshots")
+    assert row == {"num_tokened_viewers": None, "num_followers": 8123}
+    fake.snapshot["num_followers"] = -5
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM stats_snapshots")
+    status, _, last_error = await run_via_runner(SPEC, ctx)
+    assert status == "error" and last_error is not None
+    assert "num_followers" in last_error and "plausible range" in last_error

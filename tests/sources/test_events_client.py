@@ -567,3 +567,19 @@ def test_retry_helpers_classify_errors() -> None:
     assert [is_fatal(error) for error in fatal + retry] == [True] * 3 + [False] * 5
     assert retry_after(ValueError()) is None
     assert isinstance(EventBatch([], [], "u"), EventBatch)
+
+
+def test_redact_masks_the_token_in_any_encoding(http: httpx.AsyncClient) -> None:
+    """A token with + / = & is masked raw, percent-encoded (either hex case) and form-encoded."""
+    token = "Ab+cd/ef=gh&ij-0123456789"
+    client = EventsClient(http, "http://127.0.0.1:9/events/", "my_room", token)
+    for shown in (
+        token,
+        "Ab%2Bcd%2Fef%3Dgh%26ij-0123456789",
+        "Ab%2bcd%2fef%3dgh%26ij-0123456789",
+        "Ab+cd%2Fef%3Dgh%26ij-0123456789",
+    ):
+        assert (
+            client.redact(f"page echoed /events/my_room/{shown}/ here")
+            == "page echoed /events/my_room/***/ here"
+        )

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
@@ -144,3 +145,15 @@ async def test_empty_credentials_refused(http) -> None:  # type: ignore[no-untyp
     client = StatsClient(http, "http://127.0.0.1:9/statsapi/")
     with pytest.raises(ValueError, match="required"):
         await client.get_stats("my_room", "")
+
+
+async def test_an_error_page_echoing_the_url_never_shows_the_token(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+    """A token with + / = & travels percent-encoded; the echoed page shows it so and decoded."""
+    token = "Ab+cd/ef=gh&ij-0123456789"
+    client = await _client(aiohttp_server, http, StatsFake(echo_url=True))
+    with pytest.raises(SourceAuthError) as caught:
+        await client.get_stats("my_room", token)
+    message = str(caught.value)
+    for shown in (token, quote(token, safe=""), quote_plus(token), "Ab%2Bcd", "Ab+cd"):
+        assert shown not in message
+    assert message.count("***") >= 3  # the URL we name, the URL echoed, the token echoed

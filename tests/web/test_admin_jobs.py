@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from urllib.parse import quote, quote_plus
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from bs4 import BeautifulSoup
+from fakes.stats import PATH as STATS_PATH
+from fakes.stats import StatsFake
+from fakes.stats import make_app as make_stats_app
+from pydantic import SecretStr
 
 from service.app import create_app
 from service.keys import db_key, runner_key
+from service.models import JobRun
 from service.store import jobs as job_store
 from tests.helpers import Panel, add_user
 
@@ -62,3 +71,61 @@ async def test_pause_survives_a_restart(settings, announcements) -> None:  # typ
 async def test_unknown_job_is_404(admin_panel: Panel) -> None:
     """Actions on a job that does not exist say so."""
     assert (await admin_panel.post("/admin/jobs/nope/run")).status == 404
+
+
+async def _finished_runs(app: web.Application, name: str) -> list[JobRun]:
+    for _ in range(200):
+        async with app[db_key].read() as conn:
+            runs = await job_store.list_runs(conn, name)
+        if runs and runs[0].status != "running":
+            return runs
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{name} did not finish")
+
+
+async def test_a_token_echoed_in_encoded_form_reaches_neither_job_runs_nor_the_status(  # type: ignore[no-untyped-def]
+    aiohttp_server, settings, announcements
+) -> None:
+    """The Stats API's error page echoes our URL (token percent-encoded): masked everywhere."""
+    token = "Ab+cd/ef=gh&ij-0123456789"
+    fake_server = await aiohttp_server(make_stats_app(StatsFake(echo_url=True)))
+    configured = settings.model_copy(
+        update={"broadcaster": "my_room", "stats_token": SecretStr(token),
+                "stats_url": str(fake_server.make_url(STATS_PATH))}
+    )  # fmt: skip
+    app = create_app(configured, announce=announcements.append)
+    async with TestClient(TestServer(app)) as client:
+        panel = Panel(client)
+        await add_user(app, "owner", "admin")
+        await panel.login("owner")
+        assert (await panel.post("/admin/jobs/stats/run")).status == 303
+        (run,) = await _finished_runs(app, "stats")
+        response = await client.get("/api/v1/status")
+        status = await response.text()
+        _, page = await panel.get("/admin/jobs")
+    assert run.status == "error" and run.error is not None and "***" in run.error
+    (stats,) = [job for job in json.loads(status)["jobs"] if job["name"] == "stats"]
+    assert stats["last_status"] == "error" and "***" in stats["last_error"]
+    for text in (run.error, status, page):
+        for shown in (token, quote(token, safe=""), quote_plus(token), "Ab%2Bcd", "Ab+cd"):
+            assert shown not in text
+
+
+async def test_a_partial_run_is_shown_as_a_warning_on_jobs_and_sources(admin_panel: Panel) -> None:
+    """'partial: 2 of 200 failed' appears in the warning style, not as ok and not as an error."""
+    async with admin_panel.app[db_key].transaction() as conn:
+        run_id = await job_store.start_run(conn, "images", trigger="manual")
+        await job_store.finish_run(
+            conn, run_id, "images", status="partial", summary="2 of 200 failed; 200 thumbnails",
+            error="partial: 2 of 200 failed; first: images: HTTP 404",
+        )  # fmt: skip
+    _, html = await admin_panel.get("/admin/jobs")
+    soup = BeautifulSoup(html, "html.parser")
+    cell = soup.select_one("tr[data-job=images] td.error-cell")
+    assert cell is not None and "partial" in cell["class"]
+    assert cell.text.startswith("partial: 2 of 200 failed; first: images: HTTP 404")
+    (run,) = soup.select("table[data-testid=job-runs] tr.run-partial")
+    assert "partial: 2 of 200 failed; 200 thumbnails" in run.text and "HTTP 404" in run.text
+    _, html = await admin_panel.get("/admin/sources")
+    source = BeautifulSoup(html, "html.parser").select_one("tr[data-source=affiliate] td.error-cell")
+    assert source is not None and "partial" in source["class"] and "2 of 200 failed" in source.text

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
+from service.sources import bounds
 from service.sources.http import validation_summary
 
 logger = logging.getLogger(__name__)
@@ -46,11 +47,12 @@ class AffiliateRoom(BaseModel):
     username: Annotated[str, Field(min_length=1)]
     gender: str  # f, m, t, c
     current_show: str  # public, private, group, away
-    num_users: int
-    num_followers: int
-    seconds_online: int
+    # Out of range (e.g. 10**30 followers, which SQLite cannot hold) rejects only this room.
+    num_users: bounds.RequiredCount
+    num_followers: bounds.RequiredCount
+    seconds_online: bounds.RequiredCount
     display_name: str = ""
-    age: int | None = None
+    age: bounds.Age = None  # out of 18..99: unknown
     birthday: Annotated[date | None, BeforeValidator(_lenient_birthday)] = None
     location: str = ""
     country: str = ""  # ISO-2, may be "" and may contradict location
@@ -71,14 +73,14 @@ class AffiliateRoom(BaseModel):
 class _Page(BaseModel):
     """The whole-page fast path: every record valid."""
 
-    count: int
+    count: bounds.RequiredCount
     results: list[AffiliateRoom]
 
 
 class _LoosePage(BaseModel):
     """The fallback: the envelope must hold, records are checked one by one."""
 
-    count: int
+    count: bounds.RequiredCount
     results: list[Any]
 
 
@@ -113,7 +115,9 @@ class AffiliateSweep:
 def parse_page(raw: bytes, *, offset: int = 0) -> AffiliatePage:
     """Parse one page body; raises ValueError only when the envelope itself is unusable."""
     try:
-        page = _PAGE.validate_json(raw)
+        # A failed attempt's nulled values are dropped with it: the fallback counts them again.
+        with bounds.tally():
+            page = _PAGE.validate_json(raw)
     except ValidationError:
         # A bad record, bad JSON or a broken envelope: the record-by-record parse tells them
         # apart, skipping bad records and raising (ValueError) for the other two.
@@ -127,7 +131,8 @@ def _parse_records(raw: bytes, offset: int) -> AffiliatePage:
     invalid = 0
     for index, record in enumerate(loose.results):
         try:
-            rooms.append(_ROOM.validate_python(record))
+            with bounds.tally():  # a skipped room's nulled values are not counted
+                rooms.append(_ROOM.validate_python(record))
         except ValidationError as exc:
             invalid += 1
             # Username is public; the record's values are not logged (URLs carry our wm slug).

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
+from service.sources import bounds
 from service.sources.base import SourceNotFoundError, SourceResponseError
 from service.sources.cbhours.models import (
     ActivityBody,
@@ -106,7 +107,8 @@ class CBHoursClient:
         invalid = 0
         for name, entry in live.data.items():
             try:
-                room = _LIVE_ROOM.validate_python({**entry, "username": name})
+                with bounds.tally():  # a skipped entry's nulled values are not counted
+                    room = _LIVE_ROOM.validate_python({**entry, "username": name})
             except ValidationError as exc:
                 invalid += 1
                 logger.warning("cbhours: skipped get_live entry %r: %s", name, validation_summary(exc))

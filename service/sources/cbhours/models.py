@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from service.sources import bounds
+
 # CBHours spells genders out ("Female"); the rest of our data uses Chaturbate's letters.
 _GENDER_CODES = {"female": "f", "male": "m", "trans": "t", "transgender": "t", "couple": "c"}
 
@@ -37,7 +39,9 @@ def _room_status(value: object) -> object:
     raise ValueError(f"unknown room_status {value!r}")
 
 
-Count = Annotated[int | None, BeforeValidator(_blank_to_none)]
+# Blank means unknown; so does a value outside its plausible range (bounds.py).
+Count = Annotated[bounds.Count, BeforeValidator(_blank_to_none)]
+Rank = Annotated[bounds.Rank, BeforeValidator(_blank_to_none)]
 Gender = Annotated[str | None, BeforeValidator(gender_code)]
 
 
@@ -49,8 +53,8 @@ class CBHoursLiveRoom(BaseModel):
     username: str
     online: Annotated[bool, BeforeValidator(_room_status), Field(alias="room_status")]
     gender: Gender = None
-    rank: Count = None
-    grank: Count = None  # rank within the gender
+    rank: Rank = None
+    grank: Rank = None  # rank within the gender
     viewers: Count = None
     followers: Count = None
     current_show: str | None = None
@@ -83,8 +87,8 @@ class ActivitySegment(BaseModel):
 
     timestamp: datetime  # UTC-aware after validation
     show: str = Field(alias="type")  # "public", "private", "group", "ticket"
-    rank: Count = None
-    grank: Count = None
+    rank: Rank = None
+    grank: Rank = None
     followers: Count = None
     viewers: Count = None
     gender: Gender = None

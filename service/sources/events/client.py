@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
+from service.redaction import MASK, mask
 from service.sources.base import (
     SourceAuthError,
     SourceConnectionError,
@@ -96,7 +97,7 @@ class _RedactTokens(logging.Filter):
         message = record.getMessage()
         redacted = message
         for segment in self.segments:
-            redacted = redacted.replace(segment, "/***/")
+            redacted = redacted.replace(segment, f"/{MASK}/")
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -139,7 +140,6 @@ class EventsClient:
         self._base_url = base_url if base_url.endswith("/") else base_url + "/"
         self._username = username
         self._token = token
-        self._secrets = {token, quote(token, safe="")}
         self.server_timeout = server_timeout
         self.read_margin = read_margin
         self.connect_timeout = connect_timeout
@@ -149,7 +149,7 @@ class EventsClient:
         _protect_httpx_log(token)
 
     def __repr__(self) -> str:
-        return f"EventsClient(base_url={self._base_url!r}, username={self._username!r}, token='***')"
+        return f"EventsClient(base_url={self._base_url!r}, username={self._username!r}, token='{MASK}')"
 
     @property
     def read_timeout(self) -> float:
@@ -162,10 +162,8 @@ class EventsClient:
         return f"{self._base_url}{user}/{token}/?timeout={self.server_timeout}"
 
     def redact(self, url: str) -> str:
-        """The URL (or any text) with the token replaced by "***", fit for logs, messages and pages."""
-        for secret in self._secrets:
-            url = url.replace(secret, "***")
-        return url
+        """The URL (or any text) with the token, in any encoding, masked: fit for logs, messages, pages."""
+        return mask(url, (self._token,))
 
     def is_own_url(self, url: str) -> bool:
         """Whether `url` is this room's feed on the configured events host (scheme, host and port).
@@ -266,7 +264,7 @@ class EventsClient:
         if not self.is_own_url(resolved):
             raise ForeignNextUrlError(
                 f"GET {shown}: nextUrl {self.redact(resolved)} leaves {self._base_url}"
-                f"{self._username}/***/; not following it",
+                f"{self._username}/{MASK}/; not following it",
                 status=response.status_code,
             )
         return resolved

@@ -13,6 +13,7 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from service.sources import bounds
 from service.sources.http import to_utc
 
 T = TypeVar("T")
@@ -27,24 +28,24 @@ class _Model(BaseModel):
 
 class DayTokens(_Model):
     date: date
-    tokens: int
+    tokens: bounds.Count
 
 
 class StatbateMemberInfo(_Model):
     """A tipper's profile. In batch answers an unknown name has `did` None and `error` set."""
 
     name: str
-    did: int | None = None
+    did: bounds.Id64 = None
     first_message_date: UtcDatetime | None = None
     first_tip_date: UtcDatetime | None = None
     last_tip_date: UtcDatetime | None = None
-    last_tip_amount: int | None = None
-    models_messaged_2weeks: int | None = None
+    last_tip_amount: bounds.Count = None
+    models_messaged_2weeks: bounds.Count = None
     models_messaged_2weeks_list: list[str] = Field(default_factory=list)
-    models_tipped_2weeks: int | None = None
+    models_tipped_2weeks: bounds.Count = None
     models_tipped_2weeks_list: list[str] = Field(default_factory=list)
     per_day_tokens: list[DayTokens] = Field(default_factory=list)
-    all_time_tokens: int | None = None
+    all_time_tokens: bounds.Count = None
     error: str | None = None
 
     @property
@@ -57,19 +58,20 @@ class StatbateMemberTip(_Model):
 
     time: UtcDatetime
     model: str
-    rid: int
-    tokens: int
+    # Required, but None when out of range: the job skips (and counts) such a tip, keeping the rest.
+    rid: bounds.Id64
+    tokens: bounds.Count
     usd: float
 
 
 class ModelSessions(_Model):
-    count: int | None = None
-    total_duration: int | None = None  # units undocumented (assumed minutes)
-    average_duration: int | None = None
+    count: bounds.Count = None
+    total_duration: bounds.Count = None  # units undocumented (assumed minutes)
+    average_duration: bounds.Count = None
 
 
 class ModelIncome(_Model):
-    tokens: int | None = None
+    tokens: bounds.Count = None
     usd: float | None = None
 
 
@@ -80,36 +82,36 @@ class ModelTag(_Model):
 
 class StatbateModelInfo(_Model):
     name: str
-    rid: int | None = None
-    gender: int | None = None  # raw: the enums differ per endpoint
-    rank: int | None = None
+    rid: bounds.Id64 = None
+    gender: bounds.Int64 = None  # raw: the enums differ per endpoint
+    rank: bounds.Rank = None
     sessions: ModelSessions | None = None
     income: ModelIncome | None = None
     tags: list[ModelTag] = Field(default_factory=list)
 
 
 class RankSummary(_Model):
-    first_rank: int | None = None
-    last_rank: int | None = None
-    best_rank: int | None = None
-    worst_rank: int | None = None
-    rank_change: int | None = None
+    first_rank: bounds.Rank = None
+    last_rank: bounds.Rank = None
+    best_rank: bounds.Rank = None
+    worst_rank: bounds.Rank = None
+    rank_change: bounds.Delta = None
     rank_change_percent: float | None = None
     trend: str | None = None  # improving | declining | stable
-    total_tokens: int | None = None
+    total_tokens: bounds.Count = None
     total_usd: float | None = None
 
 
 class RankPoint(_Model):
     date: date
-    rank: int | None = None
-    tokens: int | None = None
+    rank: bounds.Rank = None
+    tokens: bounds.Count = None
 
 
 class StatbateModelRank(_Model):
     name: str
-    rid: int | None = None
-    gender: int | None = None
+    rid: bounds.Id64 = None
+    gender: bounds.Int64 = None
     summary: RankSummary | None = None
     ranks: list[RankPoint] = Field(default_factory=list)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from service.sources import bounds
 from service.sources.http import to_utc
 
 
@@ -36,17 +37,18 @@ class StatsSnapshot(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     username: str
-    token_balance: int
-    tips_in_last_hour: int
-    votes_up: int  # last 90 days
-    votes_down: int
+    # Out of range (bounds.py): a required figure rejects the snapshot, an optional one is None.
+    token_balance: bounds.RequiredCount
+    tips_in_last_hour: bounds.RequiredCount
+    votes_up: bounds.RequiredCount  # last 90 days
+    votes_down: bounds.RequiredCount
     satisfaction_score: float  # percent of up votes
     last_broadcast: Annotated[datetime | None, BeforeValidator(_last_broadcast)]  # None: never
-    time_online: Annotated[int | None, BeforeValidator(_minus_one_to_none)]  # minutes; None: not live
-    num_followers: int
-    num_viewers: int
-    num_registered_viewers: int
-    num_tokened_viewers: int | None = None  # in the current docs, missing from older ones
+    time_online: Annotated[bounds.Count, BeforeValidator(_minus_one_to_none)]  # minutes; None: not live
+    num_followers: bounds.RequiredCount
+    num_viewers: bounds.RequiredCount
+    num_registered_viewers: bounds.RequiredCount
+    num_tokened_viewers: bounds.Count = None  # in the current docs, missing from older ones
     fetched_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @property

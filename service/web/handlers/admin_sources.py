@@ -30,6 +30,7 @@ class SourceView:
     last_ok_at: datetime | None
     last_error: str | None
     last_error_at: datetime | None
+    last_status: str | None  # of the job whose error is shown: "partial" is shown as a warning
     next_run_at: datetime | None
     rows: dict[str, int]
 
@@ -48,6 +49,7 @@ def _view(
         last_ok_at=max((s.last_ok_at for s in mine if s.last_ok_at), default=None),
         last_error=latest_error.last_error if latest_error else None,
         last_error_at=latest_error.last_error_at if latest_error else None,
+        last_status=latest_error.last_status if latest_error else None,
         next_run_at=min((s.next_run_at for s in mine if s.next_run_at and not s.paused), default=None),
         rows={table: rows[table] for table in source.tables},
     )

@@ -15,9 +15,8 @@ async def test_every_follow_state_lookup_is_by_person(tmp_path: Path) -> None:
     async with open_database(path):
         pass
     with sqlite3.connect(path) as conn:
-        plan = conn.execute(
-            f"EXPLAIN QUERY PLAN SELECT * FROM {EXPORTS['follow_state']} ORDER BY 1"
-        ).fetchall()  # noqa: S608
+        sql = f"EXPLAIN QUERY PLAN SELECT * FROM {EXPORTS['follow_state']} ORDER BY 1"  # noqa: S608
+        plan = conn.execute(sql).fetchall()
     searches = [str(row[3]) for row in plan if " f " in f" {row[3]} " or " o " in f" {row[3]} "]
     assert len(searches) == 6, plan
     assert all("person_id=?" in detail for detail in searches), searches
@@ -43,8 +42,8 @@ async def test_follow_state_of_many_ended_periods_is_right(tmp_path: Path) -> No
                     (person, f"2026-01-0{n + 1}T00:00:00.000Z", ended, None if ended is None else "events")
                 )
         conn.executemany(
-            "INSERT INTO follow_periods (person_id, direction, started_at, start_source, ended_at, end_source) "
-            "VALUES (?, 'follower', ?, 'events', ?, ?)",
+            "INSERT INTO follow_periods (person_id, direction, started_at, start_source, ended_at, "
+            "end_source) VALUES (?, 'follower', ?, 'events', ?, ?)",
             periods,
         )
         rows = conn.execute(

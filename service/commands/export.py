@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
+from service.csv_safe import SafeCsvWriter
 from service.settings import Settings
 from service.store import export
 from service.store.db import open_database
@@ -23,7 +23,7 @@ async def run(settings: Settings, fmt: str, directory: Path) -> int:
             count = 0
             with path.open("w", encoding="utf-8", newline="") as out:
                 if fmt == "csv":
-                    writer = csv.writer(out)
+                    writer = SafeCsvWriter(out)
                     writer.writerow(names)
                     async for row in export.rows(conn, table):
                         writer.writerow(row)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from aiohttp import web
 from multidict import MultiMapping
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.csv_safe import SafeCsvWriter
 from service.errors import InvalidInput
 from service.keys import db_key
 from service.permissions import Permission
@@ -134,7 +134,7 @@ def _csv_row(row: PersonState) -> list[object]:
 
 def _csv_chunk(rows: list[PersonState], *, header: bool) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     if header:
         writer.writerow(CSV_COLUMNS)
     writer.writerows(_csv_row(row) for row in rows)

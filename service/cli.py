@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from service import __version__
 from service.commands import backup, export, extension, jobs, serve, users
 from service.permissions import DEFAULT_ROLES
 from service.settings import Settings
+from service.store.files import OWNER_ONLY_UMASK
 
 
 class CommandError(Exception):
@@ -103,6 +105,8 @@ def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Whatever a command creates (database, WAL, images, backups, exports) holds personal data.
+    os.umask(OWNER_ONLY_UMASK)
     try:
         return run_command(args)
     except (

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from service.settings import Settings
+from service.store.files import PRIVATE_FILE
 
 
 class BackupError(Exception):
@@ -22,6 +23,8 @@ def run(settings: Settings, target: Path, *, force: bool) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # Created owner-only before SQLite writes into it: a backup holds what the database holds.
+    os.close(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_EXCL, PRIVATE_FILE))
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     try:
         destination = sqlite3.connect(partial)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from service.store.files import prepare_database_file, secure_database_files
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +114,8 @@ class Database:
         self._all_readers: list[Connection] = []
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Tokens and personal data: the folder and every database file are the owner's alone.
+        prepare_database_file(self.path)
         writer = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             await _configure(writer, busy_timeout_ms=self._busy_timeout_ms)
@@ -127,6 +130,7 @@ class Database:
             await reader.execute("PRAGMA query_only = ON")
             self._all_readers.append(reader)
             self._readers.put_nowait(reader)
+        secure_database_files(self.path)  # a WAL or shm that opening just created
 
     async def close(self) -> None:
         for reader in self._all_readers:

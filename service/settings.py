@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=8)
+    # How long a `mhc` command waits for the service's write lock: one long write (a 1,000,000-name
+    # list snapshot) holds it for many seconds. The longer of this and db_busy_timeout_ms applies.
+    command_busy_timeout_ms: int = Field(default=120_000, ge=0, le=3_600_000)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from service.commands.database import wait_ms
 from service.settings import Settings
 from service.store.files import PRIVATE_FILE
 
@@ -25,7 +26,7 @@ def run(settings: Settings, target: Path, *, force: bool) -> int:
     partial.unlink(missing_ok=True)
     # Created owner-only before SQLite writes into it: a backup holds what the database holds.
     os.close(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_EXCL, PRIVATE_FILE))
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=wait_ms(settings) / 1000)
     try:
         destination = sqlite3.connect(partial)
         try:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from service.commands.database import command_database
 from service.csv_safe import SafeCsvWriter
 from service.settings import Settings
 from service.store import export
-from service.store.db import open_database
 
 
 async def run(settings: Settings, fmt: str, directory: Path) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     async with (
-        open_database(settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms) as db,
+        command_database(settings) as db,
         db.read() as conn,
     ):
         for table in export.EXPORTED_TABLES:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -27,6 +28,21 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _SCHEMA_VERSION = re.compile(r"^-- schema-version: (\d+)$", re.MULTILINE)
 
 Connection = aiosqlite.Connection
+# A write that has not got the lock after this long is waiting for another process.
+LOCK_WAIT_NOTICE_SECONDS = 0.5
+
+
+class DatabaseLockedError(sqlite3.OperationalError):
+    """Another process held the write lock for longer than this connection's busy timeout."""
+
+    def __init__(self, waited_ms: int) -> None:
+        super().__init__(f"database is locked: another process held the write lock for over {waited_ms} ms")
+        self.waited_ms = waited_ms
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
 def migration_files() -> list[tuple[int, Path]]:
@@ -104,8 +120,19 @@ async def migrate(conn: Connection) -> int:
 class Database:
     """One writer connection behind a lock, plus a pool of reader connections."""
 
-    def __init__(self, path: Path, *, readers: int = 2, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        readers: int = 2,
+        busy_timeout_ms: int = 5000,
+        on_lock_wait: Callable[[], None] | None = None,
+    ) -> None:
         self.path = path
+        # Called once per transaction that waits for another process's write lock (`mhc` commands
+        # tell the user why they pause); a lock still held after the busy timeout raises
+        # DatabaseLockedError.
+        self._on_lock_wait = on_lock_wait
         self._reader_count = readers
         self._busy_timeout_ms = busy_timeout_ms
         self._writer: Connection | None = None
@@ -149,12 +176,29 @@ class Database:
             try:
                 # BEGIN inside the try: a task cancelled while BEGIN is queued must still roll back
                 # (aiosqlite runs queued calls in order), or the writer stays inside a transaction.
-                await self._writer.execute("BEGIN IMMEDIATE")
+                await self._begin(self._writer)
                 yield self._writer
             except BaseException:
                 await self._writer.rollback()
                 raise
             await self._writer.commit()
+
+    async def _begin(self, writer: Connection) -> None:
+        if self._on_lock_wait is None:
+            await writer.execute("BEGIN IMMEDIATE")
+            return
+        # BEGIN IMMEDIATE is where another process's write makes us wait (our own writes queue on
+        # the lock above); aiosqlite runs it on its thread, so this task can notice the wait.
+        begin = asyncio.ensure_future(writer.execute("BEGIN IMMEDIATE"))
+        try:
+            done, _ = await asyncio.wait({begin}, timeout=LOCK_WAIT_NOTICE_SECONDS)
+            if not done:
+                self._on_lock_wait()
+            await begin
+        except sqlite3.OperationalError as exc:
+            if _is_lock_error(exc):
+                raise DatabaseLockedError(self._busy_timeout_ms) from exc
+            raise
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[Connection]:
@@ -176,9 +220,13 @@ class Database:
 
 @asynccontextmanager
 async def open_database(
-    path: Path, *, readers: int = 2, busy_timeout_ms: int = 5000
+    path: Path,
+    *,
+    readers: int = 2,
+    busy_timeout_ms: int = 5000,
+    on_lock_wait: Callable[[], None] | None = None,
 ) -> AsyncIterator[Database]:
-    db = Database(path, readers=readers, busy_timeout_ms=busy_timeout_ms)
+    db = Database(path, readers=readers, busy_timeout_ms=busy_timeout_ms, on_lock_wait=on_lock_wait)
     await db.open()
     try:
         yield db

@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 9
+-- schema-version: 10
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. A change adds the next
 -- migration file and edits this file in the same commit; tests/test_schema.py proves both paths
@@ -132,6 +132,9 @@ CREATE UNIQUE INDEX idx_follow_periods_open ON follow_periods (person_id, direct
     WHERE ended_at IS NULL;
 CREATE INDEX idx_follow_periods_person ON follow_periods (person_id, direction, started_at);
 CREATE INDEX idx_follow_periods_ended ON follow_periods (direction, ended_at);
+-- Each person's latest end per direction, for v_person_follow_state (without it the view's max()
+-- walks every period of a direction per person).
+CREATE INDEX idx_follow_periods_person_ended ON follow_periods (person_id, direction, ended_at);
 
 -- The four dates per person the panel shows: since when each direction holds, and when it last
 -- ended (NULL while it holds or never ended).

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import sqlite3
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +16,8 @@ from service import __version__
 from service.commands import backup, export, extension, jobs, serve, users
 from service.permissions import DEFAULT_ROLES
 from service.settings import Settings
+from service.store.db import DatabaseLockedError
+from service.store.files import OWNER_ONLY_UMASK
 
 
 class CommandError(Exception):
@@ -103,6 +108,8 @@ def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Whatever a command creates (database, WAL, images, backups, exports) holds personal data.
+    os.umask(OWNER_ONLY_UMASK)
     try:
         return run_command(args)
     except (
@@ -114,3 +121,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"mhc: {exc}")
         return 2
+    except DatabaseLockedError as exc:
+        print(
+            f"mhc: the database stayed locked for {exc.waited_ms / 1000:g} s by another process "
+            "(probably the service, writing); nothing was changed. "
+            "Try again, or wait longer with MHC_COMMAND_BUSY_TIMEOUT_MS.",
+            file=sys.stderr,
+        )
+        return 3
+    except sqlite3.Error as exc:
+        # Disk full, a damaged file, a lock met outside a transaction's start: one line, never
+        # a traceback.
+        print(f"mhc: database error: {exc}", file=sys.stderr)
+        return 3 if "locked" in str(exc) or "busy" in str(exc) else 1

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # The Events stream shows as "stalled" (and every panel page warns) when no poll has completed
     # for its long-poll timeout plus this margin: a healthy long poll always ends well within it.
     events_stall_margin_seconds: int = Field(default=30, ge=1)
+    # How long a `mhc` command waits for the service's write lock: one long write (a 1,000,000-name
+    # list snapshot) holds it for many seconds. The longer of this and db_busy_timeout_ms applies.
+    command_busy_timeout_ms: int = Field(default=120_000, ge=0, le=3_600_000)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

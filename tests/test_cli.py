@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -154,3 +156,29 @@ def test_export_never_names_an_anonymous_tipper(env: dict[str, str], tmp_path: P
     assert mhc(env, "export", "--format", "csv", str(out)).returncode == 0
     text = (out / "room_events.csv").read_text()
     assert "anonymous" in text and "shy_fan" not in text
+
+
+def test_export_csv_neutralises_formulas(env: dict[str, str], tmp_path: Path) -> None:
+    """A tip message and a display name that start a formula come out as text in every CSV."""
+    mhc(env, "job", "list")  # creates the database
+    with sqlite3.connect(Path(env["MHC_DATA_DIR"]) / "mhc.sqlite3") as conn:
+        conn.execute("INSERT INTO persons (username, created_at, updated_at) VALUES ('fan', 'x', 'x')")
+        conn.execute(
+            "INSERT INTO room_events (id, ms, seq, at, method, person_id, tokens, is_anon, message, raw, "
+            "received_at) VALUES ('1767312000123-0', 1767312000123, 0, '2026-01-02T00:00:00.123Z', 'tip', 1, "
+            "50, 0, '=HYPERLINK(\"http://evil.example\")', '{}', 'x')"
+        )
+        conn.execute(
+            "INSERT INTO person_state (person_id, username, role, display_name, tags) "
+            "VALUES (1, 'fan', 'viewer', '@SUM(1+1)', '[\"-x\"]')"
+        )
+    out = tmp_path / "export"
+    assert mhc(env, "export", "--format", "csv", str(out)).returncode == 0
+    events = list(csv.DictReader(io.StringIO((out / "room_events.csv").read_text(encoding="utf-8"))))
+    assert events[0]["message"] == '\'=HYPERLINK("http://evil.example")' and events[0]["tokens"] == "50"
+    state = list(csv.DictReader(io.StringIO((out / "person_state.csv").read_text(encoding="utf-8"))))
+    assert state[0]["display_name"] == "'@SUM(1+1)"
+    json_out = tmp_path / "json"
+    assert mhc(env, "export", "--format", "json", str(json_out)).returncode == 0
+    rows = json.loads((json_out / "room_events.json").read_text())
+    assert rows[0]["message"] == '=HYPERLINK("http://evil.example")'  # JSON is data, not a spreadsheet

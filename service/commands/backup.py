@@ -6,7 +6,9 @@ import os
 import sqlite3
 from pathlib import Path
 
+from service.commands.database import wait_ms
 from service.settings import Settings
+from service.store.files import PRIVATE_FILE
 
 
 class BackupError(Exception):
@@ -22,7 +24,9 @@ def run(settings: Settings, target: Path, *, force: bool) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    # Created owner-only before SQLite writes into it: a backup holds what the database holds.
+    os.close(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_EXCL, PRIVATE_FILE))
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=wait_ms(settings) / 1000)
     try:
         destination = sqlite3.connect(partial)
         try:

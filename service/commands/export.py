@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
+from service.commands.database import command_database
+from service.csv_safe import SafeCsvWriter
 from service.settings import Settings
 from service.store import export
-from service.store.db import open_database
 
 
 async def run(settings: Settings, fmt: str, directory: Path) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     async with (
-        open_database(settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms) as db,
+        command_database(settings) as db,
         db.read() as conn,
     ):
         for table in export.EXPORTED_TABLES:
@@ -23,7 +23,7 @@ async def run(settings: Settings, fmt: str, directory: Path) -> int:
             count = 0
             with path.open("w", encoding="utf-8", newline="") as out:
                 if fmt == "csv":
-                    writer = csv.writer(out)
+                    writer = SafeCsvWriter(out)
                     writer.writerow(names)
                     async for row in export.rows(conn, table):
                         writer.writerow(row)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from service.commands.database import command_database
 from service.ingest import pairing
 from service.settings import Settings
-from service.store.db import open_database
 from service.store.persons import normalise_username
 
 
@@ -13,9 +13,7 @@ class ScrapeCommandError(Exception):
 
 
 async def pair(settings: Settings) -> int:
-    async with open_database(
-        settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms
-    ) as db:
+    async with command_database(settings) as db:
         code, expires = await pairing.new_pairing_code(db, by="cli", minutes=settings.ext_pair_code_minutes)
     print(f"Pairing code: {code}")
     print(f"Enter it on the extension's options page before {expires:%Y-%m-%d %H:%M} UTC; it works once.")
@@ -30,9 +28,7 @@ async def scrape(settings: Settings, usernames: list[str], *, following: bool, f
         raise ScrapeCommandError(str(exc)) from exc
     if not lists and not names:
         raise ScrapeCommandError("name at least one USERNAME, or --following / --followers")
-    async with open_database(
-        settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms
-    ) as db:
+    async with command_database(settings) as db:
         queued = await pairing.queue_scrapes(db, lists=lists, usernames=names, by="cli")
     for what, (task_id, new) in zip([*lists, *names], queued, strict=True):
         print(f"task {task_id}: {what} {'queued' if new else 'already queued'}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service.app import new_http_client
+from service.commands.database import command_database
 from service.jobs.base import JobContext
 from service.jobs.registry import job_specs
 from service.jobs.runner import JobRunner
@@ -11,7 +12,6 @@ from service.logs import SecretRegistry, configure_logging
 from service.runtime_config import ConfigHolder
 from service.settings import Settings
 from service.store import jobs as job_store
-from service.store.db import open_database
 
 
 def _when(value: object) -> str:
@@ -20,9 +20,7 @@ def _when(value: object) -> str:
 
 async def list_(settings: Settings) -> int:
     specs = job_specs()
-    async with open_database(
-        settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms
-    ) as db:
+    async with command_database(settings) as db:
         holder = ConfigHolder(settings, SecretRegistry())
         config = await holder.reload(db)
         async with db.read() as conn:
@@ -45,9 +43,7 @@ async def run(settings: Settings, name: str) -> int:
         return 2
     secrets = SecretRegistry()
     configure_logging(settings.log_level, secrets)
-    async with open_database(
-        settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms
-    ) as db:
+    async with command_database(settings) as db:
         holder = ConfigHolder(settings, secrets)
         await holder.reload(db)
 

@@ -7,6 +7,7 @@ from aiohttp import web
 from service.app import create_app
 from service.logs import configure_logging
 from service.settings import Settings
+from service.store.files import secure_tree
 
 
 class ServeError(Exception):
@@ -19,6 +20,8 @@ def run(settings: Settings) -> int:
             f"refusing to listen on {settings.host}: the panel would be reachable from other machines. "
             "Use --allow-remote (and MHC_ALLOWED_HOSTS) if that is really what you want."
         )
+    # An older version left the data folder readable by every local user; fix it before starting.
+    secure_tree(settings.data_dir)
     app = create_app(settings)
     from service.keys import secrets_key  # the registry the app keeps current
 

@@ -6,10 +6,10 @@ import getpass
 import re
 import sys
 
+from service.commands.database import command_database
 from service.security import Passwords, password_problem
 from service.settings import Settings
 from service.store import system_users
-from service.store.db import open_database
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -35,7 +35,7 @@ async def add(settings: Settings, name: str, role: str, *, password_stdin: bool)
         raise UserCommandError(f"password {problem}")
     passwords = Passwords(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib)
     async with (
-        open_database(settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms) as db,
+        command_database(settings) as db,
         db.transaction() as conn,
     ):
         await system_users.sync_roles_and_permissions(conn)
@@ -50,7 +50,7 @@ async def add(settings: Settings, name: str, role: str, *, password_stdin: bool)
 
 async def list_(settings: Settings) -> int:
     async with (
-        open_database(settings.database_path, readers=1, busy_timeout_ms=settings.db_busy_timeout_ms) as db,
+        command_database(settings) as db,
         db.read() as conn,
     ):
         users = await system_users.list_users(conn)

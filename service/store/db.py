@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
+
+from service.store.files import prepare_database_file, secure_database_files
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,21 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _SCHEMA_VERSION = re.compile(r"^-- schema-version: (\d+)$", re.MULTILINE)
 
 Connection = aiosqlite.Connection
+# A write that has not got the lock after this long is waiting for another process.
+LOCK_WAIT_NOTICE_SECONDS = 0.5
+
+
+class DatabaseLockedError(sqlite3.OperationalError):
+    """Another process held the write lock for longer than this connection's busy timeout."""
+
+    def __init__(self, waited_ms: int) -> None:
+        super().__init__(f"database is locked: another process held the write lock for over {waited_ms} ms")
+        self.waited_ms = waited_ms
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
 def migration_files() -> list[tuple[int, Path]]:
@@ -102,8 +120,19 @@ async def migrate(conn: Connection) -> int:
 class Database:
     """One writer connection behind a lock, plus a pool of reader connections."""
 
-    def __init__(self, path: Path, *, readers: int = 2, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        readers: int = 2,
+        busy_timeout_ms: int = 5000,
+        on_lock_wait: Callable[[], None] | None = None,
+    ) -> None:
         self.path = path
+        # Called once per transaction that waits for another process's write lock (`mhc` commands
+        # tell the user why they pause); a lock still held after the busy timeout raises
+        # DatabaseLockedError.
+        self._on_lock_wait = on_lock_wait
         self._reader_count = readers
         self._busy_timeout_ms = busy_timeout_ms
         self._writer: Connection | None = None
@@ -112,7 +141,8 @@ class Database:
         self._all_readers: list[Connection] = []
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Tokens and personal data: the folder and every database file are the owner's alone.
+        prepare_database_file(self.path)
         writer = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             await _configure(writer, busy_timeout_ms=self._busy_timeout_ms)
@@ -127,6 +157,7 @@ class Database:
             await reader.execute("PRAGMA query_only = ON")
             self._all_readers.append(reader)
             self._readers.put_nowait(reader)
+        secure_database_files(self.path)  # a WAL or shm that opening just created
 
     async def close(self) -> None:
         for reader in self._all_readers:
@@ -145,12 +176,29 @@ class Database:
             try:
                 # BEGIN inside the try: a task cancelled while BEGIN is queued must still roll back
                 # (aiosqlite runs queued calls in order), or the writer stays inside a transaction.
-                await self._writer.execute("BEGIN IMMEDIATE")
+                await self._begin(self._writer)
                 yield self._writer
             except BaseException:
                 await self._writer.rollback()
                 raise
             await self._writer.commit()
+
+    async def _begin(self, writer: Connection) -> None:
+        if self._on_lock_wait is None:
+            await writer.execute("BEGIN IMMEDIATE")
+            return
+        # BEGIN IMMEDIATE is where another process's write makes us wait (our own writes queue on
+        # the lock above); aiosqlite runs it on its thread, so this task can notice the wait.
+        begin = asyncio.ensure_future(writer.execute("BEGIN IMMEDIATE"))
+        try:
+            done, _ = await asyncio.wait({begin}, timeout=LOCK_WAIT_NOTICE_SECONDS)
+            if not done:
+                self._on_lock_wait()
+            await begin
+        except sqlite3.OperationalError as exc:
+            if _is_lock_error(exc):
+                raise DatabaseLockedError(self._busy_timeout_ms) from exc
+            raise
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[Connection]:
@@ -172,9 +220,13 @@ class Database:
 
 @asynccontextmanager
 async def open_database(
-    path: Path, *, readers: int = 2, busy_timeout_ms: int = 5000
+    path: Path,
+    *,
+    readers: int = 2,
+    busy_timeout_ms: int = 5000,
+    on_lock_wait: Callable[[], None] | None = None,
 ) -> AsyncIterator[Database]:
-    db = Database(path, readers=readers, busy_timeout_ms=busy_timeout_ms)
+    db = Database(path, readers=readers, busy_timeout_ms=busy_timeout_ms, on_lock_wait=on_lock_wait)
     await db.open()
     try:
         yield db

@@ -192,6 +192,64 @@ async def list_page(
     return DirectoryPage(rows, total, max(page, 1), page_size)
 
 
+@dataclass(frozen=True, slots=True)
+class ExportCursor:
+    """Where the next export page starts: after this row, in the valued or the NULL part."""
+
+    nulls: bool
+    value: Any = None  # the last valued row's sort column
+    tiebreak: Any = None  # and its tiebreak (username for the role sort, else person_id)
+    person_id: int = 0
+
+
+async def export_page(
+    conn: Connection, flt: DirectoryFilter, after: ExportCursor | None, *, limit: int
+) -> tuple[list[PersonState], ExportCursor | None]:
+    """The next `limit` rows in list_page's order after `after`, and the cursor for the rest
+    (None when this page ends the export).
+
+    Keyset, not OFFSET: the caller releases its connection between pages, and a row that moves
+    meanwhile must not shift every later page; each page is also one index range, however deep.
+    """
+    if flt.sort not in SORTS:
+        raise ValueError(f"unknown sort {flt.sort!r}")
+    column = SORTS[flt.sort][0]
+    tiebreak = "username" if column == "role" else "person_id"
+    rows: list[PersonState] = []
+    if after is None or not after.nulls:
+        clauses, params = _where(flt)
+        clauses.append(f"{column} IS NOT NULL")
+        direction, op = ("DESC", "<") if flt.descending else ("ASC", ">")
+        if after is not None:
+            clauses.append(f"({column}, {tiebreak}) {op} (:after_value, :after_tie)")
+            params.update(after_value=after.value, after_tie=after.tiebreak)
+        sql = (
+            f"SELECT {COLUMNS} FROM person_state WHERE {' AND '.join(clauses)} "  # noqa: S608 — fixed names
+            f"ORDER BY {column} {direction}, {tiebreak} {direction} LIMIT :limit"
+        )
+        async with conn.execute(sql, {**params, "limit": limit}) as cur:
+            rows = [_row(r) for r in await cur.fetchall()]
+        if len(rows) == limit:
+            last = rows[-1]
+            return rows, ExportCursor(False, getattr(last, column), getattr(last, tiebreak), last.person_id)
+        after = None
+    clauses, params = _where(flt)
+    clauses.append(f"{column} IS NULL")
+    if after is not None:
+        clauses.append("person_id > :after_id")
+        params["after_id"] = after.person_id
+    sql = (
+        f"SELECT {COLUMNS} FROM person_state WHERE {' AND '.join(clauses)} "  # noqa: S608 — fixed names
+        "ORDER BY person_id LIMIT :limit"
+    )
+    async with conn.execute(sql, {**params, "limit": limit - len(rows)}) as cur:
+        nulls = [_row(r) for r in await cur.fetchall()]
+    rows += nulls
+    if len(rows) < limit:
+        return rows, None
+    return rows, ExportCursor(True, person_id=rows[-1].person_id)
+
+
 async def find_person_id(conn: Connection, username: str) -> int | None:
     async with conn.execute(
         "SELECT person_id FROM person_state WHERE username = :name", {"name": username}

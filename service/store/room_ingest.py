@@ -139,7 +139,11 @@ async def _people(conn: Connection, fresh: Sequence[IncomingEvent], broadcaster:
     )
     if not names:
         return {}
-    seen = max(event.at for event in fresh) if fresh else None
+    # An anonymous tip must not move its sender's "last seen" (the Directory shows it, the Events
+    # page shows the tip's time): only events under the sender's own name count as seeing them.
+    named = [event for event in fresh if not event.is_anon]
+    shown = {event.username for event in named} | {broadcaster}
+    seen = max(event.at for event in named) if named else None
     params = {f"n{i}": name for i, name in enumerate(names)}
     marks = ", ".join(f":{key}" for key in params)
     sql = f"SELECT id, username, role, last_seen_at FROM persons WHERE username IN ({marks})"  # noqa: S608
@@ -149,10 +153,12 @@ async def _people(conn: Connection, fresh: Sequence[IncomingEvent], broadcaster:
     stale = [
         name for name in names
         if name not in known or known[name]["role"] == "unknown"
-        or (fresh_enough is not None and (known[name]["last_seen_at"] or "") < fresh_enough)
+        or (name in shown and fresh_enough is not None and (known[name]["last_seen_at"] or "") < fresh_enough)
     ]  # fmt: skip
-    if stale:
-        ids.update(await persons.ensure_persons(conn, stale, seen_at=seen))
+    if seen_now := [name for name in stale if name in shown]:
+        ids.update(await persons.ensure_persons(conn, seen_now, seen_at=seen))
+    if only_anonymous := [name for name in stale if name not in shown]:
+        ids.update(await persons.ensure_persons(conn, only_anonymous))
     for name in stale:
         if name not in known or known[name]["role"] == "unknown":
             await persons.set_role(conn, ids[name], "model" if name == broadcaster else "viewer")
@@ -190,15 +196,15 @@ def _figures(
 ) -> dict[int, _PersonFigures]:
     figures: dict[int, _PersonFigures] = {}
     for event in fresh:
-        if not event.username or event.username == broadcaster:
+        # An anonymous tip counts for nobody: not its sender's events, times or totals (the Profile
+        # and Directory show these, and a figure that moves with the tip would reveal who sent it).
+        if not event.username or event.username == broadcaster or event.is_anon:
             continue
         person = figures.setdefault(ids[event.username], _PersonFigures(event.at, event.at))
         person.first, person.last = min(person.first, event.at), max(person.last, event.at)
         person.events += 1
         person.visits += event.method == "userEnter"
-        # Anonymous tips stay out of per-person figures: the Profile and Directory show these,
-        # and a total that moves with an anonymous tip would reveal who sent it.
-        if event.method == "tip" and not event.is_anon:
+        if event.method == "tip":
             person.tips += 1
             person.tokens += event.tokens
             person.last_tip_at, person.last_tip_tokens = event.at, event.tokens

@@ -316,3 +316,16 @@ async def test_csv_streams_every_page(admin_panel: Panel, monkeypatch: pytest.Mo
     names = [r["username"] for r in csv.DictReader(io.StringIO(await response.text()))]
     assert len(names) == 120 and len(set(names)) == 120
     assert names[0] == "p119" and names[59] == "p001" and names[60] == "p000"
+
+
+async def test_csv_neutralises_formulas(admin_panel: Panel) -> None:
+    """Display names and tags that would start a spreadsheet formula come out as text."""
+    async with admin_panel.app[db_key].transaction() as conn:
+        await add_person(
+            conn, "eve", role="model", display_name='=HYPERLINK("http://evil.example")', tags=["+cmd", "x"],
+            age=30, followers=-1,
+        )  # fmt: skip
+    response = await admin_panel.client.get("/users/directory.csv")
+    rows = list(csv.DictReader(io.StringIO(await response.text())))
+    assert rows[0]["display_name"] == '\'=HYPERLINK("http://evil.example")'
+    assert rows[0]["tags"] == "'+cmd x" and rows[0]["age"] == "30" and rows[0]["followers"] == "-1"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from aiohttp import web
 from multidict import MultiMapping
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.csv_safe import SafeCsvWriter
 from service.errors import InvalidInput
 from service.keys import db_key
 from service.permissions import Permission
@@ -134,7 +134,7 @@ def _csv_row(row: PersonState) -> list[object]:
 
 def _csv_chunk(rows: list[PersonState], *, header: bool) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     if header:
         writer.writerow(CSV_COLUMNS)
     writer.writerows(_csv_row(row) for row in rows)
@@ -145,8 +145,8 @@ def _csv_chunk(rows: list[PersonState], *, header: bool) -> bytes:
 async def users_directory_csv(request: web.Request) -> web.StreamResponse:
     """The current filter and sort, every page, as CSV (times stay UTC, as stored).
 
-    Streamed in pages so 100,000 persons never sit in memory at once; one reader connection is
-    held for the whole export.
+    Read in keyset pages, each on a reader connection that goes back to the pool before the page
+    is sent: a client that stops reading must not hold one of the few readers every page needs.
     """
     query = parse_query(request.query)
     response = web.StreamResponse(headers={"Content-Disposition": 'attachment; filename="directory.csv"'})
@@ -157,14 +157,13 @@ async def users_directory_csv(request: web.Request) -> web.StreamResponse:
     if query.flt.search and not USERNAME.match(query.flt.search):
         await response.write_eof()
         return response
-    async with request.app[db_key].read() as conn:
-        page = 1
-        while True:
-            chunk = await directory.list_page(conn, query.flt, page=page, page_size=CSV_BATCH)
-            await response.write(_csv_chunk(chunk.rows, header=False))
-            if len(chunk.rows) < CSV_BATCH:
-                break
-            page += 1
+    after: directory.ExportCursor | None = None
+    while True:
+        async with request.app[db_key].read() as conn:
+            rows, after = await directory.export_page(conn, query.flt, after, limit=CSV_BATCH)
+        await response.write(_csv_chunk(rows, header=False))
+        if after is None:
+            break
     await response.write_eof()
     return response
 

@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from yarl import URL
 
 from service.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
 from service.keys import db_key, login_limiter_key, passwords_key, settings_key
@@ -44,11 +45,35 @@ class SetupForm(BaseModel):
         return value
 
 
+# Browsers (and yarl, which builds our Location header) silently drop these inside a URL, so
+# "/<TAB>/evil.example" would be read as "//evil.example": remove them before judging the target.
+_URL_IGNORED = str.maketrans("", "", "\t\n\r")
+# Leading/trailing C0 controls and spaces are stripped by the URL parsers too.
+_URL_STRIPPED = "".join(chr(code) for code in range(0x21))
+
+
 def safe_next(target: str) -> str:
-    """Only same-site paths: an open redirect would let a link bounce users to another site."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+    """Only same-site paths: an open redirect would let a link bounce users to another site.
+
+    The target is normalised the way the URL parser will read it, then judged, and the normalised
+    form is what we redirect to, so the check and the redirect see the same URL.
+    """
+    cleaned = target.translate(_URL_IGNORED).strip(_URL_STRIPPED)
+    if not cleaned.startswith("/") or cleaned.startswith("//") or "\\" in cleaned:
+        return "/"
+    try:
+        parsed = URL(cleaned)
+    except ValueError:
+        return "/"
+    normalised = str(parsed)
+    if (
+        parsed.scheme
+        or parsed.host is not None
+        or not normalised.startswith("/")
+        or normalised.startswith("//")
+    ):
+        return "/"
+    return normalised
 
 
 @requires(Access.PUBLIC)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from yarl import URL
 
 from service.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
-from service.keys import db_key, login_limiter_key, passwords_key, settings_key
+from service.keys import db_key, login_limiter_key, passwords_key
 from service.security import hash_token, password_problem
 from service.store import system_users, web_sessions
 from service.web import sessions
@@ -83,26 +83,28 @@ async def login(request: web.Request) -> web.StreamResponse:
     return await render(request, "auth/login.html", {"next": request.query.get("next", ""), "error": None})
 
 
+def _wait_text(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{-(-seconds // 60)} minutes"
+
+
 @requires(Access.PUBLIC)
 async def login_submit(request: web.Request) -> web.StreamResponse:
     form = await parse_form(request, LoginForm)
-    settings = request.app[settings_key]
     limiter = request.app[login_limiter_key]
-    account_key = f"account:{form.username.lower()}"
-    client_key = f"client:{request.remote}"
-    if limiter.blocked(account_key, settings.login_max_failures_per_account) or limiter.blocked(
-        client_key, settings.login_max_failures_per_client
-    ):
+    account_key = form.username.lower()
+    wait = limiter.retry_after(account_key)
+    if wait:
         raise TooManyRequests(
-            f"Too many failed sign-ins. Wait {settings.login_window_minutes} minutes and try again."
+            f"Too many failed sign-ins for this account. Wait {_wait_text(wait)} and try again."
         )
+    limiter.record_attempt(account_key)
     async with request.app[db_key].read() as conn:
         credentials = await system_users.get_credentials(conn, form.username)
     passwords = request.app[passwords_key]
     ok = passwords.verify(credentials.password_hash if credentials else None, form.password)
     if not ok or credentials is None or credentials.disabled:
-        limiter.record_failure(account_key)
-        limiter.record_failure(client_key)
         log.info("failed sign-in for %r from %s", form.username, request.remote)
         context = {"next": form.next, "error": "Wrong username or password, or the account is disabled."}
         return await render(request, "auth/login.html", context, status=401)

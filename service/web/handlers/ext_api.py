@@ -116,13 +116,7 @@ async def ext_task_report(request: web.Request) -> web.StreamResponse:
     except ValueError as exc:
         raise NotFound("No such task.") from exc
     report = await parse_json(request, TaskReportRequest)
-    async with request.app[db_key].transaction() as conn:
-        if await ext_store.get_task(conn, task_id) is None:
-            raise NotFound(f"No task {task_id}.")
-        changed = await ext_store.update_task(
-            conn, task_id, report.state, client_id=request[CLIENT_ID], reason=report.reason,
-            result_ref=report.result_ref,
-        )  # fmt: skip
-        task = await ext_store.get_task(conn, task_id)
-    assert task is not None  # read back inside the same transaction
+    changed, task = await pairing.report_task(
+        request.app[db_key], task_id, report, client_id=request[CLIENT_ID]
+    )
     return web.json_response({"ok": True, "changed": changed, "task": _task_json(task)})

@@ -21,7 +21,9 @@ PROFILE: dict[str, Any] = {
     "username": "harbor_lights", "url": "https://chaturbate.com/harbor_lights/",
     "scraped_at": "2026-01-05T10:00:00Z", "follow_status": "following", "online": False,
     "bio": {"Location": "Somewhere"},
-    "social_links": [{"platform": "twitter", "url": "https://x.example/h", "locked": True, "price_tokens": 25}],
+    "social_links": [
+        {"platform": "twitter", "url": "https://x.example/h", "locked": True, "price_tokens": 25}
+    ],
     "wishlist": [], "photosets": [{"id": "11", "title": "Beach", "locked": False, "is_video": False}],
     "header_following": {"online": 3, "total": 40},
 }  # fmt: skip
@@ -70,7 +72,7 @@ async def test_bad_snapshot_fields_are_400_and_store_nothing(ext: Ext, path: str
     body = _set(snapshot("following", ["room_1", "room_2"]), path, value)
     status, answer = await ext.post("lists", body)
     assert status == 400, answer
-    field = path.split(".")[-1]
+    field = path.rsplit(".", maxsplit=1)[-1]
     assert any(field in detail for detail in answer["details"]), answer
     assert _count(_app(ext), "list_snapshots") == 0 and _count(_app(ext), "persons") == 0
 
@@ -94,7 +96,7 @@ async def test_bad_profile_fields_are_400_and_store_nothing(ext: Ext, path: str,
     """The same for a profile scrape."""
     status, answer = await ext.post("profiles", _set(PROFILE, path, value))
     assert status == 400, answer
-    field = path.split(".")[-1]
+    field = path.rsplit(".", maxsplit=1)[-1]
     assert any(field in detail for detail in answer["details"]), answer
     assert _count(_app(ext), "profile_scrapes") == 0
 

@@ -6,6 +6,8 @@ everyone out with random names. The account is the only key that means something
 
 from __future__ import annotations
 
+import asyncio
+
 from service.ratelimit import LoginThrottle
 from tests.helpers import PASSWORD, Panel, add_user
 
@@ -109,3 +111,14 @@ async def test_brute_force_on_one_account_is_refused_and_says_how_long(panel: Pa
         response = await panel.post("/login", {"username": "OWNER", "password": password})
         assert response.status == 429
         assert "Too many failed sign-ins for this account" in await response.text()
+
+
+async def test_parallel_guesses_cannot_slip_past_the_count(panel: Panel) -> None:
+    """Twelve wrong passwords sent at once: only the five free attempts are even checked."""
+    await add_user(panel.app, "owner", "admin")
+    await panel.get("/login")
+    responses = await asyncio.gather(
+        *(panel.post("/login", {"username": "owner", "password": f"guess {i}"}) for i in range(12))
+    )
+    statuses = sorted(response.status for response in responses)
+    assert statuses == [401] * 5 + [429] * 7

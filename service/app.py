@@ -32,7 +32,7 @@ from service.keys import (
     templates_key,
 )
 from service.logs import SecretRegistry
-from service.ratelimit import FailureLimiter
+from service.ratelimit import LoginThrottle
 from service.runtime_config import ConfigHolder
 from service.security import Passwords, hash_token, new_token
 from service.settings import Settings
@@ -171,7 +171,12 @@ def create_app(
     app[templates_key] = create_environment()
     app[runner_key] = runner
     app[scheduler_key] = Scheduler(runner, enabled=settings.jobs_enabled)
-    app[login_limiter_key] = FailureLimiter(window_seconds=settings.login_window_minutes * 60)
+    app[login_limiter_key] = LoginThrottle(
+        free_attempts=settings.login_max_failures_per_account,
+        first_lock_seconds=settings.login_first_lock_seconds,
+        max_lock_seconds=settings.login_max_lock_minutes * 60,
+        forget_after_seconds=settings.login_forget_hours * 3600,
+    )
     app[announce_key] = announce
     app[http_key] = http
     app[events_stream_key] = new_events_stream(settings, db, http, config)

@@ -12,7 +12,7 @@ from service.jobs.events_stream import EventsHub, EventsStream
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
 from service.logs import SecretRegistry
-from service.ratelimit import FailureLimiter
+from service.ratelimit import LoginThrottle
 from service.runtime_config import ConfigHolder
 from service.security import Passwords
 from service.settings import Settings
@@ -27,7 +27,7 @@ templates_key = web.AppKey("templates", jinja2.Environment)
 runner_key = web.AppKey("runner", JobRunner)
 scheduler_key = web.AppKey("scheduler", Scheduler)
 http_key = web.AppKey("http", httpx.AsyncClient)
-login_limiter_key = web.AppKey("login_limiter", FailureLimiter)
+login_limiter_key = web.AppKey("login_limiter", LoginThrottle)
 events_hub_key = web.AppKey("events_hub", EventsHub)
 events_stream_key = web.AppKey("events_stream", EventsStream)
 # Where the first-run setup link is announced (the console, for `mhc serve`).

@@ -53,9 +53,13 @@ class Settings(BaseSettings):
     # Extension API only: a 100,000-name list snapshot is a few MiB of JSON.
     ext_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     ext_pair_code_minutes: int = Field(default=10, ge=1)
+    # Sign-in throttling is per account only (every local client is 127.0.0.1): this many failed
+    # attempts are free, then the account waits a lock that doubles per further failure, from the
+    # first lock up to the longest; a day without failures (or a successful sign-in) forgives.
     login_max_failures_per_account: int = Field(default=5, ge=1)
-    login_max_failures_per_client: int = Field(default=20, ge=1)
-    login_window_minutes: int = Field(default=15, ge=1)
+    login_first_lock_seconds: int = Field(default=60, ge=1)
+    login_max_lock_minutes: int = Field(default=15, ge=1)
+    login_forget_hours: int = Field(default=24, ge=1)
     # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=8)

@@ -3,13 +3,50 @@
 from __future__ import annotations
 
 import builtins
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
+
+# Plausible bounds: the site and this service are younger than 2000, and a year past 2099 is a
+# broken clock. Checked on the year as written, before any zone arithmetic could overflow.
+FIRST_YEAR = 2000
+LAST_YEAR = 2099
+# More than any list or follower count the site has; also keeps every count inside SQLite's integer.
+MAX_COUNT = 100_000_000
+MAX_PRICE_TOKENS = 10_000_000
 
 
 def _lower(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
+
+
+def _moment_text(value: object) -> object:
+    """Times arrive as ISO 8601 text; a bare number would be guessed as epoch seconds, so refuse it."""
+    if isinstance(value, str | datetime):
+        return value
+    raise ValueError("must be an ISO 8601 date-time with a zone, like 2026-01-31T20:00:00Z")
+
+
+def _plausible_moment(value: datetime) -> datetime:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_moment_text), AfterValidator(_plausible_moment)]
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
 
 
 # Lower-cased first, then checked: the site shows names in any case, the service keys them lower.
@@ -32,7 +69,7 @@ class PairRequest(Strict):
 
 class ListPageIn(Strict):
     list: Literal["online", "offline", "followers"]
-    page: int = Field(ge=1, le=100_000)
+    page: StrictInt = Field(ge=1, le=100_000)
     url: Url | None
     final_url: Url | None
     usernames: builtins.list[Username] = Field(max_length=MAX_NAMES_PER_PAGE)
@@ -41,39 +78,45 @@ class ListPageIn(Strict):
 class ListSnapshotRequest(Strict):
     kind: Literal["following", "followers"]
     account: Username
-    started_at: AwareDatetime
-    finished_at: AwareDatetime
-    expected_total: int | None = Field(ge=0)
-    complete: bool
+    started_at: Moment
+    finished_at: Moment
+    expected_total: Count | None
+    complete: StrictBool
     abort_reason: Annotated[str, StringConstraints(max_length=200)] | None
     pages: list[ListPageIn] = Field(max_length=MAX_PAGES)
+
+    @model_validator(mode="after")
+    def _finished_after_start(self) -> Self:
+        if self.finished_at < self.started_at:
+            raise ValueError("finished_at is before started_at")
+        return self
 
 
 class SocialLinkIn(Strict):
     platform: Annotated[str, StringConstraints(max_length=40)]
     url: Url | None
-    locked: bool
-    price_tokens: int | None = Field(ge=0)
+    locked: StrictBool
+    price_tokens: Annotated[StrictInt, Field(ge=0, le=MAX_PRICE_TOKENS)] | None
 
 
 class PhotosetIn(Strict):
     id: Annotated[str, StringConstraints(max_length=40)]
     title: Annotated[str, StringConstraints(max_length=500)]
-    locked: bool
-    is_video: bool
+    locked: StrictBool
+    is_video: StrictBool
 
 
 class HeaderFollowingIn(Strict):
-    online: int = Field(ge=0)
-    total: int = Field(ge=0)
+    online: Count
+    total: Count
 
 
 class ProfileScrapeIn(Strict):
     username: Username
     url: Url
-    scraped_at: AwareDatetime
+    scraped_at: Moment
     follow_status: Literal["following", "not_following", "unknown"]
-    online: bool | None
+    online: StrictBool | None
     bio: dict[
         Annotated[str, StringConstraints(max_length=60)], Annotated[str, StringConstraints(max_length=10_000)]
     ] = Field(max_length=60)
@@ -82,7 +125,7 @@ class ProfileScrapeIn(Strict):
     photosets: list[PhotosetIn] = Field(max_length=1000)
     header_following: HeaderFollowingIn | None = None
     # The extractor's own finding on the embedded room JSON; kept for the record only.
-    dossier_matches_page: bool | None = None
+    dossier_matches_page: StrictBool | None = None
 
 
 class TaskReportRequest(Strict):

@@ -6,9 +6,11 @@ import secrets
 from datetime import datetime, timedelta
 
 from service.clock import utcnow
+from service.errors import Forbidden, InvalidInput, NotFound
+from service.ingest.models import TaskReportRequest
 from service.security import hash_token, new_token
 from service.store import extension as ext_store
-from service.store.db import Database
+from service.store.db import Connection, Database
 
 # No 0/O or 1/I/L: the code is read off a screen and typed into the options page.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -55,3 +57,52 @@ async def queue_scrapes(
         for name in usernames:
             queued.append(await ext_store.queue_task(conn, "profile", name, requested_by=by))
     return queued
+
+
+async def report_task(
+    db: Database, task_id: int, report: TaskReportRequest, *, client_id: int
+) -> tuple[bool, ext_store.ScrapeTask]:
+    """Apply an extension's report on a task: (changed, the task as it now is).
+
+    A task belongs to the extension that took it (its first report), so another paired extension
+    cannot finish or fail it; a result reference must name a stored snapshot or scrape of what the
+    task asked for. A refused report changes nothing.
+    """
+    async with db.transaction() as conn:
+        task = await ext_store.get_task(conn, task_id)
+        if task is None:
+            raise NotFound(f"No task {task_id}.")
+        taker = await ext_store.get_task_client(conn, task_id)
+        if taker is not None and taker != client_id:
+            raise Forbidden(f"Task {task_id} was taken by another extension; only that one may report on it.")
+        if report.result_ref is not None:
+            await _check_result(conn, task, report.result_ref)
+        changed = await ext_store.update_task(
+            conn,
+            task_id,
+            report.state,
+            client_id=client_id,
+            reason=report.reason,
+            result_ref=report.result_ref,
+        )
+        updated = await ext_store.get_task(conn, task_id)
+    if updated is None:
+        raise RuntimeError("a task vanished inside its own transaction")
+    return changed, updated
+
+
+async def _check_result(conn: Connection, task: ext_store.ScrapeTask, ref: str) -> None:
+    ref_type, _, ref_id = ref.partition(":")
+    found = await ext_store.task_result(conn, ref_type, int(ref_id))
+    if found is None:
+        raise InvalidInput(f"The result {ref} does not exist; nothing was changed.")
+    kind, username = found
+    if kind != task.kind or (
+        task.kind == "profile" and (username or "").lower() != (task.username or "").lower()
+    ):
+        wanted = (
+            f"a profile scrape of {task.username}" if task.kind == "profile" else f"a {task.kind} snapshot"
+        )
+        raise InvalidInput(
+            f"The result {ref} is not {wanted}, which task {task.id} asked for; nothing was changed."
+        )

@@ -197,7 +197,11 @@ async def pending_tasks(
 async def update_task(
     conn: Connection, task_id: int, state: str, *, client_id: int, reason: str | None, result_ref: str | None
 ) -> bool:
-    """Move a task on; a finished task stays finished (a late duplicate report changes nothing)."""
+    """Move a task on; a finished task stays finished (a late duplicate report changes nothing).
+
+    Only the client that took the task (or anyone, while nobody has) moves it: one extension must
+    not finish another's run.
+    """
     if state not in TASK_STATES or state == "queued":
         raise ValueError(f"a task cannot be moved to {state!r}")
     now = now_db()
@@ -206,10 +210,34 @@ async def update_task(
         "result_ref = coalesce(:ref, result_ref), "
         "started_at = CASE WHEN :state = 'running' THEN :now ELSE coalesce(started_at, :now) END, "
         "finished_at = CASE WHEN :state IN ('done', 'failed') THEN :now END "
-        "WHERE id = :id AND state IN ('queued', 'running')",
+        "WHERE id = :id AND state IN ('queued', 'running') AND (client_id IS NULL OR client_id = :client)",
         {"state": state, "reason": reason, "client": client_id, "ref": result_ref, "now": now, "id": task_id},
     )
     return cursor.rowcount == 1
+
+
+async def get_task_client(conn: Connection, task_id: int) -> int | None:
+    """The client that took the task; None while nobody has (or that client was deleted)."""
+    async with conn.execute("SELECT client_id FROM scrape_tasks WHERE id = :id", {"id": task_id}) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+async def task_result(conn: Connection, ref_type: str, ref_id: int) -> tuple[str, str | None] | None:
+    """What a task's result reference points at, as (task kind, username): a list snapshot gives its
+    list kind, a profile scrape ('profile', the scraped name); None when there is no such record."""
+    if ref_type == "snapshot":
+        sql = "SELECT kind, NULL FROM list_snapshots WHERE id = :id"
+    elif ref_type == "profile":
+        sql = (
+            "SELECT 'profile', p.username FROM profile_scrapes AS s JOIN persons AS p ON p.id = s.person_id "
+            "WHERE s.id = :id"
+        )
+    else:
+        raise ValueError(f"unknown result reference type {ref_type!r}")
+    async with conn.execute(sql, {"id": ref_id}) as cursor:
+        row = await cursor.fetchone()
+    return (str(row[0]), row[1]) if row else None
 
 
 async def get_task(conn: Connection, task_id: int) -> ScrapeTask | None:

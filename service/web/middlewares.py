@@ -16,6 +16,7 @@ from service.security import same
 from service.settings import LOOPBACK_HOSTS
 from service.web import access, sessions
 from service.web.forms import CSRF_FIELD, readable_errors
+from service.web.host_header import HostHeader, parse_host, request_host
 from service.web.render import render_error_page
 
 log = logging.getLogger(__name__)
@@ -61,20 +62,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         )
 
 
-def host_name(host_header: str) -> str:
-    """'[::1]:8756' → '::1', 'Localhost:8756' → 'localhost'."""
-    host = host_header.strip().lower()
-    if host.startswith("["):
-        return host[1 : host.find("]")] if "]" in host else ""
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
 @web.middleware
 async def host_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse foreign Host headers: a DNS-rebinding page would otherwise reach us as same-origin."""
     allowed = set(LOOPBACK_HOSTS) | set(request.app[settings_key].allowed_hosts)
-    header = request.headers.get("Host", "")
-    if host_name(header) not in allowed:
+    host = request_host(request)
+    if host is None or host.name not in allowed:
         raise Forbidden(f"This service only answers requests addressed to {', '.join(sorted(allowed))}.")
     return await handler(request)
 
@@ -112,16 +105,27 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
+def _sent_origin(request: web.Request) -> tuple[str, HostHeader | None] | None:
+    """(scheme, host) of the page that sent this request: its Origin header, else its Referer."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin:
+        return None
+    parts = urlsplit(origin)
+    return parts.scheme.lower(), parse_host(parts.netloc)
+
+
 def _same_origin(request: web.Request) -> bool:
-    expected = f"{request.scheme}://{request.host}".lower()
-    origin = request.headers.get("Origin")
-    if origin is None:
-        referer = request.headers.get("Referer")
-        if not referer:
-            return False
-        parts = urlsplit(referer)
-        origin = f"{parts.scheme}://{parts.netloc}"
-    return origin.lower() == expected
+    """The sender's origin is this panel as the Host header names it (never the request target's
+    authority: an absolute-form `POST http://other/…` must not choose what counts as same-origin)."""
+    host = request_host(request)
+    scheme, origin_host = _sent_origin(request) or ("", None)
+    if host is None or origin_host is None:
+        return False
+    return (
+        scheme == request.scheme
+        and origin_host.name == host.name
+        and origin_host.effective_port(scheme) == host.effective_port(request.scheme)
+    )
 
 
 @web.middleware

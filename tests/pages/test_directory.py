@@ -116,7 +116,8 @@ async def test_values_say_their_source_and_image_falls_back(admin_panel: Panel) 
         ("sort=username&dir=asc", ["alice", "alina", "bob", "carol", "dave"]),
         ("sort=events&role=all", ["bob", "dave", "alina", "carol", "alice"]),  # ties: newest person first
         ("sort=priority", ["carol", "alice", "bob", "alina", "dave"]),
-        ("sort=bogus&dir=sideways&role=robots&page=x", ["alice", "alina", "carol", "bob", "dave"]),
+        # A bad page number is a 400 now (issue 8 item 10); the filters still fall back to defaults.
+        ("sort=bogus&dir=sideways&role=robots", ["alice", "alina", "carol", "bob", "dave"]),
     ],
 )
 async def test_filters_and_sorts(admin_panel: Panel, query: str, expected: list[str]) -> None:

@@ -147,14 +147,6 @@ async def test_failed_logins_are_rate_limited_per_account(panel: Panel) -> None:
     assert "Too many failed sign-ins" in await response.text()
 
 
-async def test_failed_logins_are_rate_limited_per_client(panel: Panel) -> None:
-    """One client cycling through usernames is stopped too."""
-    await panel.get("/login")
-    for i in range(20):
-        await panel.post("/login", {"username": f"guess{i}", "password": "bad password"})
-    assert (await panel.post("/login", {"username": "another", "password": "x"})).status == 429
-
-
 async def test_login_redirects_only_to_local_paths(panel: Panel) -> None:
     """?next= cannot send the user to another site."""
     await add_user(panel.app, "owner", "admin")

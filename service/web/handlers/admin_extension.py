@@ -7,13 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
-from service.errors import NotFound
 from service.ingest import pairing
 from service.keys import db_key, settings_key
 from service.permissions import Permission
 from service.store import extension as ext_store
 from service.web import sessions
 from service.web.access import requires
+from service.web.query_params import route_id
 from service.web.render import render
 
 
@@ -50,10 +50,7 @@ async def admin_extension_code(request: web.Request) -> web.StreamResponse:
 
 @requires(Permission.MANAGE_JOBS)
 async def admin_extension_revoke(request: web.Request) -> web.StreamResponse:
-    try:
-        client_id = int(request.match_info["client_id"])
-    except ValueError as exc:
-        raise NotFound("No such extension.") from exc
+    client_id = route_id(request, "client_id")
     async with request.app[db_key].transaction() as conn:
         revoked = await ext_store.revoke_client(conn, client_id)
     await sessions.flash(

@@ -18,6 +18,7 @@ from service.web import sessions
 from service.web.access import requires
 from service.web.forms import parse_form
 from service.web.handlers.auth import USERNAME_PATTERN
+from service.web.query_params import route_id
 from service.web.render import render
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,7 @@ async def _known_roles(conn: Connection, names: list[str]) -> list[str]:
 
 
 async def _target(conn: Connection, request: web.Request) -> SystemUser:
-    try:
-        user_id = int(request.match_info["user_id"])
-    except ValueError:
-        raise NotFound("No such user.") from None
-    user = await system_users.get_user(conn, user_id)
+    user = await system_users.get_user(conn, route_id(request, "user_id"))
     if user is None:
         raise NotFound("No such user.")
     return user

@@ -6,9 +6,10 @@ import logging
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from yarl import URL
 
 from service.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
-from service.keys import db_key, login_limiter_key, passwords_key, settings_key
+from service.keys import db_key, login_limiter_key, passwords_key
 from service.security import hash_token, password_problem
 from service.store import system_users, web_sessions
 from service.web import sessions
@@ -44,11 +45,35 @@ class SetupForm(BaseModel):
         return value
 
 
+# Browsers (and yarl, which builds our Location header) silently drop these inside a URL, so
+# "/<TAB>/evil.example" would be read as "//evil.example": remove them before judging the target.
+_URL_IGNORED = str.maketrans("", "", "\t\n\r")
+# Leading/trailing C0 controls and spaces are stripped by the URL parsers too.
+_URL_STRIPPED = "".join(chr(code) for code in range(0x21))
+
+
 def safe_next(target: str) -> str:
-    """Only same-site paths: an open redirect would let a link bounce users to another site."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+    """Only same-site paths: an open redirect would let a link bounce users to another site.
+
+    The target is normalised the way the URL parser will read it, then judged, and the normalised
+    form is what we redirect to, so the check and the redirect see the same URL.
+    """
+    cleaned = target.translate(_URL_IGNORED).strip(_URL_STRIPPED)
+    if not cleaned.startswith("/") or cleaned.startswith("//") or "\\" in cleaned:
+        return "/"
+    try:
+        parsed = URL(cleaned)
+    except ValueError:
+        return "/"
+    normalised = str(parsed)
+    if (
+        parsed.scheme
+        or parsed.host is not None
+        or not normalised.startswith("/")
+        or normalised.startswith("//")
+    ):
+        return "/"
+    return normalised
 
 
 @requires(Access.PUBLIC)
@@ -58,26 +83,28 @@ async def login(request: web.Request) -> web.StreamResponse:
     return await render(request, "auth/login.html", {"next": request.query.get("next", ""), "error": None})
 
 
+def _wait_text(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{-(-seconds // 60)} minutes"
+
+
 @requires(Access.PUBLIC)
 async def login_submit(request: web.Request) -> web.StreamResponse:
     form = await parse_form(request, LoginForm)
-    settings = request.app[settings_key]
     limiter = request.app[login_limiter_key]
-    account_key = f"account:{form.username.lower()}"
-    client_key = f"client:{request.remote}"
-    if limiter.blocked(account_key, settings.login_max_failures_per_account) or limiter.blocked(
-        client_key, settings.login_max_failures_per_client
-    ):
+    account_key = form.username.lower()
+    wait = limiter.retry_after(account_key)
+    if wait:
         raise TooManyRequests(
-            f"Too many failed sign-ins. Wait {settings.login_window_minutes} minutes and try again."
+            f"Too many failed sign-ins for this account. Wait {_wait_text(wait)} and try again."
         )
+    limiter.record_attempt(account_key)
     async with request.app[db_key].read() as conn:
         credentials = await system_users.get_credentials(conn, form.username)
     passwords = request.app[passwords_key]
     ok = passwords.verify(credentials.password_hash if credentials else None, form.password)
     if not ok or credentials is None or credentials.disabled:
-        limiter.record_failure(account_key)
-        limiter.record_failure(client_key)
         log.info("failed sign-in for %r from %s", form.username, request.remote)
         context = {"next": form.next, "error": "Wrong username or password, or the account is disabled."}
         return await render(request, "auth/login.html", context, status=401)

@@ -21,6 +21,7 @@ from service.store.persons import USERNAME, normalise_username
 from service.web import people, sessions
 from service.web.access import requires
 from service.web.forms import parse_form
+from service.web.query_params import page_number
 from service.web.render import render
 
 MAX_TAGS = 10
@@ -31,7 +32,8 @@ CSV_COLUMNS = ("username", "role", "display_name", "age", "gender", "tags", "pri
 
 @dataclass(frozen=True, slots=True)
 class DirectoryQuery:
-    """The page's state as it lives in the URL; bad values fall back to the defaults."""
+    """The page's state as it lives in the URL; bad filter values fall back to the defaults, a bad
+    page number is a 400 (query_params.page_number)."""
 
     flt: DirectoryFilter
     page: int
@@ -67,10 +69,7 @@ def parse_query(query: MultiMapping[str]) -> DirectoryQuery:
     raw_search = query.get("q", "").strip()
     raw_tags = query.get("tag", "").strip()
     tags = tuple(dict.fromkeys(t.strip().lower() for t in raw_tags.split(",") if t.strip()))[:MAX_TAGS]
-    try:
-        page = max(1, int(query.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(query)  # unlike the filters, a page that cannot exist is an error, not a default
     flt = DirectoryFilter(
         role=role if role in ROLES else None,
         search=raw_search.lower(),

@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from service import __version__
 from service.clock import utcnow
-from service.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from service.errors import Conflict, InvalidInput, NotAuthenticated
 from service.ingest import lists, pairing, profiles
 from service.ingest.models import ListSnapshotRequest, PairRequest, ProfileScrapeIn, TaskReportRequest
 from service.keys import config_key, db_key
@@ -22,6 +22,7 @@ from service.store import extension as ext_store
 from service.web.access import Access, requires
 from service.web.ext_guard import CLIENT_ID, PROTOCOL
 from service.web.forms import parse_json, readable_errors
+from service.web.query_params import route_id
 
 # A running task nobody reported on for this long is offered again (its worker was probably killed).
 STALE_RUNNING = timedelta(minutes=30)
@@ -111,18 +112,9 @@ async def ext_tasks(request: web.Request) -> web.StreamResponse:
 
 @requires(Access.EXTENSION)
 async def ext_task_report(request: web.Request) -> web.StreamResponse:
-    try:
-        task_id = int(request.match_info["task_id"])
-    except ValueError as exc:
-        raise NotFound("No such task.") from exc
+    task_id = route_id(request, "task_id")
     report = await parse_json(request, TaskReportRequest)
-    async with request.app[db_key].transaction() as conn:
-        if await ext_store.get_task(conn, task_id) is None:
-            raise NotFound(f"No task {task_id}.")
-        changed = await ext_store.update_task(
-            conn, task_id, report.state, client_id=request[CLIENT_ID], reason=report.reason,
-            result_ref=report.result_ref,
-        )  # fmt: skip
-        task = await ext_store.get_task(conn, task_id)
-    assert task is not None  # read back inside the same transaction
+    changed, task = await pairing.report_task(
+        request.app[db_key], task_id, report, client_id=request[CLIENT_ID]
+    )
     return web.json_response({"ok": True, "changed": changed, "task": _task_json(task)})

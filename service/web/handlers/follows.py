@@ -21,6 +21,7 @@ from service.store import follow_lists, removals, snapshots
 from service.web import people, sessions
 from service.web.access import Access, requires
 from service.web.handlers.directory import can_enqueue, scrape_availability
+from service.web.query_params import page_number, route_id
 from service.web.render import render
 
 PAGE_SIZE = 50
@@ -41,15 +42,10 @@ def can_review(request: web.Request) -> bool:
     return bool(session and any(p in session.user.permissions for p in REVIEW_PERMISSIONS))
 
 
-def _page_number(request: web.Request) -> int:
-    raw = request.query.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() else 1
-
-
 async def _list_page(
     request: web.Request, kind: str, direction: str, template: str, *, role: str | None, show: str = "all"
 ) -> web.Response:
-    page = _page_number(request)
+    page = page_number(request.query)
     async with request.app[db_key].read() as conn:
         rows = await follow_lists.list_current_states(
             conn, direction, role=role, page=page, page_size=PAGE_SIZE
@@ -151,13 +147,6 @@ def _require_review(request: web.Request) -> None:
         raise Forbidden("Resolving removals needs the 'manage_priorities' or 'manage_users' permission.")
 
 
-def _int(request: web.Request, name: str) -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError as exc:
-        raise NotFound("No such item.") from exc
-
-
 async def _back(request: web.Request, message: str) -> web.StreamResponse:
     await sessions.flash(request, message)
     referer = request.headers.get("Referer", "")
@@ -172,7 +161,7 @@ async def _back(request: web.Request, message: str) -> web.StreamResponse:
 async def users_removal_confirm(request: web.Request) -> web.StreamResponse:
     """Suspected: confirm the unfollow now. Held: let it through as an ordinary suspicion."""
     _require_review(request)
-    removal_id = _int(request, "removal_id")
+    removal_id = route_id(request, "removal_id")
     async with request.app[db_key].transaction() as conn:
         state = await removals.get_removal_state(conn, removal_id)
         if state is None:
@@ -189,7 +178,7 @@ async def users_removal_confirm(request: web.Request) -> web.StreamResponse:
 @requires(Access.AUTHENTICATED)
 async def users_removal_revert(request: web.Request) -> web.StreamResponse:
     _require_review(request)
-    removal_id = _int(request, "removal_id")
+    removal_id = route_id(request, "removal_id")
     async with request.app[db_key].transaction() as conn:
         done = await removals.dismiss(conn, removal_id, by=_user(request))
     return await _back(
@@ -200,7 +189,7 @@ async def users_removal_revert(request: web.Request) -> web.StreamResponse:
 @requires(Access.AUTHENTICATED)
 async def users_snapshot_revert(request: web.Request) -> web.StreamResponse:
     _require_review(request)
-    snapshot_id = _int(request, "snapshot_id")
+    snapshot_id = route_id(request, "snapshot_id")
     async with request.app[db_key].transaction() as conn:
         done = await removals.revert_snapshot(conn, snapshot_id, by=_user(request))
     message = f"Snapshot {snapshot_id} reverted: what it added or ended is undone."

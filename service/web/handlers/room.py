@@ -14,6 +14,7 @@ from service.store import broadcasts, persons
 from service.store import room as room_store
 from service.web.access import requires
 from service.web.event_views import PAGE_SIZE, can_reveal, event_row, parse_cursor, reveal_requested
+from service.web.query_params import route_id
 from service.web.render import render
 from service.web.stream_view import stream_state
 
@@ -90,13 +91,13 @@ async def room(request: web.Request) -> web.StreamResponse:
 
 @requires(Permission.VIEW_STATS)
 async def room_broadcast(request: web.Request) -> web.StreamResponse:
-    raw = request.match_info["broadcast_id"]
+    broadcast_id = route_id(request, "broadcast_id")
     reveal = reveal_requested(request)
     broadcaster = request.app[config_key].current.broadcaster
     async with request.app[db_key].read() as conn:
-        found = await broadcasts.get_broadcast(conn, int(raw)) if raw.isdigit() else None
+        found = await broadcasts.get_broadcast(conn, broadcast_id)
         if found is None:
-            raise NotFound(f"There is no broadcast {raw}.")
+            raise NotFound(f"There is no broadcast {broadcast_id}.")
         in_broadcast = room_store.EventFilter(broadcast_id=found.id, methods=TIMELINE_METHODS)
         timeline = await room_store.list_events(conn, in_broadcast, limit=500)
         tippers = await broadcasts.top_tippers(conn, found.id, reveal=reveal)

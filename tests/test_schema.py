@@ -106,3 +106,21 @@ async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="newer"):
         await db.open()
     await db.close()
+
+
+async def test_a_transaction_whose_commit_fails_leaves_the_writer_usable(tmp_path: Path) -> None:
+    """A failed COMMIT (here a deferred foreign key; in life a full disk) rolls back, so the next
+    write starts cleanly instead of failing with "cannot start a transaction within a transaction"."""
+    async with store_db.open_database(tmp_path / "db.sqlite3") as db:
+        with pytest.raises(sqlite3.IntegrityError):  # noqa: PT012 - the block is the transaction
+            async with db.transaction() as conn:
+                await conn.execute("PRAGMA defer_foreign_keys = ON")
+                await conn.execute("INSERT INTO system_user_roles (user_id, role_id) VALUES (424242, 424242)")
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO persons (username, created_at, updated_at) VALUES ('bob', 'x', 'x')"
+            )
+        async with db.read() as conn, conn.execute("SELECT count(*) FROM system_user_roles") as cursor:
+            assert (await cursor.fetchone())[0] == 0
+        async with db.read() as conn, conn.execute("SELECT count(*) FROM persons") as cursor:
+            assert (await cursor.fetchone())[0] == 1

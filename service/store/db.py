@@ -181,7 +181,14 @@ class Database:
             except BaseException:
                 await self._writer.rollback()
                 raise
-            await self._writer.commit()
+            try:
+                await self._writer.commit()
+            except BaseException:
+                # SQLite may keep the transaction open after a failed COMMIT (a full disk, a
+                # deferred constraint); its documentation asks for an explicit ROLLBACK.
+                if self._writer.in_transaction:
+                    await self._writer.rollback()
+                raise
 
     async def _begin(self, writer: Connection) -> None:
         if self._on_lock_wait is None:

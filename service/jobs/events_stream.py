@@ -23,13 +23,13 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from urllib.parse import quote
 
 import httpx
 
 from service.clock import now_db, to_db, utcnow
 from service.config import SourceConfig
 from service.jobs.events_mapping import to_incoming
+from service.redaction import mask
 from service.sources.base import SourceAuthError, SourceError, SourceNotFoundError
 from service.sources.events import (
     Backoff,
@@ -172,10 +172,8 @@ class EventsStream:
                 # Anything not handled below (a bug, a failing status write): log it now, show it,
                 # and start over from the stored cursor after a pause.
                 log.exception("events stream failed; restarting from the stored cursor")
-                detail = f"unexpected error: {error!r}"
-                token = self._config().events_token
-                if token:  # the detail reaches the pages: never with the token in it
-                    detail = detail.replace(token, "***").replace(quote(token, safe=""), "***")
+                # The detail reaches the pages: never with the token in it, in any encoding.
+                detail = mask(f"unexpected error: {error!r}", [self._config().events_token])
                 await self._pause("backing_off", detail, backoff.next_delay())
 
     async def _run_once(self) -> None:

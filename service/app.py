@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 
 import httpx
@@ -11,9 +11,9 @@ from aiohttp import web
 
 from service import __version__
 from service.clock import utcnow
-from service.jobs.base import JobContext
+from service.jobs.base import JobContext, JobSpec
 from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
-from service.jobs.registry import job_specs
+from service.jobs.registry import ALL_JOBS
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
 from service.keys import (
@@ -33,9 +33,10 @@ from service.keys import (
 )
 from service.logs import SecretRegistry
 from service.ratelimit import LoginThrottle
-from service.runtime_config import ConfigHolder
 from service.security import Passwords, hash_token, new_token
-from service.settings import Settings
+from service.settings import ConfigHolder, Settings
+from service.sources.registry import SOURCES
+from service.sources.spec import SourceSpec
 from service.store import system_users, web_sessions
 from service.store.broadcast_stitch import StitchPolicy
 from service.store.db import Database
@@ -145,22 +146,27 @@ def new_events_stream(
 
 
 def create_app(
-    settings: Settings, *, announce: Callable[[str], None] = _print_announcement
+    settings: Settings,
+    *,
+    announce: Callable[[str], None] = _print_announcement,
+    sources: Sequence[SourceSpec] = SOURCES,
+    jobs: Sequence[JobSpec] = ALL_JOBS,
 ) -> web.Application:
+    """The service: `sources` are the upstreams whose settings it offers, `jobs` what it schedules."""
     app = web.Application(
         middlewares=[error_middleware, host_guard, ext_guard, auth_middleware, csrf_middleware],
         client_max_size=settings.max_body_bytes,
     )
     db = Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms)
     secrets = SecretRegistry()
-    config = ConfigHolder(settings, secrets)
+    config = ConfigHolder(settings, secrets, sources)
 
     http = new_http_client()
 
     async def job_context() -> JobContext:
         return JobContext(db=db, config=config.current, data_dir=settings.data_dir, http=http)
 
-    runner = JobRunner(db, job_specs(), job_context)
+    runner = JobRunner(db, {spec.name: spec for spec in jobs}, job_context)
     app[settings_key] = settings
     app[db_key] = db
     app[secrets_key] = secrets

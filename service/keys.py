@@ -13,9 +13,8 @@ from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
 from service.logs import SecretRegistry
 from service.ratelimit import LoginThrottle
-from service.runtime_config import ConfigHolder
 from service.security import Passwords
-from service.settings import Settings
+from service.settings import ConfigHolder, Settings
 from service.store.db import Database
 
 settings_key = web.AppKey("settings", Settings)

@@ -1,24 +1,63 @@
-"""Process settings from `MHC_*` environment variables: the only place the environment is read.
+"""Settings: the process's `MHC_*` environment, and the source settings that values saved in the
+panel override, each with where its value came from. The only place the environment is read.
 
-Credentials and intervals can be overridden in the panel (stored in the database); see
-`service.config` for how the two are merged.
+Source settings are not declared here: every upstream's spec (`service/sources/<name>/spec.py`)
+declares its fields, and `MHC_<FIELD>` sets one. `ConfigHolder` keeps the effective values in
+memory and reloads them whenever the admin saves the Settings page.
 """
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from service.logs import SecretRegistry
+from service.sources.registry import SOURCES
+from service.sources.spec import FieldKind, SettingField, SourceConfig, SourceSpec
+from service.store import saved_settings
+from service.store.db import Database
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+ENV_PREFIX = "MHC_"
+
+
+class _SourceValuesFromEnv(PydanticBaseSettingsSource):
+    """`MHC_*` variables that no field below declares: the source settings, whatever their spec."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        declared = set(self.settings_cls.model_fields)
+        found: dict[str, Any] = {}
+        for name, value in os.environ.items():
+            if name.upper().startswith(ENV_PREFIX):
+                key = name[len(ENV_PREFIX) :].lower()
+                if key and key not in declared:
+                    found[key] = value
+        return found
 
 
 class Settings(BaseSettings):
     """Everything the process needs to start; defaults are the real upstream endpoints."""
 
-    model_config = SettingsConfigDict(env_prefix="MHC_", extra="ignore")
+    # Undeclared values (from `MHC_<FIELD>` or keyword arguments) are source settings, kept as
+    # SecretStr so that no repr shows a token; `source_values()` hands them out.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="allow")
 
     data_dir: Path = Path("./data")
     host: str = "127.0.0.1"
@@ -27,17 +66,6 @@ class Settings(BaseSettings):
     # Extra Host header names (besides loopback ones) the user reaches the panel by.
     allowed_hosts: Annotated[list[str], NoDecode] = []
     log_level: str = "INFO"
-
-    broadcaster: str = ""
-    affiliate_url: str = "https://chaturbate.com/api/public/affiliates/onlinerooms/"
-    affiliate_wm: str = ""
-    events_url: str = "https://eventsapi.chaturbate.com/events/"
-    events_token: SecretStr | None = None
-    stats_url: str = "https://chaturbate.com/statsapi/"
-    stats_token: SecretStr | None = None
-    cbhours_url: str = "https://www.cbhours.com/api.php"
-    statbate_url: str = "https://plus.statbate.com/api"
-    statbate_token: SecretStr | None = None
 
     jobs_enabled: bool = True
     # How long a write waits for another process's lock (a `mhc` command beside the service).
@@ -77,6 +105,34 @@ class Settings(BaseSettings):
             return [part.strip().lower() for part in value.split(",") if part.strip()]
         return value
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _SourceValuesFromEnv(settings_cls), dotenv_settings,
+                file_secret_settings)  # fmt: skip
+
+    @model_validator(mode="after")
+    def _hide_source_values(self) -> Settings:
+        extra = self.__pydantic_extra__ or {}
+        for key, value in extra.items():
+            if not isinstance(value, SecretStr):
+                extra[key] = SecretStr(str(value))
+        return self
+
+    def source_values(self) -> dict[str, str]:
+        """The source settings given by the environment (or by keyword), as plain text."""
+        values: dict[str, str] = {}
+        for key, value in (self.__pydantic_extra__ or {}).items():
+            text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+            values[key] = text
+        return values
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "mhc.sqlite3"
@@ -84,3 +140,120 @@ class Settings(BaseSettings):
     @property
     def binds_loopback(self) -> bool:
         return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
+
+
+# --- Source settings: environment, then values saved in the panel -------------------------------
+
+GENERAL = "General"
+GENERAL_FIELDS: tuple[SettingField, ...] = (
+    SettingField("broadcaster", "Your broadcaster username", FieldKind.USERNAME,
+                 help="The room this panel is about; it names the third navigation item."),
+)  # fmt: skip
+
+Origin = Literal["panel", "environment", "default"]
+
+
+@dataclass(frozen=True, slots=True)
+class SettingValue:
+    field: SettingField
+    value: str
+    origin: Origin
+
+
+def field_groups(sources: Sequence[SourceSpec] = SOURCES) -> list[tuple[str, tuple[SettingField, ...]]]:
+    """(group, fields) in the order the Settings page shows them."""
+    return [(GENERAL, GENERAL_FIELDS)] + [(s.label, s.fields) for s in sources if s.fields]
+
+
+def all_fields(sources: Sequence[SourceSpec] = SOURCES) -> dict[str, SettingField]:
+    return {f.key: f for _, fields in field_groups(sources) for f in fields}
+
+
+def _from_environment(setting: SettingField, value: str) -> str:
+    return value.strip().lower() if setting.kind is FieldKind.USERNAME else value
+
+
+def resolve_values(
+    settings: Settings, saved: Mapping[str, str], sources: Sequence[SourceSpec] = SOURCES
+) -> dict[str, SettingValue]:
+    """Every field's value and origin: the panel wins over the environment, which wins over the default."""
+    env = settings.source_values()
+    values: dict[str, SettingValue] = {}
+    for key, setting in all_fields(sources).items():
+        if key in saved:
+            values[key] = SettingValue(setting, saved[key], "panel")
+        elif env.get(key):
+            values[key] = SettingValue(setting, _from_environment(setting, env[key]), "environment")
+        else:
+            values[key] = SettingValue(setting, setting.default, "default")
+    return values
+
+
+def config_of(values: Mapping[str, SettingValue]) -> SourceConfig:
+    secret = [key for key, v in values.items() if v.field.secret]
+    return SourceConfig({key: v.value for key, v in values.items()}, secret)
+
+
+def resolve(
+    settings: Settings, saved: Mapping[str, str], sources: Sequence[SourceSpec] = SOURCES
+) -> SourceConfig:
+    return config_of(resolve_values(settings, saved, sources))
+
+
+_USERNAME = re.compile(r"^[a-z0-9_]{1,40}$")
+_SLUG = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_TOKEN = re.compile(r"^[\x21-\x7e]{1,512}$")
+
+
+def validate_value(setting: SettingField, raw: str) -> str:
+    """The normalised value to store, or ValueError with a message for the form."""
+    value = raw.strip()
+    if setting.kind is FieldKind.USERNAME:
+        value = value.lower()
+        if not _USERNAME.match(value):
+            raise ValueError("use 1–40 letters, digits or underscores")
+    elif setting.kind is FieldKind.URL:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL")
+    elif setting.kind is FieldKind.SECRET:
+        if not _TOKEN.match(value):
+            raise ValueError("must be 1–512 printable characters without spaces")
+    elif setting.kind is FieldKind.LIST:
+        items = [item.strip().lower() for item in value.split(",") if item.strip()]
+        if not items or not all(_SLUG.match(item) for item in items):
+            raise ValueError("use comma-separated words of letters, digits, '-' or '_'")
+        value = ",".join(dict.fromkeys(items))
+    elif not _SLUG.match(value):
+        raise ValueError("use 1–32 letters, digits, '-' or '_'")
+    return value
+
+
+class ConfigHolder:
+    """The effective source settings in memory, reloaded whenever the admin saves Settings."""
+
+    def __init__(
+        self, settings: Settings, secrets: SecretRegistry, sources: Sequence[SourceSpec] = SOURCES
+    ) -> None:
+        self._settings = settings
+        self._secrets = secrets
+        self.sources = tuple(sources)
+        self.fields = all_fields(self.sources)
+        self.values = resolve_values(settings, {}, self.sources)
+        self.current = config_of(self.values)
+        # Called with the new configuration after each reload (the events stream restarts on a new token).
+        self.listeners: list[Callable[[SourceConfig], None]] = []
+
+    def environment(self) -> dict[str, SettingValue]:
+        """What each field would be with nothing saved in the panel."""
+        return resolve_values(self._settings, {}, self.sources)
+
+    async def reload(self, db: Database) -> SourceConfig:
+        async with db.read() as conn:
+            saved = await saved_settings.get_all(conn)
+        self.values = resolve_values(self._settings, saved, self.sources)
+        self.current = config_of(self.values)
+        self._secrets.replace(self.current.secrets())
+        for listener in self.listeners:
+            listener(self.current)
+        return self.current

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from service.config import CONFIG_FIELDS
 from service.jobs.registry import ALL_JOBS
+from service.settings import field_groups
 from service.store import affiliate
 from service.store.affiliate import SESSION_TOLERANCE_S, RoomSighting
 from service.store.db import Database, open_database
@@ -68,6 +68,6 @@ async def test_storing_the_same_sweep_twice_changes_nothing(db: Database) -> Non
 def test_data_source_jobs_use_the_settings_groups() -> None:
     """Each job's source names a Settings group, so its interval is edited next to its credentials."""
     mine = {"affiliate", "images", "stats", "cbhours_live", "cbhours_activity", "statbate", "lookup"}
-    groups = {field.group for field in CONFIG_FIELDS} | {"System"}
+    groups = {group for group, _ in field_groups()} | {"System"}
     assert {spec.source for spec in ALL_JOBS if spec.name in mine} <= groups
     assert mine <= {spec.name for spec in ALL_JOBS}

@@ -9,8 +9,7 @@ from service.jobs.registry import job_specs
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
 from service.logs import SecretRegistry, configure_logging
-from service.runtime_config import ConfigHolder
-from service.settings import Settings
+from service.settings import ConfigHolder, Settings
 from service.store import jobs as job_store
 
 

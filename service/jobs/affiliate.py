@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from service.clock import to_db
-from service.config import SourceConfig
 from service.jobs.base import JobContext, JobSpec
 from service.sources.affiliate import AffiliateClient
 from service.sources.affiliate.client import GENDERS, MAX_TAGS, REGIONS
 from service.sources.affiliate.models import AffiliateRoom
+from service.sources.affiliate.spec import SPEC as AFFILIATE
 from service.sources.http import RateLimiter, RetryPolicy
+from service.sources.spec import SourceConfig
 from service.store import affiliate as affiliate_store
 from service.store.persons import USERNAME
 
@@ -38,12 +39,6 @@ def cycle_collection_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def missing_configuration(config: SourceConfig) -> str | None:
-    if not config.affiliate_wm:
-        return "no affiliate campaign slug (wm)"
-    return None
 
 
 def _split(value: str) -> list[str]:
@@ -157,6 +152,5 @@ SPEC = JobSpec(
     "snapshot per person per broadcast session, and keeps follower counts of tracked persons.",
     default_interval=timedelta(minutes=5),
     run=run,
-    source="Affiliate API",
-    missing_configuration=missing_configuration,
+    upstream=AFFILIATE,
 )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from service.config import SourceConfig
+from service.sources.spec import SourceConfig, SourceSpec, always_configured
 from service.store.db import Database
 
 
@@ -20,10 +20,6 @@ class JobContext:
     data_dir: Path
     # One shared client (connection pool) for every upstream; clients set their own base URLs.
     http: httpx.AsyncClient
-
-
-def always_configured(_config: SourceConfig) -> str | None:
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +45,35 @@ class JobResult:
         return self.failed > 0
 
 
+def _upstreams_check(_config: SourceConfig) -> str | None:
+    """Stands for "the upstream's own check" until JobSpec.__post_init__ puts that in its place."""
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class JobSpec:
-    """A job: `run` returns a one-line summary (or a JobResult counting failed items), or raises."""
+    """A job: `run` returns a one-line summary (or a JobResult counting failed items), or raises.
+
+    A job that reads an upstream names its spec: it is listed under the upstream's label, and
+    cannot run while the upstream is not configured (unless it brings its own check).
+    """
 
     name: str
     title: str
     description: str
     default_interval: timedelta
     run: Callable[[JobContext], Awaitable[str | JobResult]]
-    source: str = "System"
+    upstream: SourceSpec | None = None
+    group: str = "System"  # where a job without an upstream is listed
     # Returns why the job cannot run with this configuration (e.g. "no Stats API token"), or None.
-    missing_configuration: Callable[[SourceConfig], str | None] = always_configured
+    missing_configuration: Callable[[SourceConfig], str | None] = _upstreams_check
+
+    def __post_init__(self) -> None:
+        if self.missing_configuration is _upstreams_check:
+            check = self.upstream.missing_configuration if self.upstream else always_configured
+            object.__setattr__(self, "missing_configuration", check)
+
+    @property
+    def source(self) -> str:
+        """The label it is listed under: its upstream's, or its group."""
+        return self.upstream.label if self.upstream is not None else self.group

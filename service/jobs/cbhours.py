@@ -13,6 +13,7 @@ from service.sources.base import SourceError
 from service.sources.cbhours import CBHoursClient
 from service.sources.cbhours.client import MAX_LIVE_NAMES, MAX_SPAN_DAYS, CBHoursNotTrackedError
 from service.sources.cbhours.models import ActivitySegment, CBHoursLiveRoom
+from service.sources.cbhours.spec import SPEC as CBHOURS
 from service.sources.http import RateLimiter, RetryPolicy
 from service.store import cbhours as cbhours_store
 from service.store import lookup as lookup_store
@@ -222,7 +223,7 @@ LIVE_SPEC = JobSpec(
     "tracked persons: priority 2, followed, followers and the broadcaster.",
     default_interval=timedelta(minutes=10),
     run=run_live,
-    source="CBHours",
+    upstream=CBHOURS,
 )
 ACTIVITY_SPEC = JobSpec(
     name="cbhours_activity",
@@ -231,5 +232,5 @@ ACTIVITY_SPEC = JobSpec(
     "per request) for the Profile charts.",
     default_interval=timedelta(days=1),
     run=run_activity,
-    source="CBHours",
+    upstream=CBHOURS,
 )

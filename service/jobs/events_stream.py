@@ -27,7 +27,6 @@ from datetime import datetime, timedelta
 import httpx
 
 from service.clock import now_db, to_db, utcnow
-from service.config import SourceConfig
 from service.jobs.events_mapping import to_incoming
 from service.redaction import mask
 from service.sources.base import SourceAuthError, SourceError, SourceNotFoundError
@@ -43,6 +42,7 @@ from service.sources.events import (
     with_token,
     without_token,
 )
+from service.sources.spec import SourceConfig
 from service.store import room_ingest
 from service.store.broadcast_stitch import StitchPolicy
 from service.store.db import Database

@@ -28,5 +28,5 @@ SPEC = JobSpec(
     description="Queues a following and a followers list run for the Chrome extension.",
     default_interval=timedelta(days=1),
     run=run,
-    source="Extension",
+    group="Extension",
 )

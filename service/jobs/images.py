@@ -14,9 +14,11 @@ from pathlib import Path
 
 from service.clock import now_db, to_db, utcnow
 from service.jobs.base import JobContext, JobResult, JobSpec
+from service.sources.affiliate.spec import SPEC as AFFILIATE
 from service.sources.base import SourceConnectionError, SourceError
 from service.sources.http import RateLimiter
 from service.sources.images import FetchedImage, ImageClient, is_placeholder, is_placeholder_url
+from service.sources.spec import always_configured
 from service.store import images as image_store
 
 log = logging.getLogger(__name__)
@@ -112,5 +114,7 @@ SPEC = JobSpec(
     "per distinct image), skipping placeholders; tracked persons are refreshed every 6 hours.",
     default_interval=timedelta(minutes=15),
     run=run,
-    source="Affiliate API",
+    # The thumbnails are the affiliate feed's: grouped with it, though they need no slug.
+    upstream=AFFILIATE,
+    missing_configuration=always_configured,
 )

@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from service.clock import from_db, utcnow
-from service.jobs import affiliate, cbhours, statbate
+from service.jobs import cbhours, statbate
 from service.jobs.base import JobContext, JobSpec
+from service.sources.affiliate.spec import SPEC as AFFILIATE
 from service.sources.base import SourceError
 from service.sources.cbhours import CBHoursClient
 from service.sources.http import RateLimiter, RetryPolicy
+from service.sources.statbate.spec import SPEC as STATBATE
 from service.store import affiliate as affiliate_store
 from service.store import lookup as lookup_store
 from service.store import person_state
@@ -39,7 +41,7 @@ async def _ask_sources(
     checked = await cbhours.check_live(context, client, [p for p in persons if p.role != "viewer"])
     if checked.first_error is not None:
         notes.append(f"CBHours failed ({type(checked.first_error).__name__})")
-    if statbate.missing_configuration(context.config):
+    if STATBATE.missing_configuration(context.config):
         notes.append("Statbate not configured")
         return notes
     sb = statbate.client_for(context, retry=retry, limiter=limiter)
@@ -79,7 +81,7 @@ async def process(
     fresh = [e for e in pending if e.attempts == 0]
     notes = await _ask_sources(context, _persons(fresh, roles), retry, limiter) if fresh else []
     failed = any("failed" in note for note in notes)
-    feed_off = affiliate.missing_configuration(context.config) is not None
+    feed_off = AFFILIATE.missing_configuration(context.config) is not None
     finished = {"done": 0, "not_found": 0}
     async with context.db.transaction() as conn:
         for old in pending:
@@ -114,5 +116,4 @@ SPEC = JobSpec(
     "Statbate, then marks each done or not found with the reason.",
     default_interval=timedelta(minutes=5),
     run=run,
-    source="System",
 )

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from service.clock import from_db, now_db, to_db, utcnow
-from service.config import SourceConfig
 from service.jobs.base import JobContext, JobResult, JobSpec
 from service.sources.base import SourceAuthError, SourceError, SourceNotFoundError
 from service.sources.http import RateLimiter, RetryPolicy
 from service.sources.statbate import StatbateClient
 from service.sources.statbate.client import MAX_BATCH
 from service.sources.statbate.models import StatbateMemberInfo, StatbateModelInfo
+from service.sources.statbate.spec import SPEC as STATBATE
 from service.store import lookup as lookup_store
 from service.store import person_state
 from service.store import statbate as statbate_store
@@ -26,10 +26,6 @@ log = logging.getLogger(__name__)
 MODELS_PER_RUN = 300
 # Tips asked for on demand reach this far back the first time.
 TIPS_HISTORY = timedelta(days=365)
-
-
-def missing_configuration(config: SourceConfig) -> str | None:
-    return None if config.statbate_token else "no Statbate API token"
 
 
 def client_for(
@@ -191,6 +187,5 @@ SPEC = JobSpec(
     "by one (1 request/s), and the tips history of members whose Profile asked for it.",
     default_interval=timedelta(hours=6),
     run=run,
-    source="Statbate",
-    missing_configuration=missing_configuration,
+    upstream=STATBATE,
 )

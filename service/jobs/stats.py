@@ -5,24 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from service.clock import from_db, to_db, utcnow
-from service.config import SourceConfig
 from service.jobs.base import JobContext, JobSpec
 from service.sources.http import RateLimiter, RetryPolicy
 from service.sources.stats import StatsClient
 from service.sources.stats.models import StatsSnapshot
+from service.sources.stats.spec import SPEC as STATS
 from service.store import stats as stats_store
 
 # The upstream refreshes every 5 minutes; while the room is offline little moves, so the job
 # (scheduled every 5) only asks every 15.
 OFFLINE_INTERVAL = timedelta(minutes=15)
-
-
-def missing_configuration(config: SourceConfig) -> str | None:
-    if not config.broadcaster:
-        return "no broadcaster username"
-    if not config.stats_token:
-        return "no Stats API token"
-    return None
 
 
 def to_row(snapshot: StatsSnapshot) -> stats_store.StatsRow:
@@ -73,6 +65,5 @@ SPEC = JobSpec(
     "keeps every distinct snapshot; every 5 minutes while live, every 15 while offline.",
     default_interval=timedelta(minutes=5),
     run=run,
-    source="Stats API",
-    missing_configuration=missing_configuration,
+    upstream=STATS,
 )

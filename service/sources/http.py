@@ -80,6 +80,10 @@ class RetryPolicy:
         return random.uniform(0.0, ceiling)  # noqa: S311
 
 
+# One attempt, no retries: a connection test answers at once.
+ONCE = RetryPolicy(max_attempts=1)
+
+
 class RateLimiter:
     """Spaces request *starts* at least `min_interval` seconds apart, across concurrent callers."""
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from service.clock import from_db
+from service.sources.registry import SOURCES
 from service.web.render import ago
 
+# Every upstream by its spec's key, and the two sources that are no upstream.
 SOURCE_NAMES = {
-    "affiliate": "the Affiliate API",
-    "cbhours": "CBHours",
+    **{spec.key: spec.in_prose for spec in SOURCES},
     "scrape": "a profile scrape",
-    "stats": "the Stats API",
     "history": "history",
-    "statbate": "Statbate",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,11 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from service.config import SourceConfig
 from service.jobs.base import JobContext, JobSpec
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
+from service.settings import all_fields
 from service.sources.http import RateLimiter, RetryPolicy
+from service.sources.spec import SourceConfig
 from service.store import jobs as job_store
 from service.store.db import Database, open_database
 
@@ -23,9 +23,8 @@ FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 NO_PACING = RateLimiter(0)
 
 BLANK = SourceConfig(
-    broadcaster="", affiliate_wm="", affiliate_url="", events_token="", events_url="",
-    stats_token="", stats_url="", cbhours_url="", statbate_token="", statbate_url="",
-)  # fmt: skip
+    dict.fromkeys(all_fields(), ""), [key for key, field in all_fields().items() if field.secret]
+)
 
 
 @pytest.fixture
@@ -41,7 +40,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def context(db: Database, http: httpx.AsyncClient, **config: str) -> JobContext:
-    return JobContext(db=db, config=dataclasses.replace(BLANK, **config), data_dir=db.path.parent, http=http)
+    return JobContext(db=db, config=BLANK.replace(**config), data_dir=db.path.parent, http=http)
 
 
 async def run_via_runner(spec: JobSpec, ctx: JobContext) -> tuple[str, str, str | None]:

@@ -12,9 +12,9 @@ from fakes import Fault
 from fakes.affiliate import PATH, AffiliateFake, generate_rooms, make_app
 
 from service.clock import now_db
-from service.config import FIELDS_BY_KEY, validate_value
 from service.jobs import affiliate
 from service.jobs.base import JobContext, JobSpec
+from service.settings import all_fields, validate_value
 from service.store import follows, lookup, persons
 from service.store.db import Database
 from tests.jobs.sources_kit import BLANK, FAST, NO_PACING, context, db, http, rows, run_via_runner
@@ -134,7 +134,7 @@ async def test_filters_are_sent_and_bad_ones_refused(aiohttp_server, db, http) -
     assert fake.requests[0].params("tag") == ["fit"]
     (person,) = await rows(db, "SELECT username FROM persons")
     assert person["username"] == "lisbon_lifter"
-    bad = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, affiliate_gender="x"))
+    bad = dataclasses.replace(ctx, config=ctx.config.replace(affiliate_gender="x"))
     status, message, _ = await run_via_runner(_spec(), bad)
     assert (status, len(fake.requests)) == ("error", 1)
     assert "unknown value(s) x" in message
@@ -184,12 +184,12 @@ async def test_pending_lookup_notes_the_affiliate_find(aiohttp_server, db, http)
 
 def test_filter_settings_are_normalised_lists() -> None:
     """The Settings form stores "M, t,m" as "m,t"; junk is refused with a message."""
-    field = FIELDS_BY_KEY["affiliate_gender"]
+    field = all_fields()["affiliate_gender"]
     assert validate_value(field, "M, t,m") == "m,t"
-    assert validate_value(FIELDS_BY_KEY["affiliate_tags"], "fit,big-boobs") == "fit,big-boobs"
+    assert validate_value(all_fields()["affiliate_tags"], "fit,big-boobs") == "fit,big-boobs"
     with pytest.raises(ValueError, match="comma-separated"):
         validate_value(field, "m;t")
-    config = dataclasses.replace(BLANK, affiliate_region="europe_russia,asia", affiliate_tags="a,b,c,d,e,f")
+    config = BLANK.replace(affiliate_region="europe_russia,asia", affiliate_tags="a,b,c,d,e,f")
     with pytest.raises(ValueError, match="at most 5 tags"):
         affiliate.feed_filters(config)
 

@@ -94,7 +94,7 @@ async def test_a_failing_source_is_asked_again(aiohttp_server, db, http) -> None
     await _process(ctx)
     (entry,) = await rows(db, "SELECT attempts, status FROM lookup_queue")
     assert (entry["attempts"], entry["status"]) == (0, "pending")
-    ctx2 = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, affiliate_wm=""))
+    ctx2 = dataclasses.replace(ctx, config=ctx.config.replace(affiliate_wm=""))
     assert await _process(ctx2) == "1 pending: 0 found, 1 not found, 0 waiting; 0 person states refreshed"
 
 

@@ -10,17 +10,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.config import SourceConfig
 from service.jobs.base import JobContext, JobSpec
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
+from service.settings import all_fields
+from service.sources.spec import SourceConfig
 from service.store import jobs as job_store
 from service.store.db import Database, open_database
 
 CONFIG = SourceConfig(
-    broadcaster="", affiliate_wm="", affiliate_url="", events_token="", events_url="",
-    stats_token="", stats_url="", cbhours_url="", statbate_token="", statbate_url="",
-)  # fmt: skip
+    dict.fromkeys(all_fields(), ""), [key for key, field in all_fields().items() if field.secret]
+)
 
 
 @pytest.fixture

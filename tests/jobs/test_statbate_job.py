@@ -97,7 +97,7 @@ async def test_faults_and_a_bad_token(aiohttp_server, db, http) -> None:  # type
     assert (await run_via_runner(SPEC, ctx))[0] == "ok"
     fake.script(Fault.malformed(b'{"data": ['))
     assert (await run_via_runner(SPEC, ctx))[0] == "error"
-    bad = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, statbate_token="not-the-token-9"))
+    bad = dataclasses.replace(ctx, config=ctx.config.replace(statbate_token="not-the-token-9"))
     status, message, last_error = await run_via_runner(SPEC, bad)
     assert status == "error" and last_error is not None
     assert "not-the-token-9" not in message + last_error

@@ -69,7 +69,7 @@ async def test_faults_retried_and_bad_token_recorded_without_the_token(aiohttp_s
     fake.script(Fault.rate_limited(retry_after="2"), Fault.server_error())
     ctx = await _ctx(aiohttp_server, db, http, fake)
     assert (await run_via_runner(SPEC, ctx))[0] == "ok"
-    bad = dataclasses.replace(ctx, config=dataclasses.replace(ctx.config, stats_token="wrong-token-123"))
+    bad = dataclasses.replace(ctx, config=ctx.config.replace(stats_token="wrong-token-123"))
     status, message, last_error = await run_via_runner(SPEC, bad)
     assert status == "error" and last_error is not None
     assert "wrong-token-123" not in message and "wrong-token-123" not in last_error

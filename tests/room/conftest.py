@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +13,10 @@ from aiohttp.test_utils import TestServer
 from fakes.events import EventsScript, events_base_url, make_app
 from pytest_aiohttp import AiohttpServer
 
-from service.config import SourceConfig, resolve
 from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
-from service.settings import Settings
+from service.settings import Settings, resolve
 from service.sources.events import Backoff
+from service.sources.spec import SourceConfig
 from service.store.db import Database
 
 TOKEN = "s3cr3t-T0KEN-9f8e7d"
@@ -55,14 +54,14 @@ class ConfigBox:
         self.current = config
 
     def set(self, **changes: Any) -> None:
-        self.current = replace(self.current, **changes)
+        self.current = self.current.replace(**changes)
 
 
 @pytest.fixture
 def config(server: TestServer, script: EventsScript, tmp_path: Path) -> ConfigBox:
     settings = Settings(data_dir=tmp_path, broadcaster=script.username)
     base = resolve(settings, {})
-    return ConfigBox(replace(base, events_url=events_base_url(server), events_token=script.token))
+    return ConfigBox(base.replace(events_url=events_base_url(server), events_token=script.token))
 
 
 def fast_backoff() -> Backoff:

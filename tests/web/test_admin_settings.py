@@ -6,7 +6,7 @@ import re
 
 from service.keys import config_key, db_key
 from service.store import jobs as job_store
-from service.store import settings as settings_store
+from service.store import saved_settings
 from tests.helpers import Panel
 
 TOKEN = "stats-token-7f3a9c2e1b"
@@ -14,7 +14,7 @@ TOKEN = "stats-token-7f3a9c2e1b"
 
 async def _stored(panel: Panel) -> dict[str, str]:
     async with panel.app[db_key].read() as conn:
-        return await settings_store.get_all(conn)
+        return await saved_settings.get_all(conn)
 
 
 async def test_secret_is_stored_but_never_shown(admin_panel: Panel) -> None:

@@ -12,7 +12,7 @@ from fakes.stats import PATH as STATS_PATH
 from fakes.stats import make_app as stats_app
 
 from service.keys import config_key, db_key, settings_key
-from service.store import settings as settings_store
+from service.store import saved_settings
 from service.store.images import StoredImage, record_image
 from service.store.persons import ensure_persons
 from tests.helpers import Panel, add_user
@@ -21,7 +21,7 @@ from tests.helpers import Panel, add_user
 async def _configure(panel: Panel, **values: str) -> None:
     async with panel.app[db_key].transaction() as conn:
         for key, value in values.items():
-            await settings_store.upsert(conn, key, value, by="test")
+            await saved_settings.upsert(conn, key, value, by="test")
     await panel.app[config_key].reload(panel.app[db_key])
 
 

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from service.config import CONFIG_FIELDS, FIELDS_BY_KEY, ConfigField, FieldKind, env_defaults, validate_value
 from service.errors import InvalidInput, NotFound
 from service.jobs.base import JobSpec
-from service.keys import config_key, db_key, runner_key, scheduler_key, settings_key
+from service.keys import config_key, db_key, runner_key, scheduler_key
 from service.models import JobState
 from service.permissions import Permission
+from service.settings import SettingValue, field_groups, validate_value
+from service.sources.spec import SettingField
 from service.store import jobs as job_store
-from service.store import settings as settings_store
+from service.store import saved_settings
 from service.web import sessions
 from service.web.access import Access, requires
 from service.web.forms import CSRF_FIELD
@@ -35,25 +36,23 @@ async def admin(request: web.Request) -> web.StreamResponse:
 
 @dataclass(frozen=True, slots=True)
 class FieldView:
-    field: ConfigField
+    field: SettingField
     value: str  # never a secret's value: for secrets only "set" / "not set" is shown
     is_set: bool
     origin: str  # "panel" | "environment" | "default"
 
 
+def _field_view(setting: SettingValue) -> FieldView:
+    shown = "" if setting.field.secret else setting.value
+    return FieldView(setting.field, shown, bool(setting.value), setting.origin)
+
+
 def _field_views(request: web.Request) -> dict[str, list[FieldView]]:
     holder = request.app[config_key]
-    env = env_defaults(request.app[settings_key])
-    current = holder.current
-    groups: dict[str, list[FieldView]] = {}
-    for field in CONFIG_FIELDS:
-        value = str(getattr(current, field.key))
-        origin = (
-            "panel" if field.key in holder.overrides else ("environment" if env[field.key] else "default")
-        )
-        shown = "" if field.kind is FieldKind.SECRET else value
-        groups.setdefault(field.group, []).append(FieldView(field, shown, bool(value), origin))
-    return groups
+    return {
+        group: [_field_view(holder.values[f.key]) for f in fields]
+        for group, fields in field_groups(holder.sources)
+    }
 
 
 async def _jobs_by_group(request: web.Request) -> dict[str, list[tuple[JobSpec, JobState | None]]]:
@@ -77,7 +76,7 @@ async def admin_settings(request: web.Request) -> web.StreamResponse:
 
 
 def _parse_settings(
-    form: dict[str, str], job_names: set[str], defaults: dict[str, str]
+    form: dict[str, str], job_names: set[str], fields: dict[str, SettingField], defaults: dict[str, str]
 ) -> tuple[dict[str, str | None], dict[str, int]]:
     """Changes to apply: key → new value (None = remove the panel override), job → seconds.
 
@@ -93,13 +92,13 @@ def _parse_settings(
                 intervals[key[len(INTERVAL_PREFIX) :]] = int(raw) * 60
             except ValueError:
                 errors.append(f"{key}: a whole number of minutes")
-        elif key.startswith(CLEAR_PREFIX) and key[len(CLEAR_PREFIX) :] in FIELDS_BY_KEY:
+        elif key.startswith(CLEAR_PREFIX) and key[len(CLEAR_PREFIX) :] in fields:
             changes[key[len(CLEAR_PREFIX) :]] = None
-        elif key in FIELDS_BY_KEY:
-            field = FIELDS_BY_KEY[key]
+        elif key in fields:
+            field = fields[key]
             if not raw.strip():
                 # Empty keeps a secret as it is (it is never echoed back), and resets other fields.
-                if field.kind is not FieldKind.SECRET:
+                if not field.secret:
                     changes.setdefault(key, None)
                 continue
             try:
@@ -123,8 +122,11 @@ async def admin_settings_save(request: web.Request) -> web.StreamResponse:
         raise InvalidInput("File uploads are not accepted here.")
     scheduler = request.app[scheduler_key]
     try:
-        defaults = env_defaults(request.app[settings_key])
-        changes, intervals = _parse_settings(form, set(request.app[runner_key].specs), defaults)
+        holder = request.app[config_key]
+        defaults = {key: value.value for key, value in holder.environment().items()}
+        changes, intervals = _parse_settings(
+            form, set(request.app[runner_key].specs), holder.fields, defaults
+        )
         for seconds in intervals.values():
             scheduler.check_interval(seconds)
     except InvalidInput as exc:
@@ -134,9 +136,9 @@ async def admin_settings_save(request: web.Request) -> web.StreamResponse:
     async with request.app[db_key].transaction() as conn:
         for key, value in changes.items():
             if value is None:
-                await settings_store.delete(conn, key)
+                await saved_settings.delete(conn, key)
             else:
-                await settings_store.upsert(conn, key, value, by=by)
+                await saved_settings.upsert(conn, key, value, by=by)
     for name, seconds in intervals.items():
         await scheduler.set_interval(name, seconds)
     await request.app[config_key].reload(request.app[db_key])

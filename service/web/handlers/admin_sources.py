@@ -9,10 +9,11 @@ from aiohttp import web
 
 from service.errors import NotFound
 from service.jobs.base import JobContext, JobSpec
-from service.jobs.source_checks import SOURCES, SOURCES_BY_KEY, SourceInfo, test_connection
+from service.jobs.source_checks import test_connection, testable
 from service.keys import config_key, db_key, http_key, runner_key, settings_key
 from service.models import JobState
 from service.permissions import Permission
+from service.sources.spec import SourceSpec
 from service.store import jobs as job_store
 from service.store.source_counts import row_counts
 from service.web import sessions
@@ -24,7 +25,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class SourceView:
-    source: SourceInfo
+    source: SourceSpec
     missing: str | None
     jobs: list[JobSpec]
     last_ok_at: datetime | None
@@ -36,9 +37,9 @@ class SourceView:
 
 
 def _view(
-    source: SourceInfo, request: web.Request, states: dict[str, JobState], rows: dict[str, int]
+    source: SourceSpec, request: web.Request, states: dict[str, JobState], rows: dict[str, int]
 ) -> SourceView:
-    specs = [s for s in request.app[runner_key].specs.values() if s.source == source.name]
+    specs = [s for s in request.app[runner_key].specs.values() if s.upstream == source]
     mine = [states[s.name] for s in specs if s.name in states]
     errors = [s for s in mine if s.last_error]
     latest_error = max(errors, key=lambda s: s.last_error_at or _EPOCH) if errors else None
@@ -57,20 +58,22 @@ def _view(
 
 @requires(Permission.MANAGE_JOBS)
 async def admin_sources(request: web.Request) -> web.StreamResponse:
+    sources = testable(request.app[config_key].sources)
     async with request.app[db_key].read() as conn:
         states = await job_store.list_states(conn)
-        rows = await row_counts(conn, {t for source in SOURCES for t in source.tables})
-    views = [_view(source, request, states, rows) for source in SOURCES]
+        rows = await row_counts(conn, [t for source in sources for t in source.tables])
+    views = [_view(source, request, states, rows) for source in sources]
     context = {"sources": views, "active": "admin", "admin_section": "sources"}
     return await render(request, "admin/sources.html", context)
 
 
 @requires(Permission.MANAGE_JOBS)
 async def admin_source_test(request: web.Request) -> web.StreamResponse:
-    source = SOURCES_BY_KEY.get(request.match_info["source"])
+    app = request.app
+    by_key = {source.key: source for source in testable(app[config_key].sources)}
+    source = by_key.get(request.match_info["source"])
     if source is None:
         raise NotFound("No such data source.")
-    app = request.app
     context = JobContext(
         db=app[db_key],
         config=app[config_key].current,
@@ -78,5 +81,5 @@ async def admin_source_test(request: web.Request) -> web.StreamResponse:
         http=app[http_key],
     )
     ok, message = await test_connection(source, context)
-    await sessions.flash(request, f"{source.name}: {'OK' if ok else 'failed'} — {message}")
+    await sessions.flash(request, f"{source.label}: {'OK' if ok else 'failed'} — {message}")
     raise web.HTTPSeeOther(app.router["admin_sources"].url_for())

@@ -15,6 +15,9 @@ from service.clock import from_db, to_db, utcnow
 from service.errors import NotFound
 from service.keys import config_key, db_key, runner_key, scheduler_key
 from service.permissions import Permission
+from service.sources.affiliate.spec import SPEC as AFFILIATE
+from service.sources.cbhours.spec import SPEC as CBHOURS
+from service.sources.stats.spec import SPEC as STATS
 from service.store import directory, persons
 from service.store import profile as profile_store
 from service.store import statbate as statbate_store
@@ -30,9 +33,9 @@ DEFAULT_WINDOW = "30"
 # Sources report every 3 to 5 minutes while a room is online; a longer silence is a gap.
 BASE_GAP = timedelta(minutes=30)
 BUCKETS = 360
-SOURCE_SERIES = (("cbhours", "CBHours", "s1"), ("affiliate", "Affiliate", "s2"), ("stats", "Stats API", "s3"))
+SOURCE_SERIES = ((CBHOURS, "s1"), (AFFILIATE, "s2"), (STATS, "s3"))
 # Affiliate points are per broadcast session with a None after each: no time-based splitting.
-SPLIT_BY_SESSION = {"Affiliate"}
+SPLIT_BY_SESSION = {AFFILIATE.on_charts}
 
 
 def _can_enqueue(request: web.Request) -> bool:
@@ -77,7 +80,7 @@ async def _charts(conn: Any, person: profile_store.Person, start: datetime | Non
     since = to_db(start) if start else None
     followers = await profile_store.follower_history(conn, person.id, person.username, since)
     ranks = await profile_store.rank_history(conn, person.id, since)
-    follower_series = [(label, css, _points(followers[key])) for key, label, css in SOURCE_SERIES]
+    follower_series = [(spec.on_charts, css, _points(followers[spec.key])) for spec, css in SOURCE_SERIES]
     # Two charts: the global rank is ten times the gender rank and would flatten it on one axis.
     return {
         "followers": _series_chart(follower_series, "Followers", start),

@@ -1,4 +1,4 @@
-"""Settings edited in the panel (credentials, source options), stored as text by key."""
+"""Values saved on the Settings page (credentials, source options), stored as text by key."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""Shared request machinery for the REST clients: retries, pacing, redaction, error mapping.
+"""Shared request machinery for the clients: retries, pacing, redaction, and the one error path.
 
-Every client sends its requests through `request_json()`, so all upstreams get the same
-backoff rules and the same guarantee that no token reaches an exception message or a log line.
+Every upstream answer that is not a success becomes an exception through `status_error()`, whose
+message carries a body snippet masked by `service.redaction`: the REST clients reach it through
+`request_json()`, the Events long-poll and the image downloads call it directly. So every
+upstream gets the same mapping and the same guarantee that no token reaches a message or a log.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -50,9 +52,16 @@ QueryParams = Mapping[str, str | int] | Sequence[tuple[str, str | int]]
 class SourceUnavailableError(SourceConnectionError):
     """The upstream kept answering 5xx after the retries; `status` is the last one seen."""
 
-    def __init__(self, message: str, *, status: int) -> None:
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
+
+
+class ServerErrorType(Protocol):
+    """How a client names a 5xx: retried here by `request_json()`, by its caller for the Events API."""
+
+    def __call__(self, message: str, *, status: int, retry_after: float | None) -> SourceError: ...
 
 
 @dataclass(frozen=True)
@@ -175,22 +184,42 @@ class _Failure:
     retry_after: float | None = None
 
 
-def _snippet(response: httpx.Response, secrets: Sequence[str]) -> str:
+def body_snippet(response: httpx.Response, secrets: Sequence[str], body: bytes | None = None) -> str:
+    """The start of a response body on one line, every known secret masked.
+
+    `body` is what was read of a streamed response; otherwise the response must have been read.
+    """
+    content = response.content if body is None else body
     # Masked before it is cut: a cut through an echoed token would leave its start unmasked.
-    text = mask(response.content[:_MASKED_BODY].decode("utf-8", "replace"), secrets).strip()
-    return text[:_BODY_SNIPPET] if text else "<empty body>"
+    text = mask(content[:_MASKED_BODY].decode("utf-8", "replace"), secrets)
+    text = " ".join(text.split())
+    if len(text) > _BODY_SNIPPET:
+        text = text[:_BODY_SNIPPET] + "…"
+    return text or "<empty body>"
 
 
-def _status_error(response: httpx.Response, where: str, secrets: Sequence[str]) -> SourceError | _Failure:
-    """Map a non-2xx response to an exception (final) or a _Failure (worth retrying)."""
+def status_error(
+    response: httpx.Response,
+    where: str,
+    secrets: Sequence[str],
+    *,
+    server_error: ServerErrorType = SourceUnavailableError,
+    body: bytes | None = None,
+) -> SourceError:
+    """The exception for a non-2xx answer, the same for every upstream.
+
+    401/403 SourceAuthError, 404 SourceNotFoundError, 429 SourceRateLimitedError, 5xx
+    `server_error`, any other status SourceResponseError; `where` names the request (its URL
+    already redacted) and `secrets` are masked in the body snippet.
+    """
     status = response.status_code
-    message = f"{where} -> HTTP {status}: {_snippet(response, secrets)}"
+    message = f"{where}: HTTP {status}: {body_snippet(response, secrets, body)}"
     # 503s may carry Retry-After too (RFC 9110 §10.2.3), so it is read for every retryable status.
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if status == 429:
-        return _Failure(SourceRateLimitedError(message, retry_after=retry_after), retry_after)
+        return SourceRateLimitedError(message, retry_after=retry_after)
     if status >= 500:
-        return _Failure(SourceUnavailableError(message, status=status), retry_after)
+        return server_error(message, status=status, retry_after=retry_after)
     if status in (401, 403):
         return SourceAuthError(message, status=status)
     if status == 404:
@@ -248,10 +277,10 @@ async def request_json(
             failure = outcome
             continue
         if not outcome.is_success:
-            mapped = _status_error(outcome, where, secrets)
-            if isinstance(mapped, SourceError):
-                raise mapped
-            failure = mapped
+            error = status_error(outcome, where, secrets)
+            if not isinstance(error, SourceRateLimitedError | SourceUnavailableError):
+                raise error
+            failure = _Failure(error, error.retry_after)
             continue
         return _parse_body(outcome, parse, where)
     assert failure is not None  # the loop runs at least once and only falls through on failure

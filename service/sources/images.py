@@ -12,10 +12,12 @@ from dataclasses import dataclass
 import httpx
 
 from service.sources.base import SourceConnectionError, SourceResponseError
-from service.sources.http import RateLimiter
+from service.sources.http import RateLimiter, status_error
 
 SOURCE = "images"
 MAX_BYTES = 2 * 1024 * 1024
+# Enough of an error page for its snippet.
+ERROR_BODY_BYTES = 4096
 PLACEHOLDER_URL = re.compile(r"no_image|noimage|placeholder|default_avatar", re.IGNORECASE)
 PLACEHOLDER_JPEG_BYTES = 5045
 PLACEHOLDER_TOLERANCE = 100
@@ -65,9 +67,7 @@ class ImageClient:
             response = await self._http.send(request, stream=True)
             try:
                 if response.status_code != 200:
-                    raise SourceResponseError(
-                        f"{SOURCE}: HTTP {response.status_code}", status=response.status_code
-                    )
+                    raise status_error(response, SOURCE, (), body=await _start_of(response))
                 content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
                 if content_type not in CONTENT_TYPES:
                     raise SourceResponseError(f"{SOURCE}: not an image ({content_type or 'no type'})")
@@ -81,3 +81,13 @@ class ImageClient:
         except httpx.HTTPError as exc:
             raise SourceConnectionError(f"{SOURCE}: {type(exc).__name__}") from exc
         return FetchedImage(bytes(body), content_type)
+
+
+async def _start_of(response: httpx.Response) -> bytes:
+    """The first bytes of a streamed body: an error page is never read whole."""
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= ERROR_BODY_BYTES:
+            break
+    return bytes(body[:ERROR_BODY_BYTES])

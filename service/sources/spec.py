@@ -14,6 +14,8 @@ from enum import StrEnum
 
 import httpx
 
+from service.redaction import MASK
+
 
 class FieldKind(StrEnum):
     TEXT = "text"
@@ -64,7 +66,7 @@ class SourceConfig:
     __hash__ = None  # type: ignore[assignment]  # mutable-looking value: compare, never hash
 
     def __repr__(self) -> str:
-        shown = {k: "***" if k in self._secret_keys and v else v for k, v in self._values.items()}
+        shown = {k: MASK if k in self._secret_keys and v else v for k, v in self._values.items()}
         return f"SourceConfig({shown!r})"
 
     def get(self, key: str) -> str:

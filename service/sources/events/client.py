@@ -23,19 +23,17 @@ from service.redaction import MASK, mask
 from service.sources.base import (
     SourceAuthError,
     SourceConnectionError,
-    SourceError,
     SourceNotFoundError,
     SourceRateLimitedError,
     SourceResponseError,
 )
 from service.sources.events.models import Event, InvalidEvent, parse_events
-from service.sources.http import parse_retry_after
+from service.sources.http import body_snippet, status_error
 
 logger = logging.getLogger(__name__)
 
 MAX_SERVER_TIMEOUT = 90  # the API's documented upper bound for ?timeout=
 _WAITED_TOO_LONG = "waited too long"
-_BODY_SNIPPET = 200
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -83,21 +81,16 @@ def retry_after(error: BaseException) -> float | None:
 
 
 class _RedactTokens(logging.Filter):
-    """Blanks registered tokens out of records on the `httpx` logger, which logs each full URL at INFO.
-
-    It matches the token as a whole path segment ("/<token>/"), so one client's short or odd token
-    cannot mangle unrelated log lines of another.
-    """
+    """Masks registered tokens, in any encoding, in records on the `httpx` logger, which logs each
+    full URL at INFO."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.segments: set[str] = set()
+        self.tokens: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = message
-        for segment in self.segments:
-            redacted = redacted.replace(segment, f"/{MASK}/")
+        redacted = mask(message, self.tokens)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -110,7 +103,7 @@ def _protect_httpx_log(token: str) -> None:
     # httpx's own request log is outside our control; a filter on its logger is the one place
     # where its lines can be cleaned before any handler sees them. Tokens stay registered for the
     # life of the process, which holds them in memory anyway.
-    _HTTPX_FILTER.segments.update({f"/{token}/", f"/{quote(token, safe='')}/"})
+    _HTTPX_FILTER.tokens.add(token)
     httpx_logger = logging.getLogger("httpx")
     if _HTTPX_FILTER not in httpx_logger.filters:
         httpx_logger.addFilter(_HTTPX_FILTER)
@@ -207,7 +200,7 @@ class EventsClient:
         elif response.status_code == 400:
             batch = self._parse_400(shown, response)
         else:
-            raise self._status_error(shown, response)
+            raise status_error(response, f"GET {shown}", (self._token,), server_error=EventsServerError)
         logger.debug(
             "GET %s -> %d: %d events, %d invalid",
             shown,
@@ -240,7 +233,8 @@ class EventsClient:
         next_url = body.get("nextUrl") if isinstance(body, dict) else None
         if not isinstance(events, list) or not isinstance(next_url, str):
             raise MalformedResponseError(
-                f"GET {shown}: 200 without an events list and a nextUrl: {self._snippet(response)}",
+                f"GET {shown}: 200 without an events list and a nextUrl: "
+                f"{body_snippet(response, (self._token,))}",
                 status=200,
             )
         valid, invalid = parse_events(events)
@@ -254,7 +248,7 @@ class EventsClient:
                 # Not an error: the empty long-poll. TS treated it as an expired token and hot-looped.
                 checked = self._check_next_url(shown, response, next_url)
                 return EventBatch([], [], checked, timed_out=True)
-        raise SourceResponseError(f"GET {shown}: 400 {self._snippet(response)}", status=400)
+        raise status_error(response, f"GET {shown}", (self._token,))
 
     def _check_next_url(self, shown: str, response: httpx.Response, next_url: str) -> str:
         try:
@@ -268,26 +262,6 @@ class EventsClient:
                 status=response.status_code,
             )
         return resolved
-
-    def _status_error(self, shown: str, response: httpx.Response) -> SourceError:
-        status = response.status_code
-        message = f"GET {shown}: {status} {self._snippet(response)}"
-        wait = parse_retry_after(response.headers.get("Retry-After"))
-        if status in (401, 403):
-            return SourceAuthError(f"token rejected: {message}", status=status)
-        if status == 404:
-            return SourceNotFoundError(f"no such events feed: {message}", status=status)
-        if status == 429:
-            return SourceRateLimitedError(message, retry_after=wait)
-        if status >= 500:
-            return EventsServerError(message, status=status, retry_after=wait)
-        return SourceResponseError(message, status=status)
-
-    def _snippet(self, response: httpx.Response) -> str:
-        text = response.text.strip().replace("\n", " ")
-        if len(text) > _BODY_SNIPPET:
-            text = text[:_BODY_SNIPPET] + "…"
-        return self.redact(text) or "(empty body)"
 
 
 def _json_or_none(response: httpx.Response) -> Any:

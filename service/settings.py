@@ -8,6 +8,7 @@ memory and reloads them whenever the admin saves the Settings page.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,8 @@ from service.sources.registry import SOURCES
 from service.sources.spec import FieldKind, SettingField, SourceConfig, SourceSpec
 from service.store import saved_settings
 from service.store.db import Database
+
+log = logging.getLogger(__name__)
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 ENV_PREFIX = "MHC_"
@@ -239,6 +242,8 @@ class ConfigHolder:
         self._secrets = secrets
         self.sources = tuple(sources)
         self.fields = all_fields(self.sources)
+        for key in sorted(set(settings.source_values()) - set(self.fields)):
+            log.warning("%s%s is not a setting of this service; it is ignored", ENV_PREFIX, key.upper())
         self.values = resolve_values(settings, {}, self.sources)
         self.current = config_of(self.values)
         # Called with the new configuration after each reload (the events stream restarts on a new token).

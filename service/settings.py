@@ -56,7 +56,7 @@ class _SourceValuesFromEnv(PydanticBaseSettingsSource):
 
 
 class Settings(BaseSettings):
-    """Everything the process needs to start; defaults are the real upstream endpoints."""
+    """Everything the process needs to start. The upstreams' settings and defaults are in their specs."""
 
     # Undeclared values (from `MHC_<FIELD>` or keyword arguments) are source settings, kept as
     # SecretStr so that no repr shows a token; `source_values()` hands them out.

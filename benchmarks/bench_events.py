@@ -18,7 +18,6 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +25,9 @@ import httpx
 from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
-from service.config import resolve
 from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
 from service.keys import db_key, passwords_key
-from service.settings import Settings
+from service.settings import Settings, resolve
 from service.store import system_users
 from service.store.db import Database, migration_files
 from tests.fakes.events import ID_START_MS, EventsScript, events_base_url, make_app
@@ -70,7 +68,7 @@ async def bench_ingest(tmp: Path) -> float:
     db = Database(tmp / "ingest.sqlite3")
     await db.open()
     settings = Settings(data_dir=tmp, broadcaster=script.username)
-    config = replace(resolve(settings, {}), events_url=events_base_url(server), events_token=script.token)
+    config = resolve(settings, {}).replace(events_url=events_base_url(server), events_token=script.token)
     try:
         async with httpx.AsyncClient(trust_env=False) as http:
             stream = EventsStream(db, http, lambda: config, EventsHub(), StreamOptions(server_timeout=1))

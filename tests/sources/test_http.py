@@ -22,6 +22,7 @@ from service.sources.base import (
     SourceRateLimitedError,
     SourceResponseError,
 )
+from service.sources.events import EventsServerError
 from service.sources.http import (
     RateLimiter,
     RetryPolicy,
@@ -29,6 +30,7 @@ from service.sources.http import (
     parse_retry_after,
     redact_url,
     request_json,
+    status_error,
 )
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
@@ -281,3 +283,29 @@ async def test_redirect_is_not_followed(aiohttp_server, http) -> None:  # type: 
         await request_json(http, "GET", url, source="t", retry=FAST, params=_params())
     assert caught.value.status == 302
     assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(401, SourceAuthError), (403, SourceAuthError), (404, SourceNotFoundError), (418, SourceResponseError),
+     (429, SourceRateLimitedError), (503, SourceUnavailableError)],
+)  # fmt: skip
+def test_one_mapping_for_every_upstream_answer(status: int, kind: type[Exception]) -> None:
+    """status_error: the class per status, a one-line snippet with the token masked in any encoding."""
+    body = f"token={TOKEN}\nagain: {TOKEN.replace('-', '%2D')}\n" + "x" * 500
+    response = httpx.Response(status, text=body, headers={"Retry-After": "7"})
+    error = status_error(response, "stats: GET https://example.test/", (TOKEN,))
+    assert type(error) is kind
+    text = str(error)
+    assert text.startswith(f"stats: GET https://example.test/: HTTP {status}: token=*** again: ***")
+    assert TOKEN not in text and "\n" not in text and text.endswith("…")
+    if isinstance(error, SourceRateLimitedError | SourceUnavailableError):
+        assert error.retry_after == 7.0
+
+
+def test_a_client_names_its_own_server_errors() -> None:
+    """The Events client keeps its retryable 5xx class, through the same mapping and snippet."""
+    response = httpx.Response(502, text="", headers={"Retry-After": "3"})
+    error = status_error(response, "GET /events/", (), server_error=EventsServerError)
+    assert type(error) is EventsServerError
+    assert (error.status, error.retry_after, str(error)) == (502, 3.0, "GET /events/: HTTP 502: <empty body>")

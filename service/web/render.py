@@ -13,6 +13,7 @@ from service import __version__
 from service.keys import config_key, templates_key
 from service.permissions import Permission
 from service.web import sessions
+from service.web.admin_sections import ADMIN_SECTIONS
 from service.web.stream_view import stream_warning
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -52,6 +53,7 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environmen
     env.filters["ago"] = ago
     env.globals["version"] = __version__
     env.globals["Permission"] = Permission
+    env.globals["ADMIN_SECTIONS"] = ADMIN_SECTIONS
     return env
 
 

@@ -170,7 +170,12 @@ def create_app(
     )
     app[templates_key] = create_environment()
     app[runner_key] = runner
-    app[scheduler_key] = Scheduler(runner, enabled=settings.jobs_enabled)
+    app[scheduler_key] = Scheduler(
+        runner,
+        enabled=settings.jobs_enabled,
+        first_run_delay=timedelta(seconds=settings.jobs_first_run_delay_seconds),
+        first_run_stagger=timedelta(seconds=settings.jobs_first_run_stagger_seconds),
+    )
     app[login_limiter_key] = LoginThrottle(
         free_attempts=settings.login_max_failures_per_account,
         first_lock_seconds=settings.login_first_lock_seconds,

@@ -103,6 +103,7 @@ def test_directory_and_profile_render_in_chromium(browser: Browser, service: str
         assert image.evaluate("img => img.naturalWidth") == 1
         page.screenshot(path=str(SHOTS / "directory.png"), full_page=True)
 
+        page.click("tr[data-username=alice] [data-testid=row-actions]")  # the row's actions menu
         page.click("tr[data-username=alice] >> text=View Profile")
         expect(page).to_have_url(service + "/profile/alice")
         page.click("[data-testid=window] >> text=7 days")

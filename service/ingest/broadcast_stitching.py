@@ -156,8 +156,8 @@ class Stitcher:
         reading = await broadcast_writes.stats_reading(
             self.conn,
             self.room,
-            fetched_by=_plus(at, self.policy.merge_gap),
-            still_fetched=_plus(at, -self.policy.merge_gap),
+            since=_plus(at, -self.policy.merge_gap),
+            until=_plus(at, self.policy.merge_gap),
         )
         if reading is None or reading.time_online is None:
             return None

@@ -52,15 +52,14 @@ async def latest_ended(conn: Connection) -> tuple[int, str] | None:
     return (int(row[0]), str(row[1])) if row else None
 
 
-async def stats_reading(
-    conn: Connection, room: str, *, fetched_by: str, still_fetched: str
-) -> StatsReading | None:
-    """The newest Stats API snapshot of the room first fetched by `fetched_by` and last at or after
-    `still_fetched` (a snapshot spans the fetches that gave the same answer)."""
+async def stats_reading(conn: Connection, room: str, *, since: str, until: str) -> StatsReading | None:
+    """The newest Stats API snapshot of the room given between `since` and `until` (a snapshot spans
+    the fetches, from fetched_at to last_fetched_at, that gave the same answer)."""
     async with conn.execute(
         "SELECT fetched_at, time_online FROM stats_snapshots WHERE username = :room "
-        "AND fetched_at <= :hi AND last_fetched_at >= :lo ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
-        {"room": room, "lo": still_fetched, "hi": fetched_by},
+        "AND fetched_at <= :until AND last_fetched_at >= :since "
+        "ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
+        {"room": room, "since": since, "until": until},
     ) as cursor:
         row = await cursor.fetchone()
     if row is None:

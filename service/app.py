@@ -11,8 +11,10 @@ from aiohttp import web
 
 from service import __version__
 from service.clock import utcnow
+from service.ingest.broadcast_stitching import StitchPolicy
+from service.ingest.live_feed import EventsHub
 from service.jobs.base import JobContext
-from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
+from service.jobs.events_stream import EventsStream, StreamOptions
 from service.jobs.registry import job_specs
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
@@ -37,7 +39,6 @@ from service.runtime_config import ConfigHolder
 from service.security import Passwords, hash_token, new_token
 from service.settings import Settings
 from service.store import system_users, web_sessions
-from service.store.broadcast_stitch import StitchPolicy
 from service.store.db import Database
 from service.web.ext_guard import ext_guard
 from service.web.middlewares import (

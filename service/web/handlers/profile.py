@@ -19,10 +19,11 @@ from service.store import directory, persons
 from service.store import profile as profile_store
 from service.store import statbate as statbate_store
 from service.store.persons import normalise_username
-from service.web import people, sessions
+from service.web import page_json, people, sessions
 from service.web.access import requires
 from service.web.charts import Series, downsample, line_chart
 from service.web.handlers.directory import scrape_availability
+from service.web.json_view import respond, wants_json
 from service.web.render import render
 
 WINDOWS = {"7": 7, "30": 30, "60": 60, "all": None}
@@ -109,6 +110,8 @@ def _raw(records: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 
 async def _unknown(request: web.Request, username: str) -> web.Response:
+    if wants_json(request):
+        raise NotFound(f"{username or 'That name'} is not known yet.")
     context = {"active": "profile", "username": username, "can_enqueue": _can_enqueue(request)}
     return await render(request, "profile/unknown.html", context, status=404)
 
@@ -167,4 +170,4 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
     context.update({"active": "profile", "windows": list(WINDOWS), "window": window,
                     "can_enqueue": _can_enqueue(request), "here": request.path_qs})  # fmt: skip
     context["can_request_tips"] = context["can_enqueue"]  # the same permission: manage_priorities
-    return await render(request, "profile/person.html", context)
+    return await respond(request, "profile/person.html", context, page_json.profile)

@@ -127,8 +127,20 @@ def _pick(record: dict[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any
     return {key: record.get(key) for key in keys} if record else None
 
 
+def _history(history: dict[str, dict[str, list[tuple[str, int | None]]]]) -> dict[str, Any]:
+    """The points the page's charts are drawn from, as stored: [time, value]; a null value after an
+    Affiliate session ends that session's line."""
+
+    def points(rows: list[tuple[str, int | None]]) -> list[list[str | int | None]]:
+        return [[at, value] for at, value in rows]
+
+    return {"followers": {source: points(rows) for source, rows in history["followers"].items()},
+            "rank": points(history["ranks"].get("rank", [])),
+            "global_rank": points(history["ranks"].get("grank", []))}  # fmt: skip
+
+
 def profile(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
-    """The Profile page's values; the history charts are drawn from data the JSON does not carry."""
+    """The Profile page's values, and the history its charts draw (for the page's `days` window)."""
     person, follow, statbate = context["person"], context["follow"], context["statbate"]
     return {
         "person": {"username": person.username, "role": person.role,
@@ -146,6 +158,7 @@ def profile(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
                      "tips": [{"tipped_at": t["tipped_at"], "model": t["model"], "tokens": t["tokens"],
                                "usd": t["usd"]} for t in statbate["tips"]],
                      "tips_requested_at": statbate["tips_requested_at"]},
+        "history": {"window_days": context["window"], **_history(context["history"])},
         # The page shows each source's latest record as indented JSON text; here it is the structure.
         "records": {label: json.loads(text) for label, text in context["raw"].items()},
     }  # fmt: skip
@@ -176,5 +189,15 @@ def events(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
         "filters": query.params(), "revealed": context["reveal"],
         "next_before": rows[-1]["id"] if context["older_url"] else None,
         "next_url": context["older_url"], "newest_url": context["newest_url"],
+        "stream": _stream(context["stream"]),
         "events": [event(row) for row in rows],
     }  # fmt: skip
+
+
+def _stream(state: Any) -> dict[str, Any] | None:
+    """The Events stream's status line (None: never configured)."""
+    if state is None:
+        return None
+    return {"state": state.state, "detail": state.detail, "until": iso(state.until),
+            "stalled": state.stalled, "last_event_at": iso(state.last_event_at),
+            "last_poll_at": iso(state.last_poll_at)}  # fmt: skip

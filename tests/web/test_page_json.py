@@ -3,6 +3,7 @@ page's filters and paging, the page's permission, and anonymous tips kept anonym
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,13 @@ import pytest
 from aiohttp import web
 from bs4 import BeautifulSoup
 
-from service.clock import from_db
+from service.clock import from_db, utcnow
 from service.keys import db_key
 from service.permissions import Permission
 from service.settings import Settings
 from service.store import follows
 from tests.helpers import Panel, add_user
-from tests.pages.data import add_person, ago
+from tests.pages.data import add_activity, add_person, ago
 from tests.room.ingest_helpers import ROOM, Feed, ingest
 
 
@@ -182,7 +183,22 @@ async def test_profile_json_is_the_page_data(admin_panel: Panel) -> None:
         str(since["datetime"]).replace("+00:00", "Z")
     )
     assert data["follow"]["follower_since"] is not None and data["session_count"] == 0
-    assert "<" not in str(data)  # no HTML: the charts stay on the page
+    assert "<" not in str(data)  # no HTML: the charts stay on the page, their points come along
+    assert data["history"]["window_days"] == "30" and data["history"]["followers"]["cbhours"] == []
+
+
+async def test_profile_json_carries_the_charts_points_for_the_window(admin_panel: Panel) -> None:
+    """The points the charts draw, limited by the page's `days` window."""
+    ids = await people(admin_panel)
+    async with admin_panel.app[db_key].transaction() as conn:
+        await add_activity(conn, ids["alice"], utcnow() - timedelta(days=2), 5, rank=40)
+        await add_activity(conn, ids["alice"], utcnow() - timedelta(days=45), 3, rank=90)
+    recent = (await get_json(admin_panel, "/profile/alice.json"))["history"]
+    assert [value for _at, value in recent["followers"]["cbhours"]] == [1000, 1001, 1002, 1003, 1004]
+    assert [value for _at, value in recent["rank"]] == [40, 41, 42, 40, 41]
+    assert all(from_db(at) > utcnow() - timedelta(days=30) for at, _v in recent["global_rank"])
+    everything = (await get_json(admin_panel, "/profile/alice.json?days=all"))["history"]
+    assert len(everything["rank"]) == 8 and everything["window_days"] == "all"
     missing = await get_json(admin_panel, "/profile/nobody_here.json", status=404)
     assert missing["ok"] is False
     assert (await get_json(admin_panel, "/profile/not%20a%20name.json", status=404))["ok"] is False
@@ -251,6 +267,11 @@ async def test_events_json_is_the_page_data_filtered_and_anonymous(panel: Panel)
         data = await get_json(panel, f"/events.json{query}")
         assert [e["id"] for e in data["events"]] == await ids(f"/events{query}"), query
     tips = await get_json(panel, "/events.json?type=tip")
+    _, html = await panel.get("/events?type=tip")
+    status_line = soup(html).select_one("[data-testid=stream-status]")
+    assert status_line is not None and f"state-{tips['stream']['state']}" in status_line["class"]
+    shown_last = status_line.select("time")[-1]["datetime"]
+    assert from_db(tips["stream"]["last_event_at"]) == from_db(str(shown_last).replace("+00:00", "Z"))
     assert tips["filters"] == {"type": "tip"} and "secret_sam" not in str(tips)
     assert "secret_sam" in str(await get_json(panel, "/events.json?type=tip&reveal=1"))
     assert (await get_json(panel, "/events.json?type=bogus", status=400))["ok"] is False

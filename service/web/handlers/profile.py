@@ -74,10 +74,21 @@ def _series_chart(
     return line_chart(series, title=title, start=first, end=end, max_gap=gap)
 
 
-async def _charts(conn: Any, person: profile_store.Person, start: datetime | None) -> dict[str, Markup]:
+async def _history(
+    conn: Any, person: profile_store.Person, start: datetime | None
+) -> dict[str, dict[str, list[profile_store.HistoryPoint]]]:
+    """The stored points the charts draw: followers per source, and the two CBHours ranks."""
     since = to_db(start) if start else None
-    followers = await profile_store.follower_history(conn, person.id, person.username, since)
-    ranks = await profile_store.rank_history(conn, person.id, since)
+    return {
+        "followers": await profile_store.follower_history(conn, person.id, person.username, since),
+        "ranks": await profile_store.rank_history(conn, person.id, since),
+    }
+
+
+def _charts(
+    history: dict[str, dict[str, list[profile_store.HistoryPoint]]], start: datetime | None
+) -> dict[str, Markup]:
+    followers, ranks = history["followers"], history["ranks"]
     follower_series = [(label, css, _points(followers[key])) for key, label, css in SOURCE_SERIES]
     # Two charts: the global rank is ten times the gender rank and would flatten it on one axis.
     return {
@@ -154,6 +165,7 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             return await _unknown(request, username)
         pid = person.id
         state = await directory.get_state(conn, pid)
+        history = await _history(conn, person, start)
         context: dict[str, Any] = {
             "person": person,
             "has_state": state is not None,
@@ -163,7 +175,8 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             "session_count": await profile_store.count_sessions(conn, pid),
             "statbate": await profile_store.statbate(conn, pid),
             "raw": _raw(await profile_store.latest_records(conn, pid, username)),
-            "charts": await _charts(conn, person, start),
+            "history": history,
+            "charts": _charts(history, start),
             "scrape": await scrape_availability(request, conn),
         }
     context.update(people.HELPERS)

@@ -25,7 +25,8 @@ import httpx
 from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
-from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
+from service.ingest.live_feed import EventsHub
+from service.jobs.events_stream import EventsStream, StreamOptions
 from service.keys import db_key, passwords_key
 from service.settings import Settings, resolve
 from service.store import system_users

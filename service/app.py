@@ -11,8 +11,10 @@ from aiohttp import web
 
 from service import __version__
 from service.clock import utcnow
+from service.ingest.broadcast_stitching import StitchPolicy
+from service.ingest.live_feed import EventsHub
 from service.jobs.base import JobContext, JobSpec
-from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
+from service.jobs.events_stream import EventsStream, StreamOptions
 from service.jobs.registry import ALL_JOBS
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
@@ -38,7 +40,6 @@ from service.settings import ConfigHolder, Settings
 from service.sources.registry import SOURCES
 from service.sources.spec import SourceSpec
 from service.store import system_users, web_sessions
-from service.store.broadcast_stitch import StitchPolicy
 from service.store.db import Database
 from service.web.ext_guard import ext_guard
 from service.web.middlewares import (
@@ -176,7 +177,12 @@ def create_app(
     )
     app[templates_key] = create_environment()
     app[runner_key] = runner
-    app[scheduler_key] = Scheduler(runner, enabled=settings.jobs_enabled)
+    app[scheduler_key] = Scheduler(
+        runner,
+        enabled=settings.jobs_enabled,
+        first_run_delay=timedelta(seconds=settings.jobs_first_run_delay_seconds),
+        first_run_stagger=timedelta(seconds=settings.jobs_first_run_stagger_seconds),
+    )
     app[login_limiter_key] = LoginThrottle(
         free_attempts=settings.login_max_failures_per_account,
         first_lock_seconds=settings.login_first_lock_seconds,

@@ -13,7 +13,8 @@ from aiohttp.test_utils import TestServer
 from fakes.events import EventsScript, events_base_url, make_app
 from pytest_aiohttp import AiohttpServer
 
-from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
+from service.ingest.live_feed import EventsHub
+from service.jobs.events_stream import EventsStream, StreamOptions
 from service.settings import Settings, resolve
 from service.sources.events import Backoff
 from service.sources.spec import SourceConfig

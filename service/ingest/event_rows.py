@@ -14,7 +14,7 @@ from service.sources.events import (
     TipObject,
 )
 from service.store.persons import normalise_username
-from service.store.room_ingest import IncomingEvent, QuarantineItem
+from service.store.room_events import IncomingEvent, QuarantineItem
 
 
 def _details(event: Event) -> tuple[int, bool, str | None]:

@@ -44,13 +44,12 @@ from service.sources.events import (
     with_token,
     without_token,
 )
+from service.sources.events.spec import SPEC as EVENTS
 from service.sources.spec import SourceConfig
 from service.store import stream_state
 from service.store.db import Database
 
 log = logging.getLogger(__name__)
-
-NOT_CONFIGURED = "no Events API token or broadcaster username is set"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +156,9 @@ class EventsStream:
         self._changed.clear()
         config = self._config()
         self._identity = _identity(config)
-        if not (config.broadcaster and config.events_token):
-            await self._status("not_configured", NOT_CONFIGURED)
+        missing = EVENTS.missing_configuration(config)
+        if missing:
+            await self._status("not_configured", missing)
             await self._changed.wait()
             return
         client = EventsClient(

@@ -12,6 +12,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from service.settings import Settings
+from service.usernames import USERNAME
 
 
 class FieldKind(StrEnum):
@@ -54,7 +55,6 @@ CONFIG_FIELDS: tuple[ConfigField, ...] = (
 )  # fmt: skip
 FIELDS_BY_KEY = {field.key: field for field in CONFIG_FIELDS}
 
-_USERNAME = re.compile(r"^[a-z0-9_]{1,40}$")
 _SLUG = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _TOKEN = re.compile(r"^[\x21-\x7e]{1,512}$")
 
@@ -64,7 +64,7 @@ def validate_value(field: ConfigField, raw: str) -> str:
     value = raw.strip()
     if field.kind is FieldKind.USERNAME:
         value = value.lower()
-        if not _USERNAME.match(value):
+        if not USERNAME.match(value):
             raise ValueError("use 1–40 letters, digits or underscores")
     elif field.kind is FieldKind.URL:
         parts = urlsplit(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from service.commands.database import command_database
 from service.ingest import pairing
 from service.settings import Settings
-from service.store.persons import normalise_username
+from service.usernames import normalise_username
 
 
 class ScrapeCommandError(Exception):

@@ -17,7 +17,7 @@ from service.sources.affiliate.client import GENDERS, MAX_TAGS, REGIONS
 from service.sources.affiliate.models import AffiliateRoom
 from service.sources.http import RateLimiter, RetryPolicy
 from service.store import affiliate as affiliate_store
-from service.store.persons import USERNAME
+from service.usernames import USERNAME
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from service.keys import db_key
 from service.permissions import Permission
 from service.store import directory, extension, lookup
 from service.store.directory import DEFAULT_SORT, ROLES, SORTS, DirectoryFilter, PersonState
-from service.store.persons import USERNAME, normalise_username
+from service.usernames import USERNAME, normalise_username
 from service.web import people, sessions
 from service.web.access import requires
 from service.web.forms import parse_form

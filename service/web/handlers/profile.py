@@ -18,7 +18,7 @@ from service.permissions import Permission
 from service.store import directory, persons
 from service.store import profile as profile_store
 from service.store import statbate as statbate_store
-from service.store.persons import normalise_username
+from service.usernames import normalise_username
 from service.web import people, sessions
 from service.web.access import requires
 from service.web.charts import Series, downsample, line_chart

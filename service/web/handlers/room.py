@@ -12,6 +12,7 @@ from service.keys import config_key, db_key
 from service.permissions import Permission
 from service.store import broadcasts, persons
 from service.store import room as room_store
+from service.usernames import normalise_username
 from service.web.access import requires
 from service.web.event_views import PAGE_SIZE, can_reveal, event_row, parse_cursor, reveal_requested
 from service.web.query_params import route_id
@@ -114,7 +115,7 @@ async def room_broadcast(request: web.Request) -> web.StreamResponse:
 @requires(Permission.VIEW_USERS)
 async def profile_room(request: web.Request) -> web.StreamResponse:
     try:
-        username = persons.normalise_username(request.match_info["username"])
+        username = normalise_username(request.match_info["username"])
     except ValueError:
         raise NotFound("No such person.") from None
     reveal = reveal_requested(request)

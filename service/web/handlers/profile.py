@@ -22,7 +22,7 @@ from service.usernames import normalise_username
 from service.web import people, sessions
 from service.web.access import requires
 from service.web.charts import Series, downsample, line_chart
-from service.web.handlers.directory import scrape_availability
+from service.web.handler_support import can_enqueue, scrape_availability
 from service.web.render import render
 
 WINDOWS = {"7": 7, "30": 30, "60": 60, "all": None}
@@ -33,11 +33,6 @@ BUCKETS = 360
 SOURCE_SERIES = (("cbhours", "CBHours", "s1"), ("affiliate", "Affiliate", "s2"), ("stats", "Stats API", "s3"))
 # Affiliate points are per broadcast session with a None after each: no time-based splitting.
 SPLIT_BY_SESSION = {"Affiliate"}
-
-
-def _can_enqueue(request: web.Request) -> bool:
-    session = sessions.current(request)
-    return bool(session and Permission.MANAGE_PRIORITIES in session.user.permissions)
 
 
 @requires(Permission.VIEW_USERS)
@@ -109,7 +104,7 @@ def _raw(records: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 
 async def _unknown(request: web.Request, username: str) -> web.Response:
-    context = {"active": "profile", "username": username, "can_enqueue": _can_enqueue(request)}
+    context = {"active": "profile", "username": username, "can_enqueue": can_enqueue(request)}
     return await render(request, "profile/unknown.html", context, status=404)
 
 
@@ -165,6 +160,6 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
         }
     context.update(people.HELPERS)
     context.update({"active": "profile", "windows": list(WINDOWS), "window": window,
-                    "can_enqueue": _can_enqueue(request), "here": request.path_qs})  # fmt: skip
+                    "can_enqueue": can_enqueue(request), "here": request.path_qs})  # fmt: skip
     context["can_request_tips"] = context["can_enqueue"]  # the same permission: manage_priorities
     return await render(request, "profile/person.html", context)

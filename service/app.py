@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -144,6 +145,33 @@ def new_events_stream(
     return stream
 
 
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What runs jobs, in the service and in `mhc job`: one wiring, so a command records its runs
+    exactly as the service does. The caller opens `db`, reloads `config` and closes `http`."""
+
+    db: Database
+    secrets: SecretRegistry
+    config: ConfigHolder
+    http: httpx.AsyncClient
+    runner: JobRunner
+    scheduler: Scheduler
+
+
+def wire_services(settings: Settings, db: Database, *, secrets: SecretRegistry | None = None) -> Services:
+    """`secrets` is the registry the logs already mask with, when logging started first."""
+    secrets = secrets or SecretRegistry()
+    config = ConfigHolder(settings, secrets)
+    http = new_http_client()
+
+    async def job_context() -> JobContext:
+        return JobContext(db=db, config=config.current, data_dir=settings.data_dir, http=http)
+
+    runner = JobRunner(db, job_specs(), job_context)
+    scheduler = Scheduler(runner, enabled=settings.jobs_enabled)
+    return Services(db, secrets, config, http, runner, scheduler)
+
+
 def create_app(
     settings: Settings, *, announce: Callable[[str], None] = _print_announcement
 ) -> web.Application:
@@ -152,25 +180,18 @@ def create_app(
         client_max_size=settings.max_body_bytes,
     )
     db = Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms)
-    secrets = SecretRegistry()
-    config = ConfigHolder(settings, secrets)
-
-    http = new_http_client()
-
-    async def job_context() -> JobContext:
-        return JobContext(db=db, config=config.current, data_dir=settings.data_dir, http=http)
-
-    runner = JobRunner(db, job_specs(), job_context)
+    services = wire_services(settings, db)
+    config, http = services.config, services.http
     app[settings_key] = settings
     app[db_key] = db
-    app[secrets_key] = secrets
+    app[secrets_key] = services.secrets
     app[config_key] = config
     app[passwords_key] = Passwords(
         time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
     )
     app[templates_key] = create_environment()
-    app[runner_key] = runner
-    app[scheduler_key] = Scheduler(runner, enabled=settings.jobs_enabled)
+    app[runner_key] = services.runner
+    app[scheduler_key] = services.scheduler
     app[login_limiter_key] = LoginThrottle(
         free_attempts=settings.login_max_failures_per_account,
         first_lock_seconds=settings.login_first_lock_seconds,

@@ -17,7 +17,16 @@ from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
 from service.jobs.registry import job_specs
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
-from service.keys import (
+from service.logs import SecretRegistry
+from service.ratelimit import LoginThrottle
+from service.runtime_config import ConfigHolder
+from service.security import Passwords, hash_token, new_token
+from service.settings import Settings
+from service.store import system_users, web_sessions
+from service.store.broadcast_stitch import StitchPolicy
+from service.store.db import Database
+from service.web.ext_guard import ext_guard
+from service.web.keys import (
     announce_key,
     config_key,
     db_key,
@@ -32,15 +41,6 @@ from service.keys import (
     settings_key,
     templates_key,
 )
-from service.logs import SecretRegistry
-from service.ratelimit import LoginThrottle
-from service.runtime_config import ConfigHolder
-from service.security import Passwords, hash_token, new_token
-from service.settings import Settings
-from service.store import system_users, web_sessions
-from service.store.broadcast_stitch import StitchPolicy
-from service.store.db import Database
-from service.web.ext_guard import ext_guard
 from service.web.middlewares import (
     add_headers,
     auth_middleware,

@@ -6,8 +6,8 @@ import sqlite3
 
 from aiohttp import web
 
-from service.keys import db_key, settings_key
 from service.store import extension as ext_store
+from service.web.keys import db_key, settings_key
 from tests.ext_api.support import EXT_ORIGIN, Ext, snapshot
 
 
@@ -135,7 +135,7 @@ async def test_daily_job_queues_list_runs_once(ext: Ext) -> None:
     """The schedule queues following and followers; while they wait, it does not queue them again."""
     from service.jobs import extension_lists
     from service.jobs.base import JobContext
-    from service.keys import config_key, http_key
+    from service.web.keys import config_key, http_key
 
     app = ext.client.app
     assert app is not None

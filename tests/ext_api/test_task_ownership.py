@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from service.keys import db_key
 from service.store import extension as ext_store
+from service.web.keys import db_key
 from tests.ext_api.support import Ext, snapshot
 
 PROFILE = {

@@ -6,12 +6,12 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.errors import InvalidInput
-from service.keys import db_key, passwords_key
 from service.security import password_problem
 from service.store import system_users, web_sessions
 from service.web import sessions
 from service.web.access import Access, requires
 from service.web.forms import parse_form
+from service.web.keys import db_key, passwords_key
 from service.web.render import render
 
 

@@ -10,7 +10,6 @@ from aiohttp import web
 from service.config import CONFIG_FIELDS, FIELDS_BY_KEY, ConfigField, FieldKind, env_defaults, validate_value
 from service.errors import InvalidInput, NotFound
 from service.jobs.base import JobSpec
-from service.keys import config_key, db_key, runner_key, scheduler_key, settings_key
 from service.models import JobState
 from service.permissions import Permission
 from service.store import jobs as job_store
@@ -18,6 +17,7 @@ from service.store import settings as settings_store
 from service.web import sessions
 from service.web.access import Access, requires
 from service.web.forms import CSRF_FIELD
+from service.web.keys import config_key, db_key, runner_key, scheduler_key, settings_key
 from service.web.render import render
 
 log = logging.getLogger(__name__)

@@ -8,11 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from service.ingest import pairing
-from service.keys import db_key, settings_key
 from service.permissions import Permission
 from service.store import extension as ext_store
 from service.web import sessions
 from service.web.access import requires
+from service.web.keys import db_key, settings_key
 from service.web.query_params import route_id
 from service.web.render import render
 

@@ -10,13 +10,13 @@ from aiohttp import web
 from service.errors import NotFound
 from service.jobs.base import JobContext, JobSpec
 from service.jobs.source_checks import SOURCES, SOURCES_BY_KEY, SourceInfo, test_connection
-from service.keys import config_key, db_key, http_key, runner_key, settings_key
 from service.models import JobState
 from service.permissions import Permission
 from service.store import jobs as job_store
 from service.store.source_counts import row_counts
 from service.web import sessions
 from service.web.access import requires
+from service.web.keys import config_key, db_key, http_key, runner_key, settings_key
 from service.web.render import render
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

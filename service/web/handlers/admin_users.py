@@ -8,7 +8,6 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.errors import Conflict, InvalidInput, NotFound
-from service.keys import db_key, passwords_key
 from service.models import SystemUser
 from service.permissions import ALL_PERMISSIONS_ROLE, Permission
 from service.security import password_problem
@@ -18,6 +17,7 @@ from service.usernames import ACCOUNT_NAME_PATTERN
 from service.web import sessions
 from service.web.access import requires
 from service.web.forms import parse_form
+from service.web.keys import db_key, passwords_key
 from service.web.query_params import route_id
 from service.web.render import render
 

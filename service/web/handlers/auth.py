@@ -9,13 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from yarl import URL
 
 from service.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
-from service.keys import db_key, login_limiter_key, passwords_key
 from service.security import hash_token, password_problem
 from service.store import system_users, web_sessions
 from service.usernames import ACCOUNT_NAME_PATTERN
 from service.web import sessions
 from service.web.access import Access, requires
 from service.web.forms import parse_form
+from service.web.keys import db_key, login_limiter_key, passwords_key
 from service.web.render import render
 
 log = logging.getLogger(__name__)

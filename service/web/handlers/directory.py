@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.csv_safe import SafeCsvWriter
 from service.errors import InvalidInput
-from service.keys import db_key
 from service.permissions import Permission
 from service.store import directory, extension, lookup
 from service.store.directory import DEFAULT_SORT, ROLES, SORTS, DirectoryFilter, PersonState
@@ -22,6 +21,7 @@ from service.web import people, sessions
 from service.web.access import requires
 from service.web.forms import parse_form
 from service.web.handler_support import acting_user, can_enqueue, scrape_availability
+from service.web.keys import db_key
 from service.web.query_params import page_number
 from service.web.render import render
 

@@ -17,11 +17,11 @@ from service.clock import utcnow
 from service.errors import Conflict, InvalidInput, NotAuthenticated
 from service.ingest import lists, pairing, profiles
 from service.ingest.models import ListSnapshotRequest, PairRequest, ProfileScrapeIn, TaskReportRequest
-from service.keys import config_key, db_key
 from service.store import extension as ext_store
 from service.web.access import Access, requires
 from service.web.ext_guard import CLIENT_ID, PROTOCOL
 from service.web.forms import parse_json, readable_errors
+from service.web.keys import config_key, db_key
 from service.web.query_params import route_id
 
 # A running task nobody reported on for this long is offered again (its worker was probably killed).

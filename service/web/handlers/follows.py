@@ -13,13 +13,13 @@ from aiohttp import web
 
 from service.clock import to_db, utcnow
 from service.errors import Forbidden, NotFound
-from service.keys import db_key
 from service.permissions import Permission
 from service.store import extension as ext_store
 from service.store import follow_lists, removals, snapshots
 from service.web import people, sessions
 from service.web.access import Access, requires
 from service.web.handler_support import acting_user, can_enqueue, may, scrape_availability
+from service.web.keys import db_key
 from service.web.query_params import page_number, route_id
 from service.web.render import render
 

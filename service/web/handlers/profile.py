@@ -13,7 +13,6 @@ from markupsafe import Markup
 
 from service.clock import from_db, to_db, utcnow
 from service.errors import NotFound
-from service.keys import config_key, db_key, runner_key, scheduler_key
 from service.permissions import Permission
 from service.store import directory, persons
 from service.store import profile as profile_store
@@ -23,6 +22,7 @@ from service.web import people, sessions
 from service.web.access import requires
 from service.web.charts import Series, downsample, line_chart
 from service.web.handler_support import can_enqueue, scrape_availability
+from service.web.keys import config_key, db_key, runner_key, scheduler_key
 from service.web.render import render
 
 WINDOWS = {"7": 7, "30": 30, "60": 60, "all": None}

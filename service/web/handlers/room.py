@@ -8,13 +8,13 @@ from typing import Any
 from aiohttp import web
 
 from service.errors import NotFound
-from service.keys import config_key, db_key
 from service.permissions import Permission
 from service.store import broadcasts, persons
 from service.store import room as room_store
 from service.usernames import normalise_username
 from service.web.access import requires
 from service.web.event_views import PAGE_SIZE, can_reveal, event_row, parse_cursor, reveal_requested
+from service.web.keys import config_key, db_key
 from service.web.query_params import route_id
 from service.web.render import render
 from service.web.stream_view import stream_state

@@ -23,6 +23,7 @@ from service.web.access import requires
 from service.web.charts import Series, downsample, line_chart
 from service.web.handler_support import can_enqueue, scrape_availability
 from service.web.keys import config_key, db_key, runner_key, scheduler_key
+from service.web.query_params import route_username
 from service.web.render import render
 
 WINDOWS = {"7": 7, "30": 30, "60": 60, "all": None}
@@ -111,10 +112,7 @@ async def _unknown(request: web.Request, username: str) -> web.Response:
 @requires(Permission.MANAGE_PRIORITIES)
 async def profile_statbate_tips(request: web.Request) -> web.StreamResponse:
     """Ask Statbate for this member's tips history now (the statbate job fetches it)."""
-    try:
-        username = normalise_username(request.match_info["username"])
-    except ValueError:
-        raise NotFound("No such person.") from None
+    username = route_username(request)
     async with request.app[db_key].transaction() as conn:
         pid = await persons.get_person_id(conn, username)
         if pid is None:

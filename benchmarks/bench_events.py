@@ -27,7 +27,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
 from service.config import resolve
-from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
+from service.ingest.live_feed import EventsHub
+from service.jobs.events_stream import EventsStream, StreamOptions
 from service.settings import Settings
 from service.store import system_users
 from service.store.db import Database, migration_files

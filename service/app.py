@@ -12,8 +12,10 @@ from aiohttp import web
 
 from service import __version__
 from service.clock import utcnow
+from service.ingest.broadcast_stitching import StitchPolicy
+from service.ingest.live_feed import EventsHub
 from service.jobs.base import JobContext
-from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
+from service.jobs.events_stream import EventsStream, StreamOptions
 from service.jobs.registry import job_specs
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
@@ -23,7 +25,6 @@ from service.runtime_config import ConfigHolder
 from service.security import Passwords, hash_token, new_token
 from service.settings import Settings
 from service.store import system_users, web_sessions
-from service.store.broadcast_stitch import StitchPolicy
 from service.store.db import Database
 from service.web.ext_guard import ext_guard
 from service.web.keys import (
@@ -168,7 +169,12 @@ def wire_services(settings: Settings, db: Database, *, secrets: SecretRegistry |
         return JobContext(db=db, config=config.current, data_dir=settings.data_dir, http=http)
 
     runner = JobRunner(db, job_specs(), job_context)
-    scheduler = Scheduler(runner, enabled=settings.jobs_enabled)
+    scheduler = Scheduler(
+        runner,
+        enabled=settings.jobs_enabled,
+        first_run_delay=timedelta(seconds=settings.jobs_first_run_delay_seconds),
+        first_run_stagger=timedelta(seconds=settings.jobs_first_run_stagger_seconds),
+    )
     return Services(db, secrets, config, http, runner, scheduler)
 
 

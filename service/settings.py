@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     # How long a `mhc` command waits for the service's write lock: one long write (a 1,000,000-name
     # list snapshot) holds it for many seconds. The longer of this and db_busy_timeout_ms applies.
     command_busy_timeout_ms: int = Field(default=120_000, ge=0, le=3_600_000)
+    # A job that never ran, or is overdue, first runs this long after start; the next one due at
+    # start runs the stagger later, and so on (upstreams are not all asked in the same second).
+    jobs_first_run_delay_seconds: float = Field(default=5, ge=0, le=3600)
+    jobs_first_run_stagger_seconds: float = Field(default=15, ge=0, le=3600)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -1,9 +1,4 @@
-"""List snapshots: the service's own completeness check, and reconciliation under the follow rules.
-
-The rules (DESIGN.md): additions from any snapshot; removals only from complete ones, first as
-*suspected*, made unfollows by a second complete snapshot, an Events unfollow or a profile scrape;
-a complete snapshot that drops too much of the list at once is held for a person to review.
-"""
+"""List snapshots: the service's own completeness check; the follow rules are `ingest.follows`."""
 
 from __future__ import annotations
 
@@ -12,17 +7,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from service.clock import to_db
+from service.ingest import follows
 from service.ingest.models import ListPageIn, ListSnapshotRequest
 from service.store import snapshots
-from service.store.db import Connection, Database
+from service.store.db import Database
 
 LISTS_OF_KIND = {"following": ("online", "offline"), "followers": ("followers",)}
 DIRECTION_OF_KIND = {"following": "following", "followers": "follower"}
-
-# More than this share of the stored list missing at once looks like a broken run, not real unfollows.
-HOLD_FRACTION = 0.05
-# …but on a short list one or two unfollows are ordinary, so fewer names than this are never held.
-HOLD_MIN_NAMES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,38 +103,11 @@ async def ingest_list_snapshot(
             expected_total=snap.expected_total, claimed_complete=snap.complete, complete=reason is None,
             abort_reason=reason, names=len(names), pages=pages,
         )  # fmt: skip
-        outcome = await reconcile(
+        effect = await follows.reconcile_snapshot(
             conn, snapshot_id, DIRECTION_OF_KIND[snap.kind], names, complete=reason is None,
             at=to_db(snap.started_at),
         )  # fmt: skip
-        return SnapshotOutcome(snapshot_id, False, reason is None, reason, *outcome)
-
-
-async def reconcile(
-    conn: Connection, snapshot_id: int, direction: str, names: Iterable[str], *, complete: bool, at: str
-) -> tuple[str, int, int, int, int]:
-    """Apply one stored snapshot; (status, added, suspected, confirmed, held), also recorded on it."""
-    ref = snapshots.snapshot_ref(snapshot_id)
-    await snapshots.settle_closed_elsewhere(conn)
-    listed = await snapshots.count_open(conn, direction)
-    await snapshots.load_names(conn, names)
-    added = await snapshots.open_periods_for_present(conn, direction, at=at, ref=ref)
-    await snapshots.dismiss_removals_of_present(conn, direction, ref=ref)
-    status, suspected, confirmed, held = "applied", 0, 0, 0
-    if complete:
-        newly_missing = await snapshots.count_newly_missing(conn, direction)
-        if newly_missing >= HOLD_MIN_NAMES and newly_missing > HOLD_FRACTION * listed:
-            # A held snapshot confirms nothing either: it is the one in doubt.
-            status = "held"
-            held = await snapshots.insert_missing_removals(
-                conn, direction, snapshot_id=snapshot_id, missing_since=at, state="held"
-            )
-        else:
-            confirmed = await snapshots.confirm_missing_suspects(conn, direction, ref=ref)
-            suspected = await snapshots.insert_missing_removals(
-                conn, direction, snapshot_id=snapshot_id, missing_since=at, state="suspected"
-            )
-    await snapshots.record_outcome(
-        conn, snapshot_id, status=status, added=added, suspected=suspected, confirmed=confirmed, held=held
-    )
-    return status, added, suspected, confirmed, held
+        return SnapshotOutcome(
+            snapshot_id, False, reason is None, reason, effect.status, effect.added, effect.suspected,
+            effect.confirmed, effect.held,
+        )  # fmt: skip

@@ -1,8 +1,7 @@
 """Profile scrapes: stored whole with their scrape time; their follow status only corroborates.
 
 A page's follow status is used only when the page showed the room its URL names and the status is
-known. "Not following" never ends a follow on its own: it only confirms a removal a complete list
-snapshot already suspected. "Following" may open a period (additions come from any source).
+known; what it then does to the follow periods is decided by `ingest.follows`.
 """
 
 from __future__ import annotations
@@ -11,8 +10,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from service.clock import to_db
+from service.ingest import follows
 from service.ingest.models import ProfileScrapeIn
-from service.store import follows, person_state, persons, scrapes
+from service.store import person_state, persons, scrapes
 from service.store.db import Connection, Database
 
 SITE_HOSTS = ("chaturbate.com", "www.chaturbate.com")
@@ -43,24 +43,6 @@ def idempotency_key(scrape: ProfileScrapeIn) -> str:
     return f"{scrape.username}@{to_db(scrape.scraped_at)}"
 
 
-async def _apply_follow_status(conn: Connection, scrape: ProfileScrapeIn, person_id: int, ref: str) -> str:
-    if scrape.follow_status == "not_following":
-        removal = await scrapes.suspected_following_removal(conn, person_id)
-        if removal is None:
-            return "none"
-        await scrapes.confirm_by_scrape(conn, removal, ref=ref)
-        return "confirmed_unfollow"
-    if scrape.follow_status == "following":
-        dismissed = await scrapes.dismiss_by_scrape(conn, person_id, ref=ref)
-        opened = await follows.open_period(
-            conn, person_id, "following", at=to_db(scrape.scraped_at), source="profile_scrape", ref=ref
-        )
-        if opened:
-            return "opened_following"
-        return "dismissed_suspicion" if dismissed else "none"
-    return "none"
-
-
 async def ingest_profile(
     conn: Connection, scrape: ProfileScrapeIn, *, client_id: int | None
 ) -> ProfileOutcome:
@@ -80,7 +62,9 @@ async def ingest_profile(
     )  # fmt: skip
     effect = "none"
     if trusted and scrape.follow_status != "unknown":
-        effect = await _apply_follow_status(conn, scrape, person_id, f"profile:{scrape_id}")
+        effect = await follows.apply_profile_status(
+            conn, person_id, scrape.follow_status, at=to_db(scrape.scraped_at), ref=f"profile:{scrape_id}"
+        )
     # The scraped bio is a source of the person's current state (name, age, followers).
     await person_state.refresh(conn, [person_id])
     return ProfileOutcome(scrape.username, scrape_id, False, trusted, effect)

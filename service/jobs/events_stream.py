@@ -1,7 +1,7 @@
 """The Events API consumer: one long-running task per process that follows the room's feed.
 
 Each batch, its quarantined elements and the `nextUrl` after it are stored in one transaction
-(`store.room_ingest.store_batch`), so cancelling this task at any moment loses and doubles nothing:
+(`ingest.events_batch.ingest_batch`), so cancelling this task at any moment loses and doubles nothing:
 the next start resumes at the stored cursor. A cursor that does not belong to the configured
 username and token (they were changed) is recorded as a gap and the feed restarts from the backlog.
 The token is in every URL: only `client.redact()`ed text reaches logs, the status and the pages,
@@ -28,7 +28,9 @@ import httpx
 
 from service.clock import now_db, to_db, utcnow
 from service.config import SourceConfig
-from service.jobs.events_mapping import to_incoming
+from service.ingest.broadcast_stitching import StitchPolicy
+from service.ingest.events_batch import ingest_batch
+from service.ingest.live_feed import EventsHub
 from service.redaction import mask
 from service.sources.base import SourceAuthError, SourceError, SourceNotFoundError
 from service.sources.events import (
@@ -43,37 +45,12 @@ from service.sources.events import (
     with_token,
     without_token,
 )
-from service.store import room_ingest
-from service.store.broadcast_stitch import StitchPolicy
+from service.store import stream_state
 from service.store.db import Database
 
 log = logging.getLogger(__name__)
 
 NOT_CONFIGURED = "no Events API token or broadcaster username is set"
-
-
-class EventsHub:
-    """Wakes the live feeds (server-sent events) when a batch has been committed."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-        self.closed = False
-
-    def notify(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    def close(self) -> None:
-        """On shutdown: wake every live feed so it ends instead of holding the server open."""
-        self.closed = True
-        self.notify()
-
-    async def wait(self, seconds: float) -> bool:
-        """True if a batch arrived within `seconds`."""
-        event = self._event
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), seconds)
-        return event.is_set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +213,7 @@ class EventsStream:
 
     async def _resume_url(self, client: EventsClient, token: str) -> str:
         async with self._db.read() as conn:
-            stored = await room_ingest.stored_cursor(conn)
+            stored = await stream_state.stored_cursor(conn)
         if stored is None:
             return client.first_url()
         url = with_token(stored.cursor, token)
@@ -245,7 +222,7 @@ class EventsStream:
         if same_token and holds_placeholder(stored.cursor) and client.is_own_url(url):
             return url
         async with self._db.transaction() as conn:
-            await room_ingest.record_gap(
+            await stream_state.record_gap(
                 conn,
                 reason="the stored cursor belongs to another username or token; restarted from the backlog",
                 at=now_db(),
@@ -271,10 +248,9 @@ class EventsStream:
         return poll.result()
 
     async def _commit(self, batch: EventBatch, broadcaster: str, token: str) -> None:
-        incoming, quarantine = to_incoming(batch.events, batch.invalid)
         async with self._db.transaction() as conn:
-            result = await room_ingest.store_batch(
-                conn, incoming, quarantine, without_token(batch.next_url),
+            result = await ingest_batch(
+                conn, batch, without_token(batch.next_url),
                 cursor_fingerprint=token_fingerprint(token), broadcaster=broadcaster,
                 policy=self.options.policy, received_at=now_db(),
             )  # fmt: skip
@@ -291,7 +267,7 @@ class EventsStream:
         log.info("events stream %s%s", state.replace("_", " "), f": {detail}" if detail else "")
         try:
             async with self._db.transaction() as conn:
-                await room_ingest.set_status(
+                await stream_state.set_status(
                     conn, state=state, detail=detail, until=to_db(until) if until else None, at=now_db()
                 )
         except (sqlite3.Error, OSError) as error:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -24,9 +24,23 @@ MAX_INTERVAL_SECONDS = 7 * 24 * 3600
 
 
 class Scheduler:
-    def __init__(self, runner: JobRunner, *, enabled: bool) -> None:
+    """Each job first runs when it is due: soon after start if it never ran or is overdue (a new
+    user sees data within a minute, not after a whole interval), else one interval after its last
+    run (a restart does not repeat work). Jobs due at start are staggered so they do not all
+    reach their upstreams in the same second."""
+
+    def __init__(
+        self,
+        runner: JobRunner,
+        *,
+        enabled: bool,
+        first_run_delay: timedelta = timedelta(seconds=5),
+        first_run_stagger: timedelta = timedelta(seconds=15),
+    ) -> None:
         self.runner = runner
         self.enabled = enabled
+        self._first_run_delay = first_run_delay
+        self._first_run_stagger = first_run_stagger
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._tasks: set[asyncio.Task[RunOutcome]] = set()
 
@@ -50,9 +64,19 @@ class Scheduler:
             return
         async with self.runner.db.read() as conn:
             states = await job_store.list_states(conn)
-        for name, state in states.items():
-            if name not in self.runner.specs:
+        now = datetime.now(UTC)
+        soon = now + self._first_run_delay
+        for name in self.runner.specs:
+            state = states.get(name)
+            if state is None:
                 continue
+            first: datetime | None = None
+            if not state.paused:
+                interval = timedelta(seconds=state.interval_seconds)
+                due = state.last_run_at + interval if state.last_run_at else now
+                first = max(due, soon)
+                if first == soon:
+                    soon += self._first_run_stagger
             self._scheduler.add_job(
                 self._scheduled_run,
                 IntervalTrigger(seconds=state.interval_seconds, timezone=UTC),
@@ -61,7 +85,7 @@ class Scheduler:
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=None,
-                **({"next_run_time": None} if state.paused else {}),
+                next_run_time=first,
             )
         self._scheduler.start()
         await self._persist_next_runs()

@@ -1,8 +1,8 @@
 """Follow periods in both directions: opening and closing them, and reading their history.
 
-These functions only record; deciding *whether* a removal is true (complete snapshots, second
-confirmation) belongs to the ingest layer. Each call names its source and the event or snapshot
-behind it, so one bad run can be found and reverted.
+These functions only record; deciding *whether* a follow began or ended (complete snapshots, second
+confirmation, which source may end a follow) is `ingest.follows`. Each call names its source and the
+event or snapshot behind it, so one bad run can be found and reverted.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from service.clock import now_db
 from service.store.db import Connection
@@ -36,6 +37,26 @@ async def ensure_persons(
             raise RuntimeError(f"person {name!r} vanished inside its own transaction")
         ids[name] = int(row[0])
     return ids
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPerson:
+    id: int
+    role: str
+    last_seen_at: str | None
+
+
+async def find_persons(conn: Connection, usernames: Iterable[str]) -> dict[str, KnownPerson]:
+    """username → the stored person, for those of these names that exist (one statement)."""
+    params = {f"n{i}": name for i, name in enumerate(usernames)}
+    if not params:
+        return {}
+    marks = ", ".join(f":{key}" for key in params)
+    sql = f"SELECT id, username, role, last_seen_at FROM persons WHERE username IN ({marks})"  # noqa: S608
+    return {
+        row["username"]: KnownPerson(int(row["id"]), row["role"], row["last_seen_at"])
+        for row in await conn.execute_fetchall(sql, params)
+    }
 
 
 async def set_role(conn: Connection, person_id: int, role: str, *, overwrite: bool = False) -> None:

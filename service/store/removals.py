@@ -1,4 +1,5 @@
-"""Held and suspected removals as the panel lists and resolves them, and reverting a snapshot."""
+"""Held and suspected removals: as the panel lists and resolves them, as a profile scrape settles
+them (`ingest.follows` decides when), and reverting a snapshot."""
 
 from __future__ import annotations
 
@@ -112,3 +113,41 @@ async def revert_snapshot(conn: Connection, snapshot_id: int, *, by: str) -> boo
         "DELETE FROM follow_periods WHERE start_source = 'list_snapshot' AND start_ref = :ref", {"ref": ref}
     )
     return True
+
+
+async def suspected_following_removal(conn: Connection, person_id: int) -> int | None:
+    """The id of this person's suspected 'following' removal whose period is still open."""
+    async with conn.execute(
+        "SELECT r.id FROM follow_removals r JOIN follow_periods f ON f.id = r.period_id "
+        "WHERE r.person_id = :person AND r.direction = 'following' AND r.state = 'suspected' "
+        "AND f.ended_at IS NULL",
+        {"person": person_id},
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+async def confirm_by_scrape(conn: Connection, removal_id: int, *, ref: str) -> None:
+    """A profile page showing 'not following' confirms the suspicion; the period closes naming the scrape."""
+    await conn.execute(
+        "UPDATE follow_removals SET state = 'confirmed', resolved_at = :now, "
+        "resolved_source = 'profile_scrape', resolved_ref = :ref WHERE id = :id",
+        {"now": now_db(), "ref": ref, "id": removal_id},
+    )
+    await conn.execute(
+        "UPDATE follow_periods SET ended_at = max(started_at, (SELECT missing_since FROM follow_removals "
+        "WHERE id = :id)), end_source = 'profile_scrape', end_ref = :ref "
+        "WHERE id = (SELECT period_id FROM follow_removals WHERE id = :id) AND ended_at IS NULL",
+        {"ref": ref, "id": removal_id},
+    )
+
+
+async def dismiss_by_scrape(conn: Connection, person_id: int, *, ref: str) -> int:
+    """A profile page showing 'following' answers a doubt about that follow: dismiss it."""
+    cursor = await conn.execute(
+        "UPDATE follow_removals SET state = 'dismissed', resolved_at = :now, "
+        "resolved_source = 'profile_scrape', resolved_ref = :ref "
+        "WHERE person_id = :person AND direction = 'following' AND state IN ('held', 'suspected')",
+        {"now": now_db(), "ref": ref, "person": person_id},
+    )
+    return cursor.rowcount

@@ -85,8 +85,8 @@ def nice_step(span: float, ticks: int = 4) -> float:
     return float(10 * magnitude)
 
 
-def value_ticks(low: float, high: float) -> list[float]:
-    step = nice_step(high - low)
+def value_ticks(low: float, high: float, step: float | None = None) -> list[float]:
+    step = step or nice_step(high - low)
     first = math.floor(low / step) * step
     ticks = []
     tick = first
@@ -94,6 +94,35 @@ def value_ticks(low: float, high: float) -> list[float]:
         ticks.append(round(tick, 10))
         tick += step
     return ticks
+
+
+def _coarser(step: float) -> float:
+    """The next 1/2/5 × 10^n step above `step`."""
+    magnitude = 10 ** math.floor(math.log10(step))
+    factor = step / magnitude
+    for nxt in (2, 5, 10):
+        if factor < nxt - 1e-9:
+            return float(nxt * magnitude)
+    return float(20 * magnitude)
+
+
+def value_axis(low: float, high: float, y_format: Callable[[float], str]) -> tuple[float, float, float]:
+    """(bottom, top, step) of a value axis over [low, high] whose tick labels are all different.
+
+    A flat series (one point, or one value throughout) gets room around its value in proportion
+    to its size, and a step too fine for the label format ("365.1k" for both 365,120 and
+    365,140) is made coarser until every label says something of its own.
+    """
+    if low == high:
+        pad = max(1.0, abs(low) * 0.05)
+        low, high = (max(0.0, low - pad) if low >= 0 else low - pad), high + pad
+    step = nice_step(high - low)
+    while True:
+        bottom, top = math.floor(low / step) * step, math.ceil(high / step) * step
+        labels = [y_format(tick) for tick in value_ticks(bottom, top, step)]
+        if len(set(labels)) == len(labels) or step >= abs(bottom) + abs(top):
+            return bottom, top, step
+        step = _coarser(step)
 
 
 def time_ticks(start: datetime, end: datetime) -> list[datetime]:
@@ -129,6 +158,7 @@ class _Frame:
     end: datetime
     low: float
     high: float
+    step: float  # between value ticks
     width: int
     height: int
 
@@ -147,8 +177,9 @@ def _frame(
     runs: Sequence[Sequence[tuple[datetime, float]]],
     start: datetime | None,
     end: datetime | None,
-    width: int,
-    height: int,
+    *,
+    size: tuple[int, int],
+    y_format: Callable[[float], str],
 ) -> _Frame:
     moments = [m for run in runs for m, _ in run]
     values = [v for run in runs for _, v in run]
@@ -156,18 +187,15 @@ def _frame(
     last = end or max(moments)
     if last <= first:
         first, last = first - timedelta(hours=1), last + timedelta(hours=1)
-    low, high = min(values), max(values)
-    if low == high:
-        low, high = low - 1, high + 1
     # The plot spans whole tick steps, so the top and bottom lines are labelled values.
-    step = nice_step(high - low)
-    return _Frame(first, last, math.floor(low / step) * step, math.ceil(high / step) * step, width, height)
+    low, high, step = value_axis(min(values), max(values), y_format)
+    return _Frame(first, last, low, high, step, *size)
 
 
 def _axes(frame: _Frame, y_format: Callable[[float], str]) -> list[str]:
     parts = []
     right = frame.width - _PAD_RIGHT
-    for tick in value_ticks(frame.low, frame.high):
+    for tick in value_ticks(frame.low, frame.high, frame.step):
         y = frame.y(tick)
         parts.append(f'<line class="gridline" x1="{_PAD_LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}"/>')
         parts.append(
@@ -194,7 +222,7 @@ def _lines(frame: _Frame, series: Series, runs: Sequence[Sequence[tuple[datetime
     for run in runs:
         if len(run) == 1:  # a lone value between gaps is still a fact worth showing
             moment, value = run[0]
-            parts.append(f'<circle cx="{frame.x(moment):.1f}" cy="{frame.y(value):.1f}" r="2.5"/>')
+            parts.append(f'<circle cx="{frame.x(moment):.1f}" cy="{frame.y(value):.1f}" r="4"/>')
         else:
             coords = " ".join(f"{frame.x(m):.1f},{frame.y(v):.1f}" for m, v in run)
             parts.append(f'<polyline points="{coords}"/>')
@@ -221,8 +249,8 @@ def line_chart(
     start: datetime | None = None,
     end: datetime | None = None,
     max_gap: timedelta | None = None,
-    width: int = 720,
-    height: int = 240,
+    width: int = 960,
+    height: int = 260,
     y_format: Callable[[float], str] = compact_number,
 ) -> Markup:
     """An inline <svg> line chart of one or more time series over [start, end]."""
@@ -236,16 +264,25 @@ def line_chart(
     }
     head = (
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">'
+        f'role="img" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>"
     )
     if not any(runs.values()):
+        # A short strip, not a full-height blank: the page should not scroll past nothing.
+        short = 60
         empty = (
-            f'<text class="empty" x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle">'
+            f'<text class="empty" x="{width / 2:.0f}" y="{short / 2 + 5:.0f}" text-anchor="middle">'
             "No data for this period</text>"
         )
+        head = head.replace(f'viewBox="0 0 {width} {height}"', f'viewBox="0 0 {width} {short}"')
         return Markup(head + empty + "</svg>")  # noqa: S704 — every interpolated text is escaped
-    frame = _frame([r for item_runs in runs.values() for r in item_runs], start, end, width, height)
+    frame = _frame(
+        [r for item_runs in runs.values() for r in item_runs],
+        start,
+        end,
+        size=(width, height),
+        y_format=y_format,
+    )
     parts = [head, *_axes(frame, y_format)]
     for item in series:
         parts.extend(_lines(frame, item, runs[item.label]))

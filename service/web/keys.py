@@ -9,7 +9,8 @@ import httpx
 import jinja2
 from aiohttp import web
 
-from service.jobs.events_stream import EventsHub, EventsStream
+from service.ingest.live_feed import EventsHub
+from service.jobs.events_stream import EventsStream
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
 from service.logs import SecretRegistry

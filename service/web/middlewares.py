@@ -13,9 +13,10 @@ from service import __version__
 from service.errors import Forbidden, NotAuthenticated, ServiceError
 from service.security import same
 from service.settings import LOOPBACK_HOSTS
-from service.web import access, sessions
+from service.web import access, api_keys, sessions
 from service.web.forms import CSRF_FIELD, readable_errors
 from service.web.host_header import HostHeader, parse_host, request_host
+from service.web.json_view import wants_json
 from service.web.keys import settings_key
 from service.web.render import render_error_page
 
@@ -25,10 +26,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 # The extension API authenticates with bearer tokens, not cookies, so CSRF does not apply there.
 EXTENSION_API_PREFIX = "/api/ext/"
-
-
-def wants_json(request: web.Request) -> bool:
-    return request.path.startswith("/api/")
 
 
 def error_response(
@@ -91,7 +88,10 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     if isinstance(request.match_info.route.resource, web.StaticResource):
         return await handler(request)  # no session lookup for CSS and scripts
-    session = await sessions.load(request)
+    # A personal API key speaks for its owner on read-only JSON routes; the extension's own
+    # bearer tokens live under /api/ext/ and were checked by ext_guard.
+    key = None if request.path.startswith(EXTENSION_API_PREFIX) else api_keys.presented(request)
+    session = await api_keys.authenticate(request, key) if key is not None else await sessions.load(request)
     request[sessions.session_key] = session
     if requirement is access.Access.PUBLIC:
         return await handler(request)

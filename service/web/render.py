@@ -8,10 +8,12 @@ from typing import Any
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup
 
 from service import __version__
 from service.permissions import Permission
 from service.web import sessions
+from service.web.admin_sections import ADMIN_SECTIONS
 from service.web.keys import config_key, templates_key
 from service.web.stream_view import stream_warning
 
@@ -23,6 +25,20 @@ def localtime(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if moment is None:
         return "—"
     return moment.astimezone().strftime(fmt)
+
+
+def utctime(moment: datetime | None) -> str:
+    """The hover text of every shown time: the stored UTC moment, to the second."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def number(value: float | None, fmt: str = "{:,}") -> Markup:
+    """A figure as `<data class="num">`: grouped here ("1,234"), in the reader's locale by localize.js."""
+    if value is None:
+        return Markup("—")
+    return Markup('<data class="num" value="{}">{}</data>').format(value, fmt.format(value))
 
 
 def ago(moment: datetime | None) -> str:
@@ -50,8 +66,11 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environmen
     )
     env.filters["localtime"] = localtime
     env.filters["ago"] = ago
+    env.filters["utctime"] = utctime
+    env.filters["num"] = number
     env.globals["version"] = __version__
     env.globals["Permission"] = Permission
+    env.globals["ADMIN_SECTIONS"] = ADMIN_SECTIONS
     return env
 
 

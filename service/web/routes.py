@@ -32,6 +32,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def setup_routes(app: web.Application) -> None:
     r = app.router
     r.add_static("/static/", STATIC_DIR, name="static")
+    _json_routes(r)
     r.add_get("/login", auth.login, name="login")
     r.add_post("/login", auth.login_submit, name="login_submit")
     r.add_post("/logout", auth.logout, name="logout")
@@ -58,6 +59,9 @@ def setup_routes(app: web.Application) -> None:
 
     r.add_get("/account", account.account, name="account")
     r.add_post("/account/password", account.account_password, name="account_password")
+    r.add_post("/account/api-keys", account.account_api_key_create, name="account_api_key_create")
+    revoke_key = "/account/api-keys/{key_id}/revoke"
+    r.add_post(revoke_key, account.account_api_key_revoke, name="account_api_key_revoke")
 
     r.add_get("/admin", admin.admin, name="admin")
     r.add_get("/admin/users", admin_users.admin_users, name="admin_users")
@@ -106,3 +110,18 @@ def _extension_routes(r: web.UrlDispatcher) -> None:
     r.add_post("/admin/extension/code", admin_extension.admin_extension_code, name="admin_extension_code")
     revoke = "/admin/extension/{client_id}/revoke"
     r.add_post(revoke, admin_extension.admin_extension_revoke, name="admin_extension_revoke")
+
+
+def _json_routes(r: web.UrlDispatcher) -> None:
+    """Each page's data as JSON, from the page's own handler (service/web/json_view.py).
+
+    Added before the pages: "/profile/{username}" would otherwise take "alice.json" for a username.
+    """
+    r.add_get("/users/directory.json", directory.users_directory, name="users_directory_json")
+    r.add_get("/profile/{username}.json", profile.profile_person, name="profile_person_json")
+    r.add_get("/room/broadcasts/{broadcast_id}.json", room.room_broadcast, name="room_broadcast_json")
+    r.add_get("/events.json", events.events, name="events_json")
+    r.add_get("/api/followers/unfollowed", follows.users_unfollowed, name="api_followers_unfollowed")
+    r.add_get("/users/following.json", follows.users_following, name="users_following_json")
+    r.add_get("/users/followers.json", follows.users_followers, name="users_followers_json")
+    r.add_get("/users/unfollowed.json", follows.users_unfollowed, name="users_unfollowed_json")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -185,3 +186,57 @@ async def test_migration_0009_keeps_runs_and_learns_each_jobs_last_status(tmp_pa
         runs = await job_store.list_runs(conn, "images")
     assert state is not None and state.last_status == "ok"
     assert [(r.status, r.summary) for r in runs] == [("running", None), ("ok", "fine"), ("error", None)]
+
+
+async def test_a_job_that_never_ran_runs_soon_after_start_not_after_a_whole_interval(db: Database) -> None:
+    """A new user sees data within seconds: a due job does not wait one interval after start."""
+    hourly = Flaky()
+    hourly.fail = False
+    runner = _runner(db, JobSpec("hourly", "Hourly", "", timedelta(hours=1), hourly))
+    scheduler = Scheduler(runner, enabled=True, first_run_delay=timedelta(seconds=0.2))
+    await scheduler.start()
+    try:
+        for _ in range(50):
+            if hourly.calls:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await scheduler.shutdown()
+    assert hourly.calls == 1
+
+
+async def test_a_job_that_ran_recently_keeps_its_cadence_after_a_restart(db: Database) -> None:
+    """Restarting the service does not re-run a job that ran a minute ago."""
+    hourly = Flaky()
+    runner = _runner(db, JobSpec("hourly", "Hourly", "", timedelta(hours=1), hourly))
+    scheduler = Scheduler(runner, enabled=True, first_run_delay=timedelta(seconds=0.2))
+    await scheduler.ensure_states()
+    async with db.transaction() as conn:
+        run_id = await job_store.start_run(conn, "hourly", trigger="schedule")
+        await job_store.finish_run(conn, run_id, "hourly", status="ok", summary="done", error=None)
+    await scheduler.start()
+    try:
+        await asyncio.sleep(0.6)
+        next_run = scheduler.next_run("hourly")
+    finally:
+        await scheduler.shutdown()
+    assert hourly.calls == 0
+    assert next_run is not None
+    assert timedelta(minutes=59) < next_run - datetime.now(UTC) <= timedelta(hours=1)
+
+
+async def test_jobs_due_at_start_are_staggered(db: Database) -> None:
+    """Overdue jobs do not all hit their upstreams in the same second."""
+    specs = [JobSpec(name, name, "", timedelta(hours=1), Flaky()) for name in ("a", "b", "c")]
+    scheduler = Scheduler(
+        _runner(db, *specs), enabled=True,
+        first_run_delay=timedelta(seconds=30), first_run_stagger=timedelta(seconds=20),
+    )  # fmt: skip
+    await scheduler.start()
+    try:
+        times = sorted(t for t in (scheduler.next_run(s.name) for s in specs) if t is not None)
+    finally:
+        await scheduler.shutdown()
+    assert len(times) == 3
+    assert all(later - earlier >= timedelta(seconds=19) for earlier, later in itertools.pairwise(times))
+    assert times[0] - datetime.now(UTC) <= timedelta(seconds=31)

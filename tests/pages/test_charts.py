@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from bs4 import BeautifulSoup
 
 from service.web.charts import Series, compact_number, downsample, line_chart, nice_step, segments, time_ticks
@@ -95,3 +96,40 @@ def test_series_with_own_breaks_ignore_time_gaps() -> None:
     assert len(_svg(chart).select("polyline")) == 2
     chart = line_chart([Series("a", points)], title="a", max_gap=timedelta(hours=1))
     assert len(_svg(chart).select("circle")) == 2 and len(_svg(chart).select("polyline")) == 1
+
+
+def _y_labels(svg: str) -> list[str]:
+    return [label.get_text() for label in BeautifulSoup(svg, "html.parser").select("text.ylabel")]
+
+
+@pytest.mark.parametrize("value", [358_700.0, 7.0, 0.0, 1_234_567.0, 0.25])
+def test_a_flat_or_single_point_series_has_distinct_axis_labels(value: float) -> None:
+    """One value (or a flat line) must not repeat one label ("358.7k") down the whole axis."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for points in ([(start, value)], [(start, value), (start + timedelta(hours=5), value)]):
+        labels = _y_labels(str(line_chart([Series("followers", points)], title="t")))
+        assert len(labels) >= 2
+        assert len(set(labels)) == len(labels), labels
+
+
+def test_labels_stay_distinct_when_the_range_is_narrow_for_the_format() -> None:
+    """365,100 → 365,200 is a range the compact format ("365.1k") cannot tell apart tick by tick."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    points = [
+        (start, 365_100.0),
+        (start + timedelta(hours=1), 365_140.0),
+        (start + timedelta(hours=2), 365_200.0),
+    ]
+    labels = _y_labels(str(line_chart([Series("followers", points)], title="t")))
+    assert len(labels) >= 2
+    assert len(set(labels)) == len(labels), labels
+
+
+def test_the_chart_fills_its_container() -> None:
+    """The SVG scales to the card (CSS sets the width); no fixed width attribute caps it."""
+    svg = BeautifulSoup(
+        str(line_chart([Series("x", [(datetime(2026, 1, 1, tzinfo=UTC), 1.0)])], title="t")), "html.parser"
+    ).svg
+    assert svg is not None
+    assert svg.get("width") in (None, "100%")
+    assert svg.get("viewbox")  # html.parser lower-cases attribute names

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -102,6 +103,7 @@ def test_directory_and_profile_render_in_chromium(browser: Browser, service: str
         assert image.evaluate("img => img.naturalWidth") == 1
         page.screenshot(path=str(SHOTS / "directory.png"), full_page=True)
 
+        page.click("tr[data-username=alice] [data-testid=row-actions]")  # the row's actions menu
         page.click("tr[data-username=alice] >> text=View Profile")
         expect(page).to_have_url(service + "/profile/alice")
         page.click("[data-testid=window] >> text=7 days")
@@ -117,5 +119,28 @@ def test_directory_and_profile_render_in_chromium(browser: Browser, service: str
         expect(page.locator("[data-testid=db-size]")).to_contain_text("199 MiB")
         page.screenshot(path=str(SHOTS / "system.png"), full_page=True)
         assert outside == []
+    finally:
+        context.close()
+
+
+def test_times_and_numbers_follow_the_browsers_zone_and_locale(browser: Browser, service: str) -> None:
+    """A reader in Tokyo with a German browser sees Tokyo times (UTC on hover) and "9.990"."""
+    context = browser.new_context(timezone_id="Asia/Tokyo", locale="de-DE")
+    page = context.new_page()
+    try:
+        page.goto(service + "/login")
+        page.fill("input[name=username]", "owner")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page).to_have_url(service + "/users/directory")
+        seen = page.locator("tr[data-username=bob] time").first
+        stamp = datetime.fromisoformat(seen.get_attribute("datetime") or "")
+        tokyo = stamp.astimezone(ZoneInfo("Asia/Tokyo"))
+        expect(seen).to_have_text(tokyo.strftime("%Y-%m-%d %H:%M"))
+        expect(seen).to_have_attribute("title", stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))
+
+        page.goto(service + "/admin/system")
+        rows = page.locator("tr[data-table=persons] data.num").first
+        expect(rows).to_have_text(f"{int(rows.get_attribute('value') or 0):,}".replace(",", "."))
     finally:
         context.close()

@@ -15,7 +15,8 @@ from fakes.events import EventsScript, events_base_url, make_app
 from pytest_aiohttp import AiohttpServer
 
 from service.config import SourceConfig, resolve
-from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
+from service.ingest.live_feed import EventsHub
+from service.jobs.events_stream import EventsStream, StreamOptions
 from service.settings import Settings
 from service.sources.events import Backoff
 from service.store.db import Database

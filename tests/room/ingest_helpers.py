@@ -6,9 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from service.clock import to_db
-from service.store.broadcast_stitch import StitchPolicy
+from service.ingest.broadcast_stitching import StitchPolicy
+from service.ingest.events_batch import BatchResult, ingest_events
 from service.store.db import Database
-from service.store.room_ingest import BatchResult, IncomingEvent, QuarantineItem, store_batch
+from service.store.room_events import IncomingEvent, QuarantineItem
 
 T0 = datetime(2026, 1, 2, tzinfo=UTC)
 ROOM = "my_room"
@@ -43,5 +44,5 @@ async def ingest(
 ) -> BatchResult:
     received = to_db(now) if now else (events[-1].at if events else to_db(T0))
     async with db.transaction() as conn:
-        return await store_batch(conn, events, invalid or [], CURSOR, broadcaster=ROOM,
-                                 policy=policy or StitchPolicy(), received_at=received)  # fmt: skip
+        return await ingest_events(conn, events, invalid or [], CURSOR, broadcaster=ROOM,
+                                    policy=policy or StitchPolicy(), received_at=received)  # fmt: skip

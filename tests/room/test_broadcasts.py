@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from service.store.broadcast_stitch import StitchPolicy
+from service.ingest.broadcast_stitching import StitchPolicy
 from service.store.db import Database
 from tests.room.ingest_helpers import ROOM, T0, Feed, ingest
 

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from service.clock import to_db
+from service.ingest.broadcast_stitching import StitchPolicy
 from service.store import stats
-from service.store.broadcast_stitch import StitchPolicy
 from service.store.db import Database
 from tests.room.ingest_helpers import ROOM, T0, Feed, ingest
 

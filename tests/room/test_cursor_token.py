@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 from fakes.events import EventsScript
 
-from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
+from service.ingest.live_feed import EventsHub
+from service.jobs.events_stream import EventsStream, StreamOptions
 from service.store.db import Database, migration_files
 from tests.room.conftest import TOKEN, ConfigBox, eventually, fast_backoff, scalar, stored_ids
 from tests.room.test_stream import add_mixed

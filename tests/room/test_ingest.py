@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from service.store.broadcast_stitch import StitchPolicy
+from service.ingest.broadcast_stitching import StitchPolicy
+from service.ingest.events_batch import ingest_events
 from service.store.db import Database
-from service.store.room_ingest import QuarantineItem, store_batch
+from service.store.room_events import QuarantineItem
 from tests.room.conftest import scalar
 from tests.room.ingest_helpers import CURSOR, ROOM, Feed, ingest
 
@@ -69,13 +70,13 @@ async def test_quarantine_is_kept_once(db: Database) -> None:
 
 
 async def test_batch_and_cursor_commit_together(db: Database) -> None:
-    """A failure after store_batch rolls back the events and the cursor alike."""
+    """A failure after ingest_events rolls back the events and the cursor alike."""
     feed = Feed()
 
     async def crash_after_store() -> None:
         async with db.transaction() as conn:
-            await store_batch(conn, [feed.event(1, "tip", tokens=1)], [], CURSOR, broadcaster=ROOM,
-                              policy=StitchPolicy(), received_at="2026-01-02T00:00:00.000Z")  # fmt: skip
+            await ingest_events(conn, [feed.event(1, "tip", tokens=1)], [], CURSOR, broadcaster=ROOM,
+                                policy=StitchPolicy(), received_at="2026-01-02T00:00:00.000Z")  # fmt: skip
             raise RuntimeError("crash before commit")
 
     with pytest.raises(RuntimeError):

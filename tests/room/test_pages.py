@@ -11,8 +11,8 @@ from bs4 import BeautifulSoup
 
 from service.clock import now_db
 from service.settings import Settings
-from service.store import room_ingest
-from service.store.room_ingest import QuarantineItem
+from service.store import stream_state
+from service.store.room_events import QuarantineItem
 from service.web.keys import db_key, events_hub_key
 from tests.helpers import Panel, add_user
 from tests.room.ingest_helpers import ROOM, Feed, ingest
@@ -167,8 +167,8 @@ async def test_status_and_admin_events_page(admin_panel: Panel) -> None:
     db = admin_panel.app[db_key]
     await ingest(db, [], [QuarantineItem("id: should match pattern", '{"id": "x"}', "x", "tip")])
     async with db.transaction() as conn:
-        await room_ingest.record_gap(conn, reason="the stored cursor belongs to another token", at=now_db())
-        await room_ingest.set_status(
+        await stream_state.record_gap(conn, reason="the stored cursor belongs to another token", at=now_db())
+        await stream_state.set_status(
             conn, state="stopped", detail="token rejected (401)", until=None, at=now_db()
         )
     _, html = await admin_panel.get("/room")

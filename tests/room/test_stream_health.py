@@ -12,7 +12,7 @@ from service.clock import to_db
 from service.jobs.events_health import shown_state
 from service.jobs.events_stream import LiveStatus
 from service.settings import Settings
-from service.store import room_ingest
+from service.store import stream_state
 from service.store.room import StreamState
 from service.web.keys import db_key
 from tests.helpers import Panel
@@ -38,7 +38,7 @@ async def _last_poll(panel: Panel, minutes_ago: float) -> None:
     db = panel.app[db_key]
     await ingest(db, [Feed().event(0, "tip", "alice", tokens=5)], now=at)
     async with db.transaction() as conn:
-        await room_ingest.set_status(conn, state="connected", detail=None, until=None, at=to_db(at))
+        await stream_state.set_status(conn, state="connected", detail=None, until=None, at=to_db(at))
 
 
 async def test_a_stream_without_a_completed_poll_shows_stalled_everywhere(admin_panel: Panel) -> None:

@@ -19,7 +19,8 @@ import httpx
 import pytest
 from fakes.events import EventsScript
 
-from service.jobs.events_stream import EventsHub, EventsStream, StreamOptions
+from service.ingest.live_feed import EventsHub
+from service.jobs.events_stream import EventsStream, StreamOptions
 from service.store.db import Database
 from tests.room.conftest import ConfigBox, eventually, fast_backoff, scalar, stored_ids
 from tests.room.test_stream import add_mixed

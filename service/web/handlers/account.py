@@ -1,17 +1,19 @@
-"""A signed-in user's own account: changing their password."""
+"""A signed-in user's own account: changing their password, and their personal API keys."""
 
 from __future__ import annotations
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.errors import InvalidInput
-from service.security import password_problem
+from service.errors import InvalidInput, NotFound
+from service.security import hash_token, password_problem
+from service.store import api_keys as key_store
 from service.store import system_users, web_sessions
-from service.web import sessions
+from service.web import api_keys, sessions
 from service.web.access import Access, requires
 from service.web.forms import parse_form
 from service.web.keys import db_key, passwords_key
+from service.web.query_params import route_id
 from service.web.render import render
 
 
@@ -22,10 +24,26 @@ class PasswordChangeForm(BaseModel):
     new_password_again: str = Field(max_length=1024)
 
 
+class ApiKeyForm(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=key_store.MAX_NAME_LENGTH)
+
+
+async def _account_page(
+    request: web.Request, *, status: int = 200, errors: list[str] | None = None, **extra: object
+) -> web.Response:
+    session = sessions.current(request)
+    assert session is not None  # guaranteed by the auth middleware
+    async with request.app[db_key].read() as conn:
+        keys = await key_store.list_keys(conn, session.user.id)
+    context = {"errors": errors or [], "changed": False, "keys": keys, "key_errors": [], "new_key": None}
+    context.update(extra)
+    return await render(request, "account/index.html", context, status=status)
+
+
 @requires(Access.AUTHENTICATED)
 async def account(request: web.Request) -> web.StreamResponse:
-    changed = request.query.get("changed") == "1"
-    return await render(request, "account/index.html", {"errors": [], "changed": changed})
+    return await _account_page(request, changed=request.query.get("changed") == "1")
 
 
 @requires(Access.AUTHENTICATED)
@@ -47,9 +65,7 @@ async def account_password(request: web.Request) -> web.StreamResponse:
         if problems:
             raise InvalidInput("The form has errors", details=problems)
     except InvalidInput as exc:
-        return await render(
-            request, "account/index.html", {"errors": exc.details, "changed": False}, status=400
-        )
+        return await _account_page(request, errors=exc.details, status=400)
     async with request.app[db_key].transaction() as conn:
         await system_users.set_password_hash(conn, session.user.id, passwords.hash(form.new_password))
         # Other devices signed in with the old password are signed out.
@@ -57,3 +73,31 @@ async def account_password(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther(request.app.router["account"].url_for().with_query(changed="1"))
     await sessions.start(request, response, session.user.id)
     raise response
+
+
+@requires(Access.AUTHENTICATED)
+async def account_api_key_create(request: web.Request) -> web.StreamResponse:
+    """Make a key and show it on this response only: the service keeps just its hash."""
+    session = sessions.current(request)
+    assert session is not None  # guaranteed by the auth middleware
+    try:
+        form = await parse_form(request, ApiKeyForm)
+    except InvalidInput as exc:
+        return await _account_page(request, key_errors=exc.details, status=400)
+    key = api_keys.new_key()
+    async with request.app[db_key].transaction() as conn:
+        await key_store.insert_key(conn, user_id=session.user.id, name=form.name, token_hash=hash_token(key))
+    return await _account_page(request, new_key={"name": form.name, "key": key})
+
+
+@requires(Access.AUTHENTICATED)
+async def account_api_key_revoke(request: web.Request) -> web.StreamResponse:
+    session = sessions.current(request)
+    assert session is not None  # guaranteed by the auth middleware
+    key_id = route_id(request, "key_id")
+    async with request.app[db_key].transaction() as conn:
+        revoked = await key_store.revoke_key(conn, key_id=key_id, user_id=session.user.id)
+    if not revoked:
+        raise NotFound(f"You have no working API key {key_id}.")
+    await sessions.flash(request, "API key revoked: scripts using it are refused from now on.")
+    raise web.HTTPSeeOther(request.app.router["account"].url_for())

@@ -1,4 +1,4 @@
-"""The panel's JSON API (cookie-authenticated, same permissions as the pages)."""
+"""The panel's JSON API (a session cookie or a personal API key; the same permissions as the pages)."""
 
 from __future__ import annotations
 

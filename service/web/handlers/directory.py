@@ -17,13 +17,13 @@ from service.permissions import Permission
 from service.store import directory, extension, lookup
 from service.store.directory import DEFAULT_SORT, ROLES, SORTS, DirectoryFilter, PersonState
 from service.usernames import USERNAME, normalise_username
-from service.web import people, sessions
+from service.web import page_json, people, sessions
 from service.web.access import requires
 from service.web.forms import parse_form
 from service.web.handler_support import acting_user, can_enqueue, scrape_availability
+from service.web.json_view import respond
 from service.web.keys import db_key
 from service.web.query_params import page_number
-from service.web.render import render
 
 MAX_TAGS = 10
 CSV_BATCH = 5000
@@ -106,7 +106,7 @@ async def users_directory(request: web.Request) -> web.StreamResponse:
         "here": request.path_qs,
         **people.HELPERS,
     }
-    return await render(request, "users/directory.html", context)
+    return await respond(request, "users/directory.html", context, page_json.directory)
 
 
 def _csv_row(row: PersonState) -> list[object]:

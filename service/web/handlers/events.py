@@ -10,6 +10,7 @@ from aiohttp import web
 from service.permissions import Permission
 from service.store import persons, room
 from service.store.db import Connection
+from service.web import page_json
 from service.web.access import requires
 from service.web.event_views import (
     LABELS,
@@ -22,8 +23,8 @@ from service.web.event_views import (
     parse_query,
     reveal_requested,
 )
+from service.web.json_view import respond
 from service.web.keys import db_key, events_hub_key
-from service.web.render import render
 from service.web.stream_view import stream_state
 
 LIVE_BATCH = 200
@@ -51,15 +52,15 @@ async def events(request: web.Request) -> web.StreamResponse:
         state = await stream_state(request, conn)
     rows = [event_row(event, reveal=reveal) for event in found[:PAGE_SIZE]]
     extra = {"reveal": "1"} if reveal else {}
-    older = query.url("/events", before=rows[-1]["id"], **extra) if len(found) > PAGE_SIZE else None
+    older = query.url(request.path, before=rows[-1]["id"], **extra) if len(found) > PAGE_SIZE else None
     # The live feed continues the first page only; older pages are history.
     live = (
         None if before else query.url("/events/live", **({"after": rows[0]["id"]} if rows else {}), **extra)
     )
     context = {"rows": rows, "query": query, "types": LABELS, "older_url": older, "live_url": live,
-               "newest_url": query.url("/events", **extra) if before else None, "reveal": reveal,
+               "newest_url": query.url(request.path, **extra) if before else None, "reveal": reveal,
                "can_reveal": can_reveal(request), "stream": state, "active": "events"}  # fmt: skip
-    return await render(request, "events/index.html", context)
+    return await respond(request, "events/index.html", context, page_json.events)
 
 
 def _sse(event: room.RoomEvent, *, reveal: bool) -> bytes:

@@ -16,12 +16,12 @@ from service.errors import Forbidden, NotFound
 from service.permissions import Permission
 from service.store import extension as ext_store
 from service.store import follow_lists, removals, snapshots
-from service.web import people, sessions
+from service.web import page_json, people, sessions
 from service.web.access import Access, requires
 from service.web.handler_support import acting_user, can_enqueue, may, scrape_availability
+from service.web.json_view import respond
 from service.web.keys import db_key
 from service.web.query_params import page_number, route_id
-from service.web.render import render
 
 PAGE_SIZE = 50
 ROLE_FILTERS = {"all": None, "models": "model", "viewers": "viewer"}
@@ -60,7 +60,7 @@ async def _list_page(
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "can_enqueue": can_enqueue(request),
         "scrape": scrape, "here": request.path_qs, **people.HELPERS,
     }  # fmt: skip
-    return await render(request, template, context)
+    return await respond(request, template, context, page_json.follow_list)
 
 
 @requires(Permission.VIEW_USERS)
@@ -112,7 +112,7 @@ async def users_unfollowed(request: web.Request) -> web.StreamResponse:
     context = await _unfollowed_context(
         request, who if who in WHO else "them", period if period in RANGES else "30d"
     )
-    return await render(request, "users/unfollowed.html", context)
+    return await respond(request, "users/unfollowed.html", context, page_json.unfollowed)
 
 
 async def _queue(request: web.Request, kind: str, back: str) -> web.StreamResponse:

@@ -18,10 +18,11 @@ from service.store import directory, persons
 from service.store import profile as profile_store
 from service.store import statbate as statbate_store
 from service.usernames import normalise_username
-from service.web import people, sessions
+from service.web import page_json, people, sessions
 from service.web.access import requires
 from service.web.charts import Series, downsample, line_chart
 from service.web.handler_support import can_enqueue, scrape_availability
+from service.web.json_view import respond, wants_json
 from service.web.keys import config_key, db_key, runner_key, scheduler_key
 from service.web.query_params import route_username
 from service.web.render import render
@@ -69,10 +70,21 @@ def _series_chart(
     return line_chart(series, title=title, start=first, end=end, max_gap=gap)
 
 
-async def _charts(conn: Any, person: profile_store.Person, start: datetime | None) -> dict[str, Markup]:
+async def _history(
+    conn: Any, person: profile_store.Person, start: datetime | None
+) -> dict[str, dict[str, list[profile_store.HistoryPoint]]]:
+    """The stored points the charts draw: followers per source, and the two CBHours ranks."""
     since = to_db(start) if start else None
-    followers = await profile_store.follower_history(conn, person.id, person.username, since)
-    ranks = await profile_store.rank_history(conn, person.id, since)
+    return {
+        "followers": await profile_store.follower_history(conn, person.id, person.username, since),
+        "ranks": await profile_store.rank_history(conn, person.id, since),
+    }
+
+
+def _charts(
+    history: dict[str, dict[str, list[profile_store.HistoryPoint]]], start: datetime | None
+) -> dict[str, Markup]:
+    followers, ranks = history["followers"], history["ranks"]
     follower_series = [(label, css, _points(followers[key])) for key, label, css in SOURCE_SERIES]
     # Two charts: the global rank is ten times the gender rank and would flatten it on one axis.
     return {
@@ -105,6 +117,8 @@ def _raw(records: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 
 async def _unknown(request: web.Request, username: str) -> web.Response:
+    if wants_json(request):
+        raise NotFound(f"{username or 'That name'} is not known yet.")
     context = {"active": "profile", "username": username, "can_enqueue": can_enqueue(request)}
     return await render(request, "profile/unknown.html", context, status=404)
 
@@ -144,6 +158,7 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             return await _unknown(request, username)
         pid = person.id
         state = await directory.get_state(conn, pid)
+        history = await _history(conn, person, start)
         context: dict[str, Any] = {
             "person": person,
             "has_state": state is not None,
@@ -153,11 +168,12 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             "session_count": await profile_store.count_sessions(conn, pid),
             "statbate": await profile_store.statbate(conn, pid),
             "raw": _raw(await profile_store.latest_records(conn, pid, username)),
-            "charts": await _charts(conn, person, start),
+            "history": history,
+            "charts": _charts(history, start),
             "scrape": await scrape_availability(request, conn),
         }
     context.update(people.HELPERS)
     context.update({"active": "profile", "windows": list(WINDOWS), "window": window,
                     "can_enqueue": can_enqueue(request), "here": request.path_qs})  # fmt: skip
     context["can_request_tips"] = context["can_enqueue"]  # the same permission: manage_priorities
-    return await render(request, "profile/person.html", context)
+    return await respond(request, "profile/person.html", context, page_json.profile)

@@ -11,8 +11,10 @@ from service.errors import NotFound
 from service.permissions import Permission
 from service.store import broadcasts, persons
 from service.store import room as room_store
+from service.web import page_json
 from service.web.access import requires
 from service.web.event_views import PAGE_SIZE, can_reveal, event_row, parse_cursor, reveal_requested
+from service.web.json_view import respond
 from service.web.keys import config_key, db_key
 from service.web.query_params import route_id, route_username
 from service.web.render import render
@@ -108,7 +110,7 @@ async def room_broadcast(request: web.Request) -> web.StreamResponse:
                "tippers": tippers, "follows": [event_row(e, reveal=reveal) for e in follow_changes],
                "visitors": seen, "figures": LIST_FIGURES, "trend": trend, "duration": duration,
                "reveal": reveal, "can_reveal": can_reveal(request), "active": "room"}  # fmt: skip
-    return await render(request, "room/broadcast.html", context)
+    return await respond(request, "room/broadcast.html", context, page_json.broadcast)
 
 
 @requires(Permission.VIEW_USERS)

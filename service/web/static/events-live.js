@@ -18,14 +18,35 @@
     return td;
   }
 
+  // The same element the page renders (localize.js formats it), with the server's text as fallback.
+  function moment(ev) {
+    var time = document.createElement("time");
+    time.dateTime = ev.at;
+    time.dataset.precision = "seconds";
+    time.textContent = ev.at_local;
+    if (window.MHC) { window.MHC.localize(time.parentNode || wrap(time)); }
+    return time;
+  }
+
+  function wrap(node) {
+    var holder = document.createElement("span");
+    holder.appendChild(node);
+    return holder;
+  }
+
+  // The status line's "last event" follows the feed, whether or not the rows are paused.
+  function noteLastEvent(ev) {
+    var last = document.querySelector("[data-testid=last-event]");
+    if (!last) { return; }
+    last.textContent = "";
+    last.appendChild(moment(ev));
+  }
+
   function render(ev) {
     var tr = document.createElement("tr");
     tr.dataset.id = ev.id;
     tr.className = "ev-" + ev.method + " fresh";
-    var time = document.createElement("time");
-    time.dateTime = ev.at;
-    time.textContent = ev.at_local;
-    cell(tr, null).appendChild(time);
+    cell(tr, null).appendChild(moment(ev));
     cell(tr, ev.label);
     var who = cell(tr, null);
     if (ev.profile_url) {
@@ -58,6 +79,7 @@
   var source = new EventSource(table.dataset.liveUrl);
   source.addEventListener("room-event", function (message) {
     var ev = JSON.parse(message.data);
+    noteLastEvent(ev);
     if (paused) { buffer.push(ev); describe(); } else { show(ev); }
   });
   source.onerror = function () { if (state) { state.textContent = "Live feed reconnecting…"; } };

@@ -13,7 +13,7 @@ from service.sources.events import (
     RoomSubjectObject,
     TipObject,
 )
-from service.store.room_ingest import IncomingEvent, QuarantineItem
+from service.store.room_events import IncomingEvent, QuarantineItem
 from service.usernames import normalise_username
 
 

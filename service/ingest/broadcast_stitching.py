@@ -14,17 +14,19 @@ Rules (the merge gap and the timeout are settings):
 - an event while the Stats API says the room is live in a session that began after the last
   broadcast (its start was never seen) opens a broadcast from the session's start.
 "Live per the Stats API at t" means a snapshot within the merge gap of t reported the room online;
-its session began `time_online` minutes before the snapshot. Every broadcast touched is recomputed.
+its session began `time_online` minutes before the snapshot. Every broadcast touched is recomputed
+(`store.broadcast_writes.refresh_summaries`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
 from service.clock import from_db, to_db
+from service.store import broadcast_writes
 from service.store.db import Connection
 
 START, STOP = "broadcastStart", "broadcastStop"
@@ -84,20 +86,12 @@ class Stitcher:
 
     @classmethod
     async def load(cls, conn: Connection, policy: StitchPolicy, room: str | None = None) -> Stitcher:
-        rows = list(
-            await conn.execute_fetchall(
-                "SELECT id, last_event_at, ended_at, end_reason FROM broadcasts "
-                "ORDER BY ended_at IS NULL DESC, started_at DESC, id DESC LIMIT 1"
-            )
-        )
-        row = rows[0] if rows else None
+        row = await broadcast_writes.latest_broadcast(conn)
         if row is None:
             return cls(conn, policy, None, room)
-        if row["ended_at"] is None:
-            return cls(conn, policy, _Open(int(row["id"]), str(row["last_event_at"])), room)
-        return cls(
-            conn, policy, None, room, _Latest(int(row["id"]), str(row["ended_at"]), str(row["end_reason"]))
-        )
+        if row.ended_at is None:
+            return cls(conn, policy, _Open(row.id, row.last_event_at), room)
+        return cls(conn, policy, None, room, _Latest(row.id, row.ended_at, str(row.end_reason)))
 
     def touched(self) -> set[int]:
         return set(self._touched)
@@ -119,10 +113,7 @@ class Stitcher:
             if event.method == STOP:
                 await self._close(event.at, "stop", event.id)
         if self.open:
-            await self.conn.execute(
-                "UPDATE broadcasts SET last_event_at = :at WHERE id = :id",
-                {"at": self.open.last, "id": self.open.id},
-            )
+            await broadcast_writes.set_last_event(self.conn, self.open.id, self.open.last)
         return self._assignments
 
     async def close_if_stale(self, now: str) -> None:
@@ -162,19 +153,15 @@ class Stitcher:
         """When the session began that the Stats API saw live within the merge gap of `at`, if any."""
         if self.room is None:
             return None
-        async with self.conn.execute(
-            "SELECT fetched_at, time_online FROM stats_snapshots WHERE username = :room "
-            "AND fetched_at <= :hi AND last_fetched_at >= :lo ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
-            {
-                "room": self.room,
-                "lo": _plus(at, -self.policy.merge_gap),
-                "hi": _plus(at, self.policy.merge_gap),
-            },
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None or row["time_online"] is None:
+        reading = await broadcast_writes.stats_reading(
+            self.conn,
+            self.room,
+            since=_plus(at, -self.policy.merge_gap),
+            until=_plus(at, self.policy.merge_gap),
+        )
+        if reading is None or reading.time_online is None:
             return None
-        return _plus(str(row["fetched_at"]), -timedelta(minutes=int(row["time_online"])))
+        return _plus(reading.fetched_at, -timedelta(minutes=reading.time_online))
 
     def _assign(self, event_id: str, broadcast_id: int) -> None:
         self._assignments[event_id] = broadcast_id
@@ -183,143 +170,56 @@ class Stitcher:
     async def _start(self, event: Stamped) -> None:
         if self.open:
             if _gap(self.open.last, event.at) <= self.policy.merge_gap:
-                await self.conn.execute(
-                    "UPDATE broadcasts SET restarts = restarts + 1 WHERE id = :id", {"id": self.open.id}
-                )
+                await broadcast_writes.count_restart(self.conn, self.open.id)
                 return
             await self._close(self.open.last, "next_start", None)
-        async with self.conn.execute(
-            "SELECT id, ended_at FROM broadcasts WHERE ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1"
-        ) as cur:
-            previous = await cur.fetchone()
+        previous = await broadcast_writes.latest_ended(self.conn)
         if previous and _gap(previous[1], event.at) <= self.policy.merge_gap:
-            await self.conn.execute(
-                "UPDATE broadcasts SET restarts = restarts + 1 WHERE id = :id", {"id": int(previous[0])}
-            )
-            await self._resume(int(previous[0]), str(previous[1]))
-            self.open = _Open(int(previous[0]), event.at)
+            await broadcast_writes.count_restart(self.conn, previous[0])
+            await self._resume(*previous)
+            self.open = _Open(previous[0], event.at)
             return
-        cursor = await self.conn.execute(
-            "INSERT INTO broadcasts (started_at, last_event_at, start_event_id) VALUES (:at, :at, :id)",
-            {"at": event.at, "id": event.id},
+        broadcast_id = await broadcast_writes.insert_broadcast(
+            self.conn, started_at=event.at, start_event_id=event.id
         )
-        if cursor.lastrowid is None:
-            raise RuntimeError("broadcast insert returned no id")
-        self.open = _Open(cursor.lastrowid, event.at)
+        self.open = _Open(broadcast_id, event.at)
         self.latest = None
-        self._touched.add(cursor.lastrowid)
+        self._touched.add(broadcast_id)
 
     async def _resume(self, broadcast_id: int, ended_at: str) -> None:
         """Reopen a closed broadcast; what happened since it ended belongs to it."""
-        await self.conn.execute(
-            "UPDATE broadcasts SET ended_at = NULL, end_reason = NULL, stop_event_id = NULL WHERE id = :id",
-            {"id": broadcast_id},
-        )
-        self._adopt(broadcast_id, ended_at)
-        await self._adopt_stored(broadcast_id, ended_at)
+        await broadcast_writes.reopen_broadcast(self.conn, broadcast_id)
+        await self._adopt(broadcast_id, ended_at)
         self.open = _Open(broadcast_id, ended_at)
         self.latest = None
 
     async def _open_missed(self, began: str, at: str) -> None:
         """A broadcast whose start the stream never saw, from the session start the Stats API gives."""
         started = min(began, at)
-        cursor = await self.conn.execute(
-            "INSERT INTO broadcasts (started_at, last_event_at) VALUES (:started, :started)",
-            {"started": started},
+        broadcast_id = await broadcast_writes.insert_broadcast(
+            self.conn, started_at=started, start_event_id=None
         )
-        if cursor.lastrowid is None:
-            raise RuntimeError("broadcast insert returned no id")
-        self._adopt(cursor.lastrowid, started)
-        await self._adopt_stored(cursor.lastrowid, started)
-        self.open = _Open(cursor.lastrowid, started)
+        await self._adopt(broadcast_id, started)
+        self.open = _Open(broadcast_id, started)
         self.latest = None
 
-    def _adopt(self, broadcast_id: int, since: str) -> None:
-        """This batch's loose events from `since` on (not inserted yet) join the broadcast."""
+    async def _adopt(self, broadcast_id: int, since: str) -> None:
+        """Every event from `since` on outside a broadcast joins this one: stored ones of earlier
+        batches, and this batch's loose ones (not inserted yet)."""
         for event_id, event_at in self._loose:
             if event_at >= since:
                 self._assign(event_id, broadcast_id)
         self._loose.clear()
         self._touched.add(broadcast_id)
-
-    async def _adopt_stored(self, broadcast_id: int, since: str) -> None:
-        # Stored events of earlier batches, outside any broadcast, from `since` on.
-        await self.conn.execute(
-            "UPDATE room_events SET broadcast_id = :id WHERE broadcast_id IS NULL AND at >= :since",
-            {"id": broadcast_id, "since": since},
-        )
+        await broadcast_writes.adopt_loose_events(self.conn, broadcast_id, since=since)
 
     async def _close(self, at: str, reason: str, stop_id: str | None) -> None:
         if self.open is None:
             return
-        await self.conn.execute(
-            "UPDATE broadcasts SET ended_at = :at, end_reason = :reason, stop_event_id = :stop, "
-            "last_event_at = max(last_event_at, :last) WHERE id = :id",
-            {"at": at, "reason": reason, "stop": stop_id, "last": self.open.last, "id": self.open.id},
+        await broadcast_writes.close_broadcast(
+            self.conn, self.open.id, at=at, reason=reason, stop_event_id=stop_id, last_event_at=self.open.last
         )
         self._touched.add(self.open.id)
         self.latest = _Latest(self.open.id, at, reason)
         self.open = None
         self._loose.clear()
-
-
-_SUMMARY = (
-    "SELECT "
-    "coalesce(sum(CASE WHEN method = 'tip' THEN tokens END), 0) AS tip_tokens, "
-    "coalesce(sum(CASE WHEN method = 'mediaPurchase' THEN tokens END), 0) AS media_tokens, "
-    "count(CASE WHEN method = 'tip' THEN 1 END) AS tips, "
-    "count(DISTINCT CASE WHEN method = 'tip' THEN person_id END) AS unique_tippers, "
-    "coalesce(max(CASE WHEN method = 'tip' THEN tokens END), 0) AS biggest_tip, "
-    "count(CASE WHEN method = 'follow' THEN 1 END) AS new_followers, "
-    "count(CASE WHEN method = 'unfollow' THEN 1 END) AS unfollows, "
-    "count(CASE WHEN method = 'fanclubJoin' THEN 1 END) AS fanclub_joins, "
-    "count(CASE WHEN method = 'chatMessage' THEN 1 END) AS chat_messages, "
-    "count(DISTINCT CASE WHEN person_id IS NOT :broadcaster THEN person_id END) AS unique_visitors "
-    "FROM room_events WHERE broadcast_id = :id"
-)
-
-
-_VIEWERS = (
-    "UPDATE broadcasts SET (peak_viewers, avg_viewers) = (SELECT max(s.num_viewers), avg(s.num_viewers) "
-    "FROM stats_snapshots s WHERE s.fetched_at <= coalesce(broadcasts.ended_at, broadcasts.last_event_at) "
-    "AND s.last_fetched_at >= broadcasts.started_at) WHERE id = :id"
-)
-
-
-async def _has_viewer_snapshots(conn: Connection) -> bool:
-    rows = await conn.execute_fetchall(
-        "SELECT count(*) FROM pragma_table_info('stats_snapshots') "
-        "WHERE name IN ('fetched_at', 'last_fetched_at', 'num_viewers')"
-    )
-    return bool(rows and next(iter(rows))[0] == 3)
-
-
-async def refresh_summaries(
-    conn: Connection, broadcast_ids: Iterable[int], broadcaster_id: int | None
-) -> None:
-    """Recompute the summary columns of these broadcasts from their stored events.
-
-    Viewer figures need the Stats API snapshots (stored by the stats job every 5 minutes); while
-    that table is missing they stay NULL rather than being guessed from enter/leave events, which
-    anonymous guests never send.
-    """
-    ids = sorted(broadcast_ids)
-    if ids and await _has_viewer_snapshots(conn):
-        for broadcast_id in ids:
-            await conn.execute(_VIEWERS, {"id": broadcast_id})
-    for broadcast_id in ids:
-        params = {"id": broadcast_id, "broadcaster": broadcaster_id}
-        rows = list(await conn.execute_fetchall(_SUMMARY, params))
-        if not rows:
-            continue
-        figures = dict(rows[0])
-        await conn.execute(
-            "UPDATE broadcasts SET tip_tokens = :tip_tokens, media_tokens = :media_tokens, "
-            "tokens = :tip_tokens + :media_tokens, tips = :tips, unique_tippers = :unique_tippers, "
-            "biggest_tip = :biggest_tip, new_followers = :new_followers, unfollows = :unfollows, "
-            "fanclub_joins = :fanclub_joins, chat_messages = :chat_messages, "
-            "unique_visitors = :unique_visitors, duration_seconds = CAST(round("
-            "(julianday(coalesce(ended_at, last_event_at)) - julianday(started_at)) * 86400) AS INTEGER) "
-            "WHERE id = :id",
-            {**figures, "id": broadcast_id},
-        )

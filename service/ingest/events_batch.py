@@ -1,0 +1,94 @@
+"""One Events API batch into history: events, quarantine, people, follows, broadcasts and the cursor.
+
+Everything runs inside the transaction the caller is given, so a batch and the `nextUrl` after it
+land together or not at all: a restart at any moment resumes at the stored cursor, and a replayed
+batch stores nothing twice because the event id is the primary key and only ids not stored yet
+count towards people, follows and summaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from service.ingest import follows
+from service.ingest.broadcast_stitching import Stitcher, StitchPolicy
+from service.ingest.event_rows import to_incoming
+from service.ingest.room_people import resolve_people, room_figures
+from service.sources.events import EventBatch
+from service.store import broadcast_writes, room_events, stream_state
+from service.store.db import Connection
+from service.store.room_events import IncomingEvent, QuarantineItem
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    stored: int
+    duplicates: int
+    quarantined: int
+    broadcast_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+async def ingest_batch(
+    conn: Connection,
+    batch: EventBatch,
+    cursor: str,
+    *,
+    cursor_fingerprint: str | None,
+    broadcaster: str,
+    policy: StitchPolicy,
+    received_at: str,
+) -> BatchResult:
+    """Store one polled batch and the cursor after it (call inside `db.transaction()`).
+
+    `cursor` is the nextUrl without the token (`sources.events.without_token`); the table refuses one
+    without the placeholder. `cursor_fingerprint` names the token it was read with.
+    """
+    events, invalid = to_incoming(batch.events, batch.invalid)
+    return await ingest_events(
+        conn, events, invalid, cursor, cursor_fingerprint=cursor_fingerprint, broadcaster=broadcaster,
+        policy=policy, received_at=received_at,
+    )  # fmt: skip
+
+
+async def ingest_events(
+    conn: Connection,
+    events: Sequence[IncomingEvent],
+    invalid: Sequence[QuarantineItem],
+    cursor: str,
+    *,
+    cursor_fingerprint: str | None = None,
+    broadcaster: str,
+    policy: StitchPolicy,
+    received_at: str,
+) -> BatchResult:
+    """`ingest_batch` for events already mapped to store rows."""
+    fresh = await _fresh(conn, events)
+    ids = await resolve_people(conn, fresh, broadcaster)
+    stitcher = await Stitcher.load(conn, policy, broadcaster or None)
+    assignments = await stitcher.feed(fresh)
+    if not fresh:
+        await stitcher.close_if_stale(received_at)
+    await room_events.insert_events(conn, fresh, ids, assignments, received_at=received_at)
+    await room_events.add_room_figures(conn, room_figures(fresh, ids, broadcaster))
+    await follows.apply_room_events(conn, fresh, ids, broadcaster)
+    quarantined = await room_events.insert_quarantine(conn, invalid, received_at=received_at)
+    touched = stitcher.touched()
+    await broadcast_writes.refresh_summaries(conn, touched, ids.get(broadcaster))
+    last = events[-1] if events else None
+    await stream_state.record_cursor(
+        conn, cursor, fingerprint=cursor_fingerprint, last_event_id=last.id if last else None,
+        last_event_at=last.at if last else None, at=received_at,
+    )  # fmt: skip
+    return BatchResult(len(fresh), len(events) - len(fresh), quarantined, frozenset(touched))
+
+
+async def _fresh(conn: Connection, events: Sequence[IncomingEvent]) -> list[IncomingEvent]:
+    """The events not stored yet, each id once, in arrival order."""
+    known = await room_events.known_event_ids(conn, (event.id for event in events))
+    fresh: list[IncomingEvent] = []
+    for event in events:
+        if event.id not in known:
+            known.add(event.id)
+            fresh.append(event)
+    return fresh

@@ -1,0 +1,103 @@
+"""The follow rules, in one place for every source: list snapshots, Events follows and profile scrapes.
+
+- Additions come from any source: a snapshot's names, an Events `follow`, a profile showing
+  "following". Each opens a period unless one is open; a re-follow starts a new period.
+- Removals are taken only from a *complete* list snapshot or an Events `unfollow`. A name missing
+  from one complete snapshot is *suspected*; a second complete snapshot still missing it, or a
+  profile page showing "not following", confirms it and ends the period when it first went missing.
+- A name present again (in a snapshot, or a profile showing "following") dismisses the doubt.
+- A complete snapshot that drops too much of the list at once is *held* for a person to review,
+  and confirms nothing: it is the one in doubt.
+Every period and removal names its source and the snapshot, event or scrape behind it. The SQL is in
+`store.follows`, `store.snapshots` and `store.removals`; this module decides which of it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from service.store import follows, removals, snapshots
+from service.store.db import Connection
+from service.store.room_events import IncomingEvent
+
+# More than this share of the stored list missing at once looks like a broken run, not real unfollows.
+HOLD_FRACTION = 0.05
+# …but on a short list one or two unfollows are ordinary, so fewer names than this are never held.
+HOLD_MIN_NAMES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotEffect:
+    """What one snapshot did to the follow periods (also recorded on the snapshot)."""
+
+    status: str  # "applied" | "held"
+    added: int
+    suspected: int
+    confirmed: int
+    held: int
+
+
+async def reconcile_snapshot(
+    conn: Connection, snapshot_id: int, direction: str, names: Iterable[str], *, complete: bool, at: str
+) -> SnapshotEffect:
+    """Apply one stored list snapshot of `direction` ("following" or "follower")."""
+    ref = snapshots.snapshot_ref(snapshot_id)
+    await snapshots.settle_closed_elsewhere(conn)
+    listed = await snapshots.count_open(conn, direction)
+    await snapshots.load_names(conn, names)
+    added = await snapshots.open_periods_for_present(conn, direction, at=at, ref=ref)
+    await snapshots.dismiss_removals_of_present(conn, direction, ref=ref)
+    effect = SnapshotEffect("applied", added, 0, 0, 0)
+    if complete:
+        newly_missing = await snapshots.count_newly_missing(conn, direction)
+        if newly_missing >= HOLD_MIN_NAMES and newly_missing > HOLD_FRACTION * listed:
+            held = await snapshots.insert_missing_removals(
+                conn, direction, snapshot_id=snapshot_id, missing_since=at, state="held"
+            )
+            effect = SnapshotEffect("held", added, 0, 0, held)
+        else:
+            confirmed = await snapshots.confirm_missing_suspects(conn, direction, ref=ref)
+            suspected = await snapshots.insert_missing_removals(
+                conn, direction, snapshot_id=snapshot_id, missing_since=at, state="suspected"
+            )
+            effect = SnapshotEffect("applied", added, suspected, confirmed, 0)
+    await snapshots.record_outcome(
+        conn, snapshot_id, status=effect.status, added=effect.added, suspected=effect.suspected,
+        confirmed=effect.confirmed, held=effect.held,
+    )  # fmt: skip
+    return effect
+
+
+async def apply_room_events(
+    conn: Connection, events: Sequence[IncomingEvent], person_ids: Mapping[str, int], broadcaster: str
+) -> None:
+    """The own room's follow and unfollow events open and end follower periods, naming the event."""
+    for event in events:
+        if event.method not in ("follow", "unfollow") or not event.username or event.username == broadcaster:
+            continue
+        change = follows.open_period if event.method == "follow" else follows.close_period
+        await change(conn, person_ids[event.username], "follower", at=event.at, source="events", ref=event.id)
+
+
+async def apply_profile_status(conn: Connection, person_id: int, status: str, *, at: str, ref: str) -> str:
+    """A trusted profile page's follow status; returns its effect.
+
+    "none" | "confirmed_unfollow" | "opened_following" | "dismissed_suspicion". "Not following"
+    never ends a follow on its own: it only confirms a removal a complete snapshot already suspected.
+    """
+    if status == "not_following":
+        removal = await removals.suspected_following_removal(conn, person_id)
+        if removal is None:
+            return "none"
+        await removals.confirm_by_scrape(conn, removal, ref=ref)
+        return "confirmed_unfollow"
+    if status == "following":
+        dismissed = await removals.dismiss_by_scrape(conn, person_id, ref=ref)
+        opened = await follows.open_period(
+            conn, person_id, "following", at=at, source="profile_scrape", ref=ref
+        )
+        if opened:
+            return "opened_following"
+        return "dismissed_suspicion" if dismissed else "none"
+    return "none"

@@ -1,0 +1,124 @@
+"""Writing the own room's events: the events themselves, the quarantine, and per-person room figures.
+
+Ingest decides what a batch means (which events are new, who they are, which broadcast they belong
+to); these functions only write it, inside the transaction the batch is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from service.store.db import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingEvent:
+    """One valid event as the store takes it; ingest maps the Events API model onto this."""
+
+    id: str
+    ms: int
+    seq: int
+    at: str  # UTC, clock.to_db form
+    method: str
+    username: str | None  # normalised; None for events without a user (subject changes)
+    raw: str
+    tokens: int = 0  # tip or media purchase
+    is_anon: bool = False
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineItem:
+    reason: str
+    raw: str
+    event_id: str | None = None
+    method: str | None = None
+
+
+@dataclass
+class PersonRoomFigures:
+    """What one batch adds to a person's figures in the room (person_room_stats)."""
+
+    first: str
+    last: str
+    events: int = 0
+    visits: int = 0
+    tips: int = 0
+    tokens: int = 0
+    last_tip_at: str | None = None
+    last_tip_tokens: int | None = None
+
+
+async def known_event_ids(conn: Connection, event_ids: Iterable[str]) -> set[str]:
+    """The ids among these that are stored already."""
+    params = {f"i{n}": event_id for n, event_id in enumerate(event_ids)}
+    if not params:
+        return set()
+    marks = ", ".join(f":{key}" for key in params)
+    sql = f"SELECT id FROM room_events WHERE id IN ({marks})"  # noqa: S608 - placeholders only
+    return {row[0] for row in await conn.execute_fetchall(sql, params)}
+
+
+async def insert_events(
+    conn: Connection,
+    events: Sequence[IncomingEvent],
+    person_ids: Mapping[str, int],
+    broadcast_ids: Mapping[str, int],
+    *,
+    received_at: str,
+) -> None:
+    """Store events with their person (by username) and broadcast (by event id), if any."""
+    rows = [
+        {"id": e.id, "ms": e.ms, "seq": e.seq, "at": e.at, "method": e.method,
+         "person": person_ids.get(e.username) if e.username else None, "tokens": e.tokens,
+         "anon": int(e.is_anon), "message": e.message, "broadcast": broadcast_ids.get(e.id),
+         "raw": e.raw, "received": received_at}
+        for e in events
+    ]  # fmt: skip
+    await conn.executemany(
+        "INSERT OR IGNORE INTO room_events (id, ms, seq, at, method, person_id, tokens, is_anon, "
+        "message, broadcast_id, raw, received_at) VALUES (:id, :ms, :seq, :at, :method, :person, "
+        ":tokens, :anon, :message, :broadcast, :raw, :received)",
+        rows,
+    )
+
+
+async def add_room_figures(conn: Connection, figures: Mapping[int, PersonRoomFigures]) -> None:
+    """Add each person's batch figures to their room stats (person id → figures)."""
+    rows = [
+        {"person": person_id, "first": f.first, "last": f.last, "visits": f.visits, "events": f.events,
+         "tips": f.tips, "tokens": f.tokens, "tip_at": f.last_tip_at, "tip_tokens": f.last_tip_tokens}
+        for person_id, f in figures.items()
+    ]  # fmt: skip
+    await conn.executemany(
+        "INSERT INTO person_room_stats (person_id, first_seen_at, last_seen_at, visits, events, tips, "
+        "tokens_tipped, last_tip_at, last_tip_tokens) VALUES (:person, :first, :last, :visits, "
+        ":events, :tips, :tokens, :tip_at, :tip_tokens) ON CONFLICT (person_id) DO UPDATE SET "
+        "first_seen_at = min(coalesce(first_seen_at, excluded.first_seen_at), excluded.first_seen_at), "
+        "last_seen_at = max(coalesce(last_seen_at, excluded.last_seen_at), excluded.last_seen_at), "
+        "visits = visits + excluded.visits, events = events + excluded.events, "
+        "tips = tips + excluded.tips, tokens_tipped = tokens_tipped + excluded.tokens_tipped, "
+        "last_tip_tokens = CASE WHEN excluded.last_tip_at >= coalesce(last_tip_at, '') "
+        "  THEN excluded.last_tip_tokens ELSE last_tip_tokens END, "
+        "last_tip_at = CASE WHEN excluded.last_tip_at >= coalesce(last_tip_at, '') "
+        "  THEN excluded.last_tip_at ELSE last_tip_at END",
+        rows,
+    )
+
+
+async def insert_quarantine(conn: Connection, items: Sequence[QuarantineItem], *, received_at: str) -> int:
+    """Keep elements that could not be read; the same raw text is kept once. Returns how many were new."""
+    rows = [
+        {"at": received_at, "event_id": item.event_id, "method": item.method, "reason": item.reason,
+         "raw": item.raw, "fingerprint": hashlib.sha256(item.raw.encode()).hexdigest()}
+        for item in items
+    ]  # fmt: skip
+    before = conn.total_changes
+    await conn.executemany(
+        "INSERT OR IGNORE INTO events_quarantine (received_at, event_id, method, reason, raw, fingerprint) "
+        "VALUES (:at, :event_id, :method, :reason, :raw, :fingerprint)",
+        rows,
+    )
+    return conn.total_changes - before

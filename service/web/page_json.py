@@ -1,0 +1,203 @@
+"""Each panel page's data as JSON: explicit documents built from the context its handler renders.
+
+Keys are stable and spelled out here (never a model dumped whole), times are UTC text, there is no
+HTML, and a list says how to reach the next page. Anonymous tippers stay hidden exactly as the page
+hides them: event rows come from event_views.event_row, which drops the name before it gets here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from service.store.directory import PersonState
+from service.web.json_view import iso
+
+# person_state values that carry the source and time they came from.
+SOURCED = ("display_name", "age", "gender", "followers", "rank", "tags")
+
+
+def _sources(state: PersonState) -> dict[str, dict[str, str | None]]:
+    sources = {name: (getattr(state, f"{name}_source"), getattr(state, f"{name}_at")) for name in SOURCED}
+    sources["is_live"] = (state.live_source, state.live_at)
+    return {name: {"source": source, "at": at} for name, (source, at) in sources.items() if source}
+
+
+def person_state(state: PersonState) -> dict[str, Any]:
+    """A person's Directory values, each with the source it came from (see `sources`)."""
+    return {
+        "username": state.username, "role": state.role, "display_name": state.display_name,
+        "age": state.age, "gender": state.gender, "is_live": state.is_live,
+        "current_show": state.current_show, "followers": state.followers, "rank": state.rank,
+        "tags": list(state.tags), "image_url": state.image_url,
+        "image_path": f"/images/{state.image_sha256}" if state.image_sha256 else None,
+        "priority": state.priority, "lookup_status": state.lookup_status,
+        "last_seen_at": state.last_seen_at, "events_count": state.events_count,
+        "snapshot_count": state.snapshot_count, "sources": _sources(state),
+    }  # fmt: skip
+
+
+def event(row: dict[str, Any]) -> dict[str, Any]:
+    """One event_views.event_row: `username` is null when the page shows "anonymous"."""
+    return {"id": row["id"], "at": iso(row["at"]), "method": row["method"], "label": row["label"],
+            "username": row["username"], "anonymous": row["anonymous"], "shown_name": row["shown_name"],
+            "tokens": row["tokens"], "message": row["message"]}  # fmt: skip
+
+
+def _page_url(request: web.Request, page: int, pages: int, **params: str) -> str | None:
+    if not 1 <= page <= pages:
+        return None
+    return f"{request.path}?{urlencode({**params, 'page': page})}"
+
+
+def directory(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    query, result = context["query"], context["result"]
+    flt = query.flt
+
+    def url(page: int) -> str | None:
+        return request.path + query.url(page=page) if 1 <= page <= result.pages else None
+
+    return {
+        "filters": {"role": flt.role or "all", "q": query.raw_search, "tags": list(flt.tags),
+                    "sort": flt.sort, "dir": "desc" if flt.descending else "asc"},
+        "valid_search": context["valid_search"], "unknown_person": context["offer_queue"],
+        "total": result.total, "page": result.page, "pages": result.pages, "page_size": result.page_size,
+        "prev_url": url(result.page - 1), "next_url": url(result.page + 1),
+        "persons": [person_state(row) for row in result.rows],
+    }  # fmt: skip
+
+
+def _snapshot(snapshot: Any) -> dict[str, Any] | None:
+    if snapshot is None:
+        return None
+    return {"id": snapshot.id, "complete": snapshot.complete, "abort_reason": snapshot.abort_reason,
+            "status": snapshot.status, "names": snapshot.names, "started_at": iso(snapshot.started_at),
+            "finished_at": iso(snapshot.finished_at), "added": snapshot.added,
+            "suspected": snapshot.suspected, "confirmed": snapshot.confirmed,
+            "held": snapshot.held}  # fmt: skip
+
+
+def follow_list(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """Users › Following and Users › Followers (`type` filters followers by role, as on the page)."""
+    params = {"type": context["show"]} if context["tab"] == "followers" else {}
+    page, pages = context["page"], context["pages"]
+    return {
+        "list": context["tab"], **params, "total": context["total"], "page": page, "pages": pages,
+        "prev_url": _page_url(request, page - 1, pages, **params),
+        "next_url": _page_url(request, page + 1, pages, **params),
+        "last_run": _snapshot(context["last_run"]),
+        "suspected_count": context["suspected_count"], "held_count": context["held_count"],
+        "follows": [{**person_state(row.state), "since": iso(row.since), "since_source": row.source}
+                    for row in context["rows"]],
+    }  # fmt: skip
+
+
+def _removal(removal: Any) -> dict[str, Any]:
+    return {"id": removal.id, "username": removal.username, "role": removal.role,
+            "followed_at": iso(removal.since), "missing_since": iso(removal.missing_since),
+            "snapshot_id": removal.snapshot_id}  # fmt: skip
+
+
+def unfollowed(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """Users › Unfollowed: ended follow periods with the days each lasted, and pending removals."""
+    insights = context["insights"]
+    return {
+        "who": context["who"], "who_label": context["who_label"], "range": context["period"],
+        "list_size": context["list_size"],
+        "insights": {"total": insights["total"], "average_days": insights["average_days"],
+                     "unfollows_per_100_per_week": insights["rate"]},
+        "unfollowed": [{"username": e.username, "role": e.role, "followed_at": iso(e.started_at),
+                        "unfollowed_at": iso(e.ended_at), "days_followed": e.days, "source": e.end_source}
+                       for e in context["ended"]],
+        "suspected": [_removal(r) for r in context["suspected"]],
+        "held": [_removal(r) for r in context["held"]],
+    }  # fmt: skip
+
+
+_STATBATE_MODEL = ("fetched_at", "rank", "sessions_count", "sessions_average_duration", "income_tokens",
+                   "income_usd")  # fmt: skip
+_STATBATE_MEMBER = ("fetched_at", "all_time_tokens", "first_tip_date", "last_tip_date", "last_tip_amount",
+                    "models_tipped_2weeks", "models_messaged_2weeks")  # fmt: skip
+
+
+def _pick(record: dict[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any] | None:
+    return {key: record.get(key) for key in keys} if record else None
+
+
+def _history(history: dict[str, dict[str, list[tuple[str, int | None]]]]) -> dict[str, Any]:
+    """The points the page's charts are drawn from, as stored: [time, value]; a null value after an
+    Affiliate session ends that session's line."""
+
+    def points(rows: list[tuple[str, int | None]]) -> list[list[str | int | None]]:
+        return [[at, value] for at, value in rows]
+
+    return {"followers": {source: points(rows) for source, rows in history["followers"].items()},
+            "rank": points(history["ranks"].get("rank", [])),
+            "global_rank": points(history["ranks"].get("grank", []))}  # fmt: skip
+
+
+def profile(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """The Profile page's values, and the history its charts draw (for the page's `days` window)."""
+    person, follow, statbate = context["person"], context["follow"], context["statbate"]
+    return {
+        "person": {"username": person.username, "role": person.role,
+                   "first_seen_at": person.first_seen_at, "last_seen_at": person.last_seen_at},
+        "has_state": context["has_state"], "state": person_state(context["state"]),
+        "follow": {"following_since": follow.following_since, "unfollowed_at": follow.unfollowed_at,
+                   "follower_since": follow.follower_since, "unfollower_at": follow.unfollower_at},
+        "session_count": context["session_count"],
+        "sessions": [{"session_start": s.session_start, "last_seen_at": s.last_seen_at, "seconds": s.seconds,
+                      "peak_viewers": s.peak_viewers, "followers_start": s.followers_start,
+                      "followers_latest": s.followers_latest, "current_show": s.current_show,
+                      "room_subject": s.room_subject, "tags": list(s.tags)} for s in context["sessions"]],
+        "statbate": {"model": _pick(statbate["model"], _STATBATE_MODEL),
+                     "member": _pick(statbate["member"], _STATBATE_MEMBER),
+                     "tips": [{"tipped_at": t["tipped_at"], "model": t["model"], "tokens": t["tokens"],
+                               "usd": t["usd"]} for t in statbate["tips"]],
+                     "tips_requested_at": statbate["tips_requested_at"]},
+        "history": {"window_days": context["window"], **_history(context["history"])},
+        # The page shows each source's latest record as indented JSON text; here it is the structure.
+        "records": {label: json.loads(text) for label, text in context["raw"].items()},
+    }  # fmt: skip
+
+
+def broadcast(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """One broadcast: its figures against the previous ten, tippers, follows, visitors, timeline."""
+    b, figures = context["broadcast"], context["figures"]
+    return {
+        "broadcast": {"id": b.id, "started_at": iso(b.started_at), "ended_at": iso(b.ended_at),
+                      "end_reason": b.end_reason, "live": b.live, "restarts": b.restarts,
+                      "figures": {key: b.figures.get(key) for key in figures},
+                      "averages": {key: b.averages.get(key) for key in figures}},
+        "revealed": context["reveal"],
+        "tippers": [{"username": t.username, "anonymous": t.username is None, "tips": t.tips,
+                     "tokens": t.tokens} for t in context["tippers"]],
+        "follows": [event(row) for row in context["follows"]],
+        "visitors": [{"username": v.username, "visits": v.visits, "events": v.events,
+                      "first_at": iso(v.first_at)} for v in context["visitors"]],
+        "timeline": [event(row) for row in context["timeline"]],
+    }  # fmt: skip
+
+
+def events(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """The Events page, newest first, keyset-paged: `next_url` continues before the last row."""
+    rows, query = context["rows"], context["query"]
+    return {
+        "filters": query.params(), "revealed": context["reveal"],
+        "next_before": rows[-1]["id"] if context["older_url"] else None,
+        "next_url": context["older_url"], "newest_url": context["newest_url"],
+        "stream": _stream(context["stream"]),
+        "events": [event(row) for row in rows],
+    }  # fmt: skip
+
+
+def _stream(state: Any) -> dict[str, Any] | None:
+    """The Events stream's status line (None: never configured)."""
+    if state is None:
+        return None
+    return {"state": state.state, "detail": state.detail, "until": iso(state.until),
+            "stalled": state.stalled, "last_event_at": iso(state.last_event_at),
+            "last_poll_at": iso(state.last_poll_at)}  # fmt: skip

@@ -27,11 +27,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
 from service.clock import to_db, utcnow
-from service.keys import db_key, passwords_key
 from service.settings import Settings
 from service.store import system_users
 from service.store.db import migration_files
 from service.store.directory import SORTS
+from service.web.keys import db_key, passwords_key
 
 PERSONS = 100_000
 SESSIONS = 2_000_000

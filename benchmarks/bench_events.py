@@ -27,10 +27,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from service.app import create_app
 from service.ingest.live_feed import EventsHub
 from service.jobs.events_stream import EventsStream, StreamOptions
-from service.keys import db_key, passwords_key
 from service.settings import Settings, resolve
 from service.store import system_users
 from service.store.db import Database, migration_files
+from service.web.keys import db_key, passwords_key
 from tests.fakes.events import ID_START_MS, EventsScript, events_base_url, make_app
 
 INGEST_EVENTS = 5_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -18,7 +19,16 @@ from service.jobs.events_stream import EventsStream, StreamOptions
 from service.jobs.registry import ALL_JOBS
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
-from service.keys import (
+from service.logs import SecretRegistry
+from service.ratelimit import LoginThrottle
+from service.security import Passwords, hash_token, new_token
+from service.settings import ConfigHolder, Settings
+from service.sources.registry import SOURCES
+from service.sources.spec import SourceSpec
+from service.store import system_users, web_sessions
+from service.store.db import Database
+from service.web.ext_guard import ext_guard
+from service.web.keys import (
     announce_key,
     config_key,
     db_key,
@@ -33,15 +43,6 @@ from service.keys import (
     settings_key,
     templates_key,
 )
-from service.logs import SecretRegistry
-from service.ratelimit import LoginThrottle
-from service.security import Passwords, hash_token, new_token
-from service.settings import ConfigHolder, Settings
-from service.sources.registry import SOURCES
-from service.sources.spec import SourceSpec
-from service.store import system_users, web_sessions
-from service.store.db import Database
-from service.web.ext_guard import ext_guard
 from service.web.middlewares import (
     add_headers,
     auth_middleware,
@@ -146,6 +147,46 @@ def new_events_stream(
     return stream
 
 
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What runs jobs, in the service and in `mhc job`: one wiring, so a command records its runs
+    exactly as the service does. The caller opens `db`, reloads `config` and closes `http`."""
+
+    db: Database
+    secrets: SecretRegistry
+    config: ConfigHolder
+    http: httpx.AsyncClient
+    runner: JobRunner
+    scheduler: Scheduler
+
+
+def wire_services(
+    settings: Settings,
+    db: Database,
+    *,
+    secrets: SecretRegistry | None = None,
+    sources: Sequence[SourceSpec] = SOURCES,
+    jobs: Sequence[JobSpec] = ALL_JOBS,
+) -> Services:
+    """`secrets` is the registry the logs already mask with, when logging started first; `sources`
+    are the upstreams whose settings are offered, `jobs` what runs."""
+    secrets = secrets or SecretRegistry()
+    config = ConfigHolder(settings, secrets, sources)
+    http = new_http_client()
+
+    async def job_context() -> JobContext:
+        return JobContext(db=db, config=config.current, data_dir=settings.data_dir, http=http)
+
+    runner = JobRunner(db, {spec.name: spec for spec in jobs}, job_context)
+    scheduler = Scheduler(
+        runner,
+        enabled=settings.jobs_enabled,
+        first_run_delay=timedelta(seconds=settings.jobs_first_run_delay_seconds),
+        first_run_stagger=timedelta(seconds=settings.jobs_first_run_stagger_seconds),
+    )
+    return Services(db, secrets, config, http, runner, scheduler)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -159,30 +200,18 @@ def create_app(
         client_max_size=settings.max_body_bytes,
     )
     db = Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms)
-    secrets = SecretRegistry()
-    config = ConfigHolder(settings, secrets, sources)
-
-    http = new_http_client()
-
-    async def job_context() -> JobContext:
-        return JobContext(db=db, config=config.current, data_dir=settings.data_dir, http=http)
-
-    runner = JobRunner(db, {spec.name: spec for spec in jobs}, job_context)
+    services = wire_services(settings, db, sources=sources, jobs=jobs)
+    config, http = services.config, services.http
     app[settings_key] = settings
     app[db_key] = db
-    app[secrets_key] = secrets
+    app[secrets_key] = services.secrets
     app[config_key] = config
     app[passwords_key] = Passwords(
         time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
     )
     app[templates_key] = create_environment()
-    app[runner_key] = runner
-    app[scheduler_key] = Scheduler(
-        runner,
-        enabled=settings.jobs_enabled,
-        first_run_delay=timedelta(seconds=settings.jobs_first_run_delay_seconds),
-        first_run_stagger=timedelta(seconds=settings.jobs_first_run_stagger_seconds),
-    )
+    app[runner_key] = services.runner
+    app[scheduler_key] = services.scheduler
     app[login_limiter_key] = LoginThrottle(
         free_attempts=settings.login_max_failures_per_account,
         first_lock_seconds=settings.login_first_lock_seconds,

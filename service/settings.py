@@ -31,6 +31,15 @@ from service.sources.registry import SOURCES
 from service.sources.spec import FieldKind, SettingField, SourceConfig, SourceSpec
 from service.store import saved_settings
 from service.store.db import Database
+from service.usernames import USERNAME
+
+# SOURCES, SettingField and SourceSpec are re-exported: pages reach the upstreams' specs through the
+# settings module (an import contract keeps web away from sources/).
+__all__ = [
+    "ENV_PREFIX", "GENERAL", "GENERAL_FIELDS", "LOOPBACK_HOSTS", "SOURCES", "ConfigHolder", "SettingField",
+    "SettingValue", "Settings", "SourceConfig", "SourceSpec", "all_fields", "config_of", "field_groups",
+    "resolve", "resolve_values", "source_spec", "validate_value",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +176,14 @@ class SettingValue:
     origin: Origin
 
 
+def source_spec(key: str) -> SourceSpec:
+    """The spec of the upstream named `key`; pages reach the specs through this module."""
+    for spec in SOURCES:
+        if spec.key == key:
+            return spec
+    raise KeyError(key)
+
+
 def field_groups(sources: Sequence[SourceSpec] = SOURCES) -> list[tuple[str, tuple[SettingField, ...]]]:
     """(group, fields) in the order the Settings page shows them."""
     return [(GENERAL, GENERAL_FIELDS)] + [(s.label, s.fields) for s in sources if s.fields]
@@ -207,7 +224,6 @@ def resolve(
     return config_of(resolve_values(settings, saved, sources))
 
 
-_USERNAME = re.compile(r"^[a-z0-9_]{1,40}$")
 _SLUG = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _TOKEN = re.compile(r"^[\x21-\x7e]{1,512}$")
 
@@ -217,7 +233,7 @@ def validate_value(setting: SettingField, raw: str) -> str:
     value = raw.strip()
     if setting.kind is FieldKind.USERNAME:
         value = value.lower()
-        if not _USERNAME.match(value):
+        if not USERNAME.match(value):
             raise ValueError("use 1–40 letters, digits or underscores")
     elif setting.kind is FieldKind.URL:
         parts = urlsplit(value)

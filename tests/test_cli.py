@@ -99,6 +99,25 @@ def test_job_list_and_run(env: dict[str, str]) -> None:
     assert unknown.returncode == 2 and "no job named 'nope'" in unknown.stdout
 
 
+def test_scheduled_list_runs_share_the_queue_with_mhc_scrape(env: dict[str, str]) -> None:
+    """`mhc job run extension_lists` is the schedule's job, queueing where `mhc scrape` does."""
+    alone = mhc(env, "job", "run", "extension_lists")
+    assert alone.stdout.strip() == "extension_lists: ok: no extension paired; nothing queued"
+    with sqlite3.connect(Path(env["MHC_DATA_DIR"]) / "mhc.sqlite3") as conn:
+        conn.execute(
+            "INSERT INTO ext_clients (extension_id, token_hash, paired_at) "
+            "VALUES ('ext', 'hash', '2026-01-01T00:00:00.000Z')"
+        )
+    assert mhc(env, "scrape", "--following").returncode == 0
+    result = mhc(env, "job", "run", "extension_lists")
+    assert result.stdout.strip() == (
+        "extension_lists: ok: queued 1 list run(s) for the extension (1 already waiting)"
+    )
+    with sqlite3.connect(Path(env["MHC_DATA_DIR"]) / "mhc.sqlite3") as conn:
+        rows = conn.execute("SELECT kind, requested_by FROM scrape_tasks ORDER BY id").fetchall()
+    assert rows == [("following", "cli"), ("followers", "schedule")]
+
+
 def test_serve_refuses_a_non_loopback_address(env: dict[str, str]) -> None:
     """Binding beyond this machine needs --allow-remote."""
     result = mhc(env, "serve", "--host", "0.0.0.0", "--port", str(free_port()))  # noqa: S104

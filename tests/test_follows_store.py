@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from service import usernames
 from service.store import follows, persons
 from service.store.db import Database, open_database
 
@@ -101,6 +102,6 @@ async def test_ensure_persons_tracks_first_and_last_seen(db: Database) -> None:
 
 def test_normalise_username() -> None:
     """Usernames are lower-cased and checked."""
-    assert persons.normalise_username(" Fan_42 ") == "fan_42"
+    assert usernames.normalise_username(" Fan_42 ") == "fan_42"
     with pytest.raises(ValueError, match="not a valid username"):
-        persons.normalise_username("bad name")
+        usernames.normalise_username("bad name")

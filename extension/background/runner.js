@@ -2,7 +2,8 @@
  * List runs and profile scrapes in a background tab, at human pace.
  *
  * Pages are rendered by the site's JavaScript, so each page is read from a real tab once it has
- * loaded, with the extractors injected by chrome.scripting (content/extract-*.js). Which page to read
+ * loaded, with the extractors injected by chrome.scripting (lib/site.js, then content/extract-*.js,
+ * which build on it). Which page to read
  * next, and whether the run is complete, is lib/list-run.js's pure logic; a login page, a challenge,
  * an unrecognised page or a repeated page ends the run at once with that reason.
  *
@@ -15,6 +16,7 @@ import * as outbox from "./outbox.js";
 import { getSettings, takeDailyPage } from "./settings.js";
 
 const MHC = globalThis.MHC;
+const SITE_SCRIPT = "lib/site.js"; // shared by both extractors: injected first, every time
 const LIST_SCRIPT = "content/extract-list.js";
 const PROFILE_SCRIPT = "content/extract-profile.js";
 const RENDER_POLL_MS = 500;
@@ -82,7 +84,7 @@ async function openBackgroundTab(url) {
 async function extractIn(tabId, file, fn, renderWaitSeconds) {
   const deadline = Date.now() + renderWaitSeconds * 1000;
   for (;;) {
-    await chrome.scripting.executeScript({ target: { tabId }, files: [file] });
+    await chrome.scripting.executeScript({ target: { tabId }, files: [SITE_SCRIPT, file] });
     const [injection] = await chrome.scripting.executeScript({
       target: { tabId },
       func: (name) => ({ href: location.href, result: globalThis.MHC[name](document, location.href) }),

@@ -2,7 +2,8 @@
  * Pure extraction of one Chaturbate list page (followed cams online/offline, followers).
  *
  * Classic script on purpose (no import/export): it runs as a content script and is injected
- * as-is by the Playwright tests. It only reads the document it is given; no DOM writes, no I/O.
+ * as-is by the Playwright tests, after lib/site.js (MHC.site: the username rule, login and
+ * challenge pages, the header counts). It only reads the document it is given; no DOM writes, no I/O.
  *
  *   MHC.extractListPage(doc, url) -> {
  *     kind: "following" | "followers" | null,
@@ -23,16 +24,7 @@
   "use strict";
 
   const MHC = (root.MHC = root.MHC || {});
-
-  const ORIGIN = "https://chaturbate.com";
-  const USERNAME_RE = /^[a-z0-9_]{1,40}$/;
-
-  // Site sections whose links look like "/<name>/" but are not rooms; the followers page has
-  // "/accounts/…", "/tipping/…" and "/supporter/…" links beside the follower anchors. Only paths
-  // seen on the site are listed: a guessed entry would silently drop a real user of that name.
-  const RESERVED_SLUGS = new Set([
-    "accounts", "auth", "tipping", "supporter", "tag", "tags", "photo_videos", "socials", "external_link",
-  ]);
+  const { parseUrl, normaliseUsername, roomFromUrl, isLoginUrl, isChallenge, headerFollowing } = MHC.site;
 
   // List identity comes from the URL path; the page markup is shared between lists.
   const LIST_PATHS = [
@@ -43,18 +35,11 @@
   ];
 
   // Site chrome present on every page — fixtures: every lists/*.html and profiles/*.html.
-  // The following tab reads "(ONLINE/TOTAL)"; the dropdown under it repeats room cards (decoys).
-  const HEADER = {
-    counts: '#followed_anchor .followed_counts, [data-testid="following-tab"] .followed_counts',
-    chrome: '#header, .followedDropdown, [data-testid="following-tab"]',
-  };
+  // The dropdown under the following tab repeats room cards (decoys).
+  const HEADER_CHROME = '#header, .followedDropdown, [data-testid="following-tab"]';
 
-  // Interstitials — fixtures: lists/edge-challenge.html, lists/edge-login-redirect.html.
-  const INTERSTITIAL = {
-    challengeTitle: /^\s*just a moment/i,
-    challengeMarkers: "#challenge-running, #challenge-stage, #challenge-form",
-    loginForm: 'form[action*="/auth/login"] input[type="password"]',
-  };
+  // A list URL that renders a login form — fixture: lists/edge-login-redirect.html.
+  const LOGIN_FORM = 'form[action*="/auth/login"] input[type="password"]';
 
   // Followed cams — fixtures: lists/following-online.html, following-offline-p1.html,
   // following-offline-p2.html, edge-empty-main-list.html, edge-out-of-range-repeat.html.
@@ -87,23 +72,11 @@
     active: '.active > a[data-testid="page-number-button"]',
   };
 
-  function parseUrl(url) {
-    try {
-      return new URL(url, ORIGIN);
-    } catch (_err) {
-      return null;
-    }
-  }
-
   function pageParam(u) {
     const raw = u.searchParams.get("page");
     if (raw === null) return 1;
     const n = Number.parseInt(raw, 10);
     return Number.isFinite(n) ? n : null;
-  }
-
-  function isLoginUrl(u) {
-    return u.pathname.startsWith("/auth/login") || (u.pathname === "/" && u.searchParams.has("next"));
   }
 
   // Which list and page a URL stands for. A login redirect keeps the list it interrupted
@@ -121,24 +94,6 @@
     };
   }
 
-  function normaliseUsername(raw) {
-    const name = String(raw || "").trim().toLowerCase();
-    return USERNAME_RE.test(name) && !RESERVED_SLUGS.has(name) ? name : null;
-  }
-
-  // "/name/" (relative or absolute on the site) -> "name"; anything deeper -> null.
-  function slugFromHref(href) {
-    const u = parseUrl(href);
-    if (!u || !/(^|\.)chaturbate\.com$/.test(u.hostname)) return null;
-    const m = /^\/([^/]+)\/?$/.exec(u.pathname);
-    if (!m) return null;
-    try {
-      return normaliseUsername(decodeURIComponent(m[1]));
-    } catch (_err) {
-      return null; // malformed %-escape: not a username anyway
-    }
-  }
-
   function uniqueValid(raws) {
     const seen = new Set();
     const out = [];
@@ -150,18 +105,6 @@
       }
     }
     return out;
-  }
-
-  function parseHeaderFollowing(doc) {
-    const el = doc.querySelector(HEADER.counts);
-    const m = el && /\(\s*([\d,]+)\s*\/\s*([\d,]+)\s*\)/.exec(el.textContent);
-    if (!m) return null;
-    const num = (s) => Number.parseInt(s.replace(/,/g, ""), 10);
-    return { online: num(m[1]), total: num(m[2]) };
-  }
-
-  function isChallenge(doc) {
-    return INTERSTITIAL.challengeTitle.test(doc.title || "") || Boolean(doc.querySelector(INTERSTITIAL.challengeMarkers));
   }
 
   function buttonNumber(a) {
@@ -197,7 +140,7 @@
       .find((v) => v && v.trim());
     if (room) return room;
     const link = li.querySelector(FOLLOWING.cardLink);
-    return link ? slugFromHref(link.getAttribute("href")) : null;
+    return link ? roomFromUrl(link.getAttribute("href")) : null;
   }
 
   function extractFollowing(doc) {
@@ -217,9 +160,9 @@
 
   function extractFollowers(doc) {
     const anchors = Array.from(doc.querySelectorAll(FOLLOWERS.anchor)).filter(
-      (a) => !a.closest(HEADER.chrome) && !a.closest(FOLLOWING.root),
+      (a) => !a.closest(HEADER_CHROME) && !a.closest(FOLLOWING.root),
     );
-    const usernames = uniqueValid(anchors.map((a) => slugFromHref(a.getAttribute("href"))));
+    const usernames = uniqueValid(anchors.map((a) => roomFromUrl(a.getAttribute("href"))));
     const pagination = followersPagination(doc);
     if (!usernames.length && !pagination && !doc.querySelector(FOLLOWERS.markers)) return null;
     return { usernames, ...readPagination(pagination) };
@@ -235,7 +178,7 @@
       active_page: null,
       status: "unrecognised",
       usernames: [],
-      header_following: parseHeaderFollowing(doc),
+      header_following: headerFollowing(doc),
     };
     if (where.login) return { ...result, status: "login" };
     if (isChallenge(doc)) return { ...result, status: "challenge" };
@@ -244,7 +187,7 @@
     if (where.kind === "followers") body = extractFollowers(doc);
     if (body) return { ...result, ...body, status: "ok" };
     // The list URL itself may render a login form (session expired without a redirect).
-    if (doc.querySelector(INTERSTITIAL.loginForm)) return { ...result, status: "login" };
+    if (doc.querySelector(LOGIN_FORM)) return { ...result, status: "login" };
     return result;
   }
 

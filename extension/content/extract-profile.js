@@ -2,7 +2,8 @@
  * Pure extraction of one Chaturbate room (profile) page.
  *
  * Classic script on purpose (no import/export): it runs as a content script and is injected
- * as-is by the Playwright tests. It only reads the document it is given; no DOM writes, no I/O.
+ * as-is by the Playwright tests, after lib/site.js (MHC.site: the username rule, login and
+ * challenge pages, the header counts). It only reads the document it is given; no DOM writes, no I/O.
  *
  *   MHC.extractProfile(doc, url) -> {
  *     username, follow_status: "following"|"not_following"|"unknown", online: true|false|null,
@@ -22,9 +23,7 @@
   "use strict";
 
   const MHC = (root.MHC = root.MHC || {});
-
-  const ORIGIN = "https://chaturbate.com";
-  const USERNAME_RE = /^[a-z0-9_]{1,40}$/;
+  const { parseUrl, roomFromUrl, isLoginUrl, isChallenge, headerFollowing } = MHC.site;
 
   // Room identity — fixtures: profiles/*.html (og:url and canonical are updated on SPA
   // navigation; the dossier and the inline roomName config are not).
@@ -75,27 +74,7 @@
     videoIcon: /\/video\.svg(?:[?#]|$)/,
   };
 
-  // Site chrome — fixtures: every profiles/*.html. "(ONLINE/TOTAL)" of the viewer's follows.
-  const HEADER = {
-    counts: '#followed_anchor .followed_counts, [data-testid="following-tab"] .followed_counts',
-  };
-
   const DOSSIER_RE = /initialRoomDossier\s*=\s*(["'])((?:\\[\s\S]|(?!\1)[^\\])*)\1/;
-
-  function parseUrl(url) {
-    try {
-      return new URL(url, ORIGIN);
-    } catch (_err) {
-      return null;
-    }
-  }
-
-  function roomFromUrl(url) {
-    const u = parseUrl(url || "");
-    const m = u && /^\/([^/]+)\/?$/.exec(u.pathname);
-    const name = m ? m[1].toLowerCase() : "";
-    return USERNAME_RE.test(name) ? name : null;
-  }
 
   function pageUsername(doc, url) {
     const og = doc.querySelector(IDENTITY.ogUrl);
@@ -224,14 +203,6 @@
     return out;
   }
 
-  function parseHeaderFollowing(doc) {
-    const el = doc.querySelector(HEADER.counts);
-    const m = el && /\(\s*([\d,]+)\s*\/\s*([\d,]+)\s*\)/.exec(el.textContent);
-    if (!m) return null;
-    const num = (s) => Number.parseInt(s.replace(/,/g, ""), 10);
-    return { online: num(m[1]), total: num(m[2]) };
-  }
-
   // Body of a JS string literal -> its value. Django's escapejs emits \uXXXX; the rest of the
   // JS escapes are handled so a change of escaper does not silently lose the dossier.
   function decodeJsString(body) {
@@ -272,7 +243,7 @@
       social_links: socialLinks(doc),
       wishlist: wishlist(doc),
       photosets: photosets(doc),
-      header_following: parseHeaderFollowing(doc),
+      header_following: headerFollowing(doc),
       dossier_matches_page: Boolean(username) && dossierRoom === username,
     };
   }
@@ -281,10 +252,8 @@
   // extractProfile (whose shape has no status field).
   function profilePageStatus(doc, url) {
     const u = parseUrl(url || (doc.location && doc.location.href) || "");
-    if (u && (u.pathname.startsWith("/auth/login") || (u.pathname === "/" && u.searchParams.has("next")))) {
-      return "login";
-    }
-    if (/^\s*just a moment/i.test(doc.title || "")) return "challenge";
+    if (u && isLoginUrl(u)) return "login";
+    if (isChallenge(doc)) return "challenge";
     const looksLikeRoom = doc.querySelector(BIO.contents) || doc.querySelector(STATE.follow);
     return looksLikeRoom && pageUsername(doc, url) ? "ok" : "unrecognised";
   }

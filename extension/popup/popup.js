@@ -11,8 +11,7 @@ const LABELS = {
   unknown: "checking…",
 };
 const KINDS = { following: "Following list", followers: "Followers list", profile: "Profile" };
-const ROOM_URL = /^https:\/\/chaturbate\.com\/([a-z0-9_]{1,40})\/?(\?.*)?$/i;
-const NOT_ROOMS = new Set(["followed-cams", "accounts", "auth", "tag", "tags", "tipping", "supporter", "photo_videos"]);
+const site = globalThis.MHC.site; // lib/site.js, loaded before this module by popup.html
 
 const $ = (id) => document.getElementById(id);
 let profileTabId = null;
@@ -71,8 +70,7 @@ async function start(type, payload) {
 
 async function findProfileTab() {
   const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
-  const match = tab && tab.url && ROOM_URL.exec(tab.url);
-  profileTabId = match && !NOT_ROOMS.has(match[1].toLowerCase()) ? tab.id : null;
+  profileTabId = tab && tab.url && site.roomFromUrl(tab.url) ? tab.id : null;
 }
 
 $("update-following").addEventListener("click", () => start("list/run", { kind: "following" }));

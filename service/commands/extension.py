@@ -5,7 +5,8 @@ from __future__ import annotations
 from service.commands.database import command_database
 from service.ingest import pairing
 from service.settings import Settings
-from service.store.persons import normalise_username
+from service.store import extension as ext_store
+from service.usernames import normalise_username
 
 
 class ScrapeCommandError(Exception):
@@ -29,7 +30,7 @@ async def scrape(settings: Settings, usernames: list[str], *, following: bool, f
     if not lists and not names:
         raise ScrapeCommandError("name at least one USERNAME, or --following / --followers")
     async with command_database(settings) as db:
-        queued = await pairing.queue_scrapes(db, lists=lists, usernames=names, by="cli")
+        queued = await ext_store.queue_scrapes(db, lists=lists, usernames=names, by="cli")
     for what, (task_id, new) in zip([*lists, *names], queued, strict=True):
         print(f"task {task_id}: {what} {'queued' if new else 'already queued'}")
     print("The extension picks the tasks up while the browser is open; see Admin › Extension.")

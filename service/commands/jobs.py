@@ -1,15 +1,16 @@
-"""`mhc job list` and `mhc job run NAME`: the same runner and records as the service's."""
+"""`mhc job list` and `mhc job run NAME`: the service's own wiring (app.wire_services), so a run
+from the command line is recorded exactly as a scheduled one."""
 
 from __future__ import annotations
 
-from service.app import new_http_client
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from service.app import Services, wire_services
 from service.commands.database import command_database
-from service.jobs.base import JobContext
 from service.jobs.registry import job_specs
-from service.jobs.runner import JobRunner
-from service.jobs.scheduler import Scheduler
 from service.logs import SecretRegistry, configure_logging
-from service.settings import ConfigHolder, Settings
+from service.settings import Settings
 from service.store import jobs as job_store
 
 
@@ -17,13 +18,22 @@ def _when(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else "-"
 
 
-async def list_(settings: Settings) -> int:
-    specs = job_specs()
+@asynccontextmanager
+async def command_services(
+    settings: Settings, *, secrets: SecretRegistry | None = None
+) -> AsyncIterator[Services]:
+    """The services over the shared database, with the settings saved in the panel loaded."""
     async with command_database(settings) as db:
-        holder = ConfigHolder(settings, SecretRegistry())
-        config = await holder.reload(db)
-        async with db.read() as conn:
-            states = await job_store.list_states(conn)
+        services = wire_services(settings, db, secrets=secrets)
+        await services.config.reload(db)
+        async with services.http:
+            yield services
+
+
+async def list_(settings: Settings) -> int:
+    async with command_services(settings) as services, services.db.read() as conn:
+        states = await job_store.list_states(conn)
+    config, specs = services.config.current, services.runner.specs
     print(f"{'JOB':20} {'STATE':14} {'EVERY':>8} {'LAST OK (UTC)':17} LAST ERROR")
     for name, spec in specs.items():
         state = states.get(name)
@@ -36,23 +46,13 @@ async def list_(settings: Settings) -> int:
 
 
 async def run(settings: Settings, name: str) -> int:
-    specs = job_specs()
-    if name not in specs:
-        print(f"mhc: no job named {name!r}; known jobs: {', '.join(specs)}")
+    if name not in (known := job_specs()):
+        print(f"mhc: no job named {name!r}; known jobs: {', '.join(known)}")
         return 2
     secrets = SecretRegistry()
     configure_logging(settings.log_level, secrets)
-    async with command_database(settings) as db:
-        holder = ConfigHolder(settings, secrets)
-        await holder.reload(db)
-
-        async with new_http_client() as http:
-
-            async def context() -> JobContext:
-                return JobContext(db=db, config=holder.current, data_dir=settings.data_dir, http=http)
-
-            runner = JobRunner(db, specs, context)
-            await Scheduler(runner, enabled=False).ensure_states()
-            outcome = await runner.run(name, trigger="cli")
+    async with command_services(settings, secrets=secrets) as services:
+        await services.scheduler.ensure_states()
+        outcome = await services.runner.run(name, trigger="cli")
     print(f"{outcome.job}: {outcome.status}: {outcome.message}")
     return 0 if outcome.status == "ok" else 1

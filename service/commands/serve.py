@@ -23,7 +23,7 @@ def run(settings: Settings) -> int:
     # An older version left the data folder readable by every local user; fix it before starting.
     secure_tree(settings.data_dir)
     app = create_app(settings)
-    from service.keys import secrets_key  # the registry the app keeps current
+    from service.web.keys import secrets_key  # the registry the app keeps current
 
     configure_logging(settings.log_level, app[secrets_key])
     print(f"MHC Control Panel on http://{settings.host}:{settings.port}/  (data in {settings.data_dir})")

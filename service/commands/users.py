@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import getpass
-import re
 import sys
 
 from service.commands.database import command_database
 from service.security import Passwords, password_problem
 from service.settings import Settings
 from service.store import system_users
-
-_USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+from service.usernames import ACCOUNT_NAME
 
 
 class UserCommandError(Exception):
@@ -28,7 +26,7 @@ def _read_password(*, from_stdin: bool) -> str:
 
 
 async def add(settings: Settings, name: str, role: str, *, password_stdin: bool) -> int:
-    if not _USERNAME.match(name):
+    if not ACCOUNT_NAME.match(name):
         raise UserCommandError("a username is 1–64 letters, digits, '.', '-' or '_'")
     password = _read_password(from_stdin=password_stdin)
     if problem := password_problem(password):

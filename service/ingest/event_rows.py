@@ -13,8 +13,8 @@ from service.sources.events import (
     RoomSubjectObject,
     TipObject,
 )
-from service.store.persons import normalise_username
 from service.store.room_events import IncomingEvent, QuarantineItem
+from service.usernames import normalise_username
 
 
 def _details(event: Event) -> tuple[int, bool, str | None]:

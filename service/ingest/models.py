@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from service.usernames import USERNAME_PATTERN, lower_stripped
+
 # Plausible bounds: the site and this service are younger than 2000, and a year past 2099 is a
 # broken clock. Checked on the year as written, before any zone arithmetic could overflow.
 FIRST_YEAR = 2000
@@ -26,10 +28,6 @@ LAST_YEAR = 2099
 # More than any list or follower count the site has; also keeps every count inside SQLite's integer.
 MAX_COUNT = 100_000_000
 MAX_PRICE_TOKENS = 10_000_000
-
-
-def _lower(value: object) -> object:
-    return value.strip().lower() if isinstance(value, str) else value
 
 
 def _moment_text(value: object) -> object:
@@ -50,7 +48,7 @@ Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
 
 
 # Lower-cased first, then checked: the site shows names in any case, the service keys them lower.
-Username = Annotated[str, BeforeValidator(_lower), StringConstraints(pattern=r"^[a-z0-9_]{1,40}$")]
+Username = Annotated[str, BeforeValidator(lower_stripped), StringConstraints(pattern=USERNAME_PATTERN)]
 Url = Annotated[str, StringConstraints(max_length=2048)]
 
 # Generous caps: 90 names a page and 100,000-name lists fit; anything bigger is not a real page.

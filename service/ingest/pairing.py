@@ -48,17 +48,6 @@ async def pair(db: Database, *, code: str, extension_id: str) -> str | None:
     return token if client_id is not None else None
 
 
-async def queue_scrapes(
-    db: Database, *, lists: list[str], usernames: list[str], by: str
-) -> list[tuple[int, bool]]:
-    """Queue list runs and profile scrapes; (task id, newly queued) for each, in the order given."""
-    async with db.transaction() as conn:
-        queued = [await ext_store.queue_task(conn, kind, None, requested_by=by) for kind in lists]
-        for name in usernames:
-            queued.append(await ext_store.queue_task(conn, "profile", name, requested_by=by))
-    return queued
-
-
 async def report_task(
     db: Database, task_id: int, report: TaskReportRequest, *, client_id: int
 ) -> tuple[bool, ext_store.ScrapeTask]:

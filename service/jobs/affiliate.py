@@ -18,7 +18,7 @@ from service.sources.affiliate.spec import SPEC as AFFILIATE
 from service.sources.http import RateLimiter, RetryPolicy
 from service.sources.spec import SourceConfig
 from service.store import affiliate as affiliate_store
-from service.store.persons import USERNAME
+from service.usernames import USERNAME
 
 log = logging.getLogger(__name__)
 

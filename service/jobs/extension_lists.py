@@ -13,11 +13,11 @@ from service.store import extension as ext_store
 
 
 async def run(context: JobContext) -> str:
-    async with context.db.transaction() as conn:
-        if not any(client.revoked_at is None for client in await ext_store.list_clients(conn)):
-            return "no extension paired; nothing queued"
-        queued = [await ext_store.queue_task(conn, kind, None, requested_by="schedule")
-                  for kind in ("following", "followers")]  # fmt: skip
+    async with context.db.read() as conn:
+        paired = await ext_store.has_active_client(conn)
+    if not paired:
+        return "no extension paired; nothing queued"
+    queued = await ext_store.queue_scrapes(context.db, lists=("following", "followers"), by="schedule")
     new = sum(1 for _task_id, fresh in queued if fresh)
     return f"queued {new} list run(s) for the extension ({len(queued) - new} already waiting)"
 

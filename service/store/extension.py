@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from service.clock import from_db, now_db, to_db
-from service.store.db import Connection
+from service.store.db import Connection, Database
 
 TASK_KINDS = ("following", "followers", "profile")
 TASK_STATES = ("queued", "running", "done", "failed")
@@ -138,7 +139,26 @@ async def list_clients(conn: Connection) -> list[ExtClient]:
     ]
 
 
+async def has_active_client(conn: Connection) -> bool:
+    """Whether any paired extension is still allowed in: queued work has somewhere to go."""
+    async with conn.execute("SELECT EXISTS (SELECT 1 FROM ext_clients WHERE revoked_at IS NULL)") as cursor:
+        row = await cursor.fetchone()
+    return bool(row and row[0])
+
+
 # --------------------------------------------------------------------------- tasks
+
+
+async def queue_scrapes(
+    db: Database, *, lists: Sequence[str] = (), usernames: Sequence[str] = (), by: str
+) -> list[tuple[int, bool]]:
+    """Queue list runs and profile scrapes in one transaction; (task id, newly queued) for each, in
+    the order given. The panel, `mhc scrape` and the daily schedule all queue work through here."""
+    async with db.transaction() as conn:
+        queued = [await queue_task(conn, kind, None, requested_by=by) for kind in lists]
+        for name in usernames:
+            queued.append(await queue_task(conn, "profile", name, requested_by=by))
+    return queued
 
 
 def _task(r: sqlite3.Row) -> ScrapeTask:

@@ -15,7 +15,8 @@ from aiosqlite import Row
 from service.clock import now_db
 from service.store import person_state
 from service.store.db import Connection
-from service.store.persons import ensure_persons, normalise_username
+from service.store.persons import ensure_persons
+from service.usernames import normalise_username
 
 PRIORITIES = (1, 2)
 FINAL = ("done", "not_found")

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from service.clock import now_db
 from service.store.db import Connection
 
-USERNAME = re.compile(r"^[a-z0-9_]{1,40}$")
 ROLES = ("model", "viewer", "unknown")
-
-
-def normalise_username(raw: str) -> str:
-    """Lower-cased and checked; ValueError for anything that cannot be a Chaturbate username."""
-    name = raw.strip().lower()
-    if not USERNAME.match(name):
-        raise ValueError(f"not a valid username: {raw!r}")
-    return name
 
 
 async def ensure_persons(

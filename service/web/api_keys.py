@@ -14,11 +14,11 @@ from aiohttp import web
 
 from service.clock import utcnow
 from service.errors import Forbidden, NotAuthenticated
-from service.keys import db_key
 from service.models import WebSession
 from service.security import hash_token, new_token
 from service.store import api_keys
 from service.web.json_view import wants_json
+from service.web.keys import db_key
 
 # Keys start with this, so a leaked one is recognisable in a log or a scanner's report.
 KEY_PREFIX = "mhc_"

@@ -17,7 +17,7 @@ from aiohttp import web
 from service.errors import InvalidInput
 from service.permissions import Permission
 from service.store.room import METHODS, EventFilter, RoomEvent, parse_key
-from service.web import sessions
+from service.web.handler_support import may
 from service.web.query_params import day, whole_number
 from service.web.render import localtime
 
@@ -35,8 +35,7 @@ _EVENT_ID = re.compile(r"^[0-9]+-[0-9]+$")
 
 
 def can_reveal(request: web.Request) -> bool:
-    session = sessions.current(request)
-    return bool(session and Permission.MANAGE_USERS in session.user.permissions)
+    return may(request, Permission.MANAGE_USERS)
 
 
 def reveal_requested(request: web.Request) -> bool:

@@ -15,10 +15,10 @@ from aiohttp.typedefs import Handler
 
 from service.clock import utcnow
 from service.errors import Forbidden, NotAuthenticated, PayloadTooLarge, ProtocolMismatch
-from service.keys import db_key, settings_key
 from service.security import hash_token
 from service.store import extension as ext_store
 from service.web import access
+from service.web.keys import db_key, settings_key
 
 log = logging.getLogger(__name__)
 

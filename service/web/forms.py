@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from service.errors import InvalidInput
 
 Model = TypeVar("Model", bound=BaseModel)
+Value = TypeVar("Value")
 
 CSRF_FIELD = "csrf_token"
 
@@ -42,8 +43,14 @@ async def parse_form(request: web.Request, model: type[Model], *, lists: tuple[s
 
 
 async def parse_json(request: web.Request, model: type[Model]) -> Model:
+    return parse_body(await request.read(), TypeAdapter(model))
+
+
+def parse_body(
+    body: bytes, adapter: TypeAdapter[Value], refusal: str = "The request body has errors"
+) -> Value:
+    """Validate a JSON body already read; `refusal` heads the 400 that lists what is wrong."""
     try:
-        body = await request.read()
-        return model.model_validate_json(body)
+        return adapter.validate_json(body)
     except ValidationError as exc:
-        raise InvalidInput("The request body has errors", details=readable_errors(exc)) from exc
+        raise InvalidInput(refusal, details=readable_errors(exc)) from exc

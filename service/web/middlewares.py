@@ -11,13 +11,13 @@ from pydantic import ValidationError
 
 from service import __version__
 from service.errors import Forbidden, NotAuthenticated, ServiceError
-from service.keys import settings_key
 from service.security import same
 from service.settings import LOOPBACK_HOSTS
 from service.web import access, api_keys, sessions
 from service.web.forms import CSRF_FIELD, readable_errors
 from service.web.host_header import HostHeader, parse_host, request_host
 from service.web.json_view import wants_json
+from service.web.keys import settings_key
 from service.web.render import render_error_page
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from service.clock import from_db
-from service.sources.registry import SOURCES
+from service.settings import SOURCES
 from service.web.render import ago
 
 # Every upstream by its spec's key, and the two sources that are no upstream.

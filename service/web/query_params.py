@@ -1,4 +1,4 @@
-"""The one set of parsers for what arrives in a URL: query parameters and route ids.
+"""The one set of parsers for what arrives in a URL: query parameters, route ids and usernames.
 
 A hand-edited URL must get a 400 that names the parameter, never a 500 from an int too large for
 SQLite, a date whose next day does not exist, or a digit Python accepts but SQL does not ('²').
@@ -13,7 +13,8 @@ from datetime import date
 from aiohttp import web
 from multidict import MultiMapping
 
-from service.errors import InvalidInput
+from service.errors import InvalidInput, NotFound
+from service.usernames import normalise_username
 
 # Far beyond any real list (50 rows a page); small enough that OFFSET stays a 64-bit integer.
 MAX_PAGE = 1_000_000
@@ -68,3 +69,11 @@ def route_id(request: web.Request, name: str) -> int:
     if value is None:
         raise _invalid(name, f"a whole number from 1 to {MAX_ID}")
     return value
+
+
+def route_username(request: web.Request) -> str:
+    """The Chaturbate username in the route (`/profile/{username}/…`); a 404 when it cannot be one."""
+    try:
+        return normalise_username(request.match_info["username"])
+    except ValueError:
+        raise NotFound("No such person.") from None

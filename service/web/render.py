@@ -11,10 +11,10 @@ from aiohttp import web
 from markupsafe import Markup
 
 from service import __version__
-from service.keys import config_key, templates_key
 from service.permissions import Permission
 from service.web import sessions
 from service.web.admin_sections import ADMIN_SECTIONS
+from service.web.keys import config_key, templates_key
 from service.web.stream_view import stream_warning
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"

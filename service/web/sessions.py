@@ -7,10 +7,10 @@ from datetime import timedelta
 from aiohttp import web
 
 from service.clock import utcnow
-from service.keys import db_key, settings_key
 from service.models import WebSession
 from service.security import hash_token, new_token
 from service.store import web_sessions
+from service.web.keys import db_key, settings_key
 
 SESSION_COOKIE = "mhc_session"
 ANON_CSRF_COOKIE = "mhc_csrf"

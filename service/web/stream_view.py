@@ -8,11 +8,11 @@ from aiohttp import web
 
 from service.clock import utcnow
 from service.jobs.events_health import shown_state
-from service.keys import db_key, events_stream_key
 from service.permissions import Permission
 from service.store import room
 from service.store.db import Connection
 from service.store.room import StreamState
+from service.web.keys import db_key, events_stream_key
 
 # Who is warned in the header: those who can see the stream's data or fix its settings.
 _WARNED = (Permission.VIEW_STATS, Permission.MANAGE_JOBS)

@@ -110,6 +110,20 @@ def test_popup_shows_connected_and_an_empty_outbox(popup: Page) -> None:
     expect(popup.locator("#scrape-profile")).to_be_disabled()  # the active tab is no room page
 
 
+def test_popup_tells_rooms_by_the_extractors_rule(popup: Page) -> None:
+    """The popup loads lib/site.js: Scrape This Profile is offered on the pages the extractor reads."""
+    urls = [
+        "https://chaturbate.com/Harbor_Lights/",
+        "https://chaturbate.com/accounts/",
+        "https://chaturbate.com/",
+    ]
+    assert popup.evaluate("(urls) => urls.map((url) => MHC.site.roomFromUrl(url))", urls) == [
+        "harbor_lights",
+        None,
+        None,
+    ]
+
+
 def test_following_list_complete_run(popup: Page, site: Site, service: Service) -> None:
     """Every page, online and offline, read in a background tab: 130 follows, decoys excluded."""
     serve(site, FOLLOWING)

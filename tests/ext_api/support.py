@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from service.ingest import pairing
-from service.keys import db_key
+from service.web.keys import db_key
 
 EXT_ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
 PAGE_SIZE = 90

@@ -7,9 +7,9 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from service.keys import db_key
 from service.store import extension as ext_store
 from service.store import persons
+from service.web.keys import db_key
 from tests.ext_api.support import Ext, snapshot
 from tests.helpers import Panel, add_user
 

@@ -6,8 +6,8 @@ import sqlite3
 
 from aiohttp import web
 
-from service.keys import db_key, settings_key
 from service.store import extension as ext_store
+from service.web.keys import db_key, settings_key
 from tests.ext_api.support import EXT_ORIGIN, Ext, snapshot
 
 
@@ -107,14 +107,12 @@ async def test_big_snapshots_fit_but_the_panel_keeps_its_limit(ext: Ext) -> None
 
 async def test_tasks_are_listed_and_reported(ext: Ext) -> None:
     """Queued tasks come back from GET /tasks; reports move them to running and done."""
-    from service.ingest import pairing
-
     app = ext.client.app
     assert app is not None
-    queued = await pairing.queue_scrapes(
+    queued = await ext_store.queue_scrapes(
         app[db_key], lists=["following"], usernames=["harbor_lights"], by="t"
     )
-    again = await pairing.queue_scrapes(app[db_key], lists=["following"], usernames=[], by="t")
+    again = await ext_store.queue_scrapes(app[db_key], lists=["following"], usernames=[], by="t")
     assert again[0] == (queued[0][0], False)
     status, body = await ext.get("tasks")
     assert status == 200
@@ -137,7 +135,7 @@ async def test_daily_job_queues_list_runs_once(ext: Ext) -> None:
     """The schedule queues following and followers; while they wait, it does not queue them again."""
     from service.jobs import extension_lists
     from service.jobs.base import JobContext
-    from service.keys import config_key, http_key
+    from service.web.keys import config_key, http_key
 
     app = ext.client.app
     assert app is not None

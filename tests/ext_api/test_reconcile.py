@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from service.keys import db_key, settings_key
 from service.store import follows, persons, removals
+from service.web.keys import db_key, settings_key
 from tests.ext_api.support import Ext, snapshot
 
 NAMES = [f"fan_{i:03d}" for i in range(100)]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from service.keys import settings_key
+from service.web.keys import settings_key
 from tests.ext_api.support import Ext, snapshot
 
 PROFILE: dict[str, Any] = {

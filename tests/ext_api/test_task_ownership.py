@@ -6,9 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from service.ingest import pairing
-from service.keys import db_key
 from service.store import extension as ext_store
+from service.web.keys import db_key
 from tests.ext_api.support import Ext, snapshot
 
 PROFILE = {
@@ -32,7 +31,7 @@ async def _second_extension(ext: Ext) -> Ext:
 
 async def _queue(ext: Ext, kind: str) -> int:
     lists, names = ([kind], []) if kind != "profile" else ([], ["harbor_lights"])
-    ((task_id, _),) = await pairing.queue_scrapes(_app(ext)[db_key], lists=lists, usernames=names, by="t")
+    ((task_id, _),) = await ext_store.queue_scrapes(_app(ext)[db_key], lists=lists, usernames=names, by="t")
     return task_id
 
 

@@ -30,10 +30,12 @@ EXTENSION = REPO / "extension"
 LOCAL_SITE = REPO / "tests" / "fixtures" / "site"
 SHARED_SITE = REPO.parent / "shared" / "fixtures" / "site"
 
+# The extractors build on lib/site.js, so it goes in first, as the runner injects it.
+SITE_SCRIPT = EXTENSION / "lib" / "site.js"
 LIST_SCRIPT = EXTENSION / "content" / "extract-list.js"
 PROFILE_SCRIPT = EXTENSION / "content" / "extract-profile.js"
 RUN_SCRIPT = EXTENSION / "lib" / "list-run.js"
-ALL_SCRIPTS = (LIST_SCRIPT, PROFILE_SCRIPT, RUN_SCRIPT)
+ALL_SCRIPTS = (SITE_SCRIPT, LIST_SCRIPT, PROFILE_SCRIPT, RUN_SCRIPT)
 
 
 
@@ -184,11 +186,11 @@ class Site:
         return page
 
     def extract_list(self, url: str, html: Path | bytes) -> dict[str, Any]:
-        page = self.open(url, html, (LIST_SCRIPT,))
+        page = self.open(url, html, (SITE_SCRIPT, LIST_SCRIPT))
         return page.evaluate("() => MHC.extractListPage(document, location.href)")
 
     def extract_profile(self, url: str, html: Path | bytes) -> dict[str, Any]:
-        page = self.open(url, html, (PROFILE_SCRIPT,))
+        page = self.open(url, html, (SITE_SCRIPT, PROFILE_SCRIPT))
         return page.evaluate("() => MHC.extractProfile(document, location.href)")
 
     def close(self) -> None:

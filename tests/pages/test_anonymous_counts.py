@@ -10,9 +10,9 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from service.keys import db_key
 from service.store import person_state
 from service.store.db import migration_files, open_database
+from service.web.keys import db_key
 from tests.helpers import Panel, add_user
 from tests.room.ingest_helpers import Feed, ingest
 

@@ -8,8 +8,8 @@ import io
 import pytest
 from bs4 import BeautifulSoup
 
-from service.keys import db_key
 from service.store import extension, lookup
+from service.web.keys import db_key
 from tests.helpers import Panel, add_user
 from tests.pages.data import add_person, ago
 

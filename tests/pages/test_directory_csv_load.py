@@ -10,9 +10,9 @@ import socket
 
 import pytest
 
-from service.keys import db_key
 from service.store import directory
 from service.store.directory import SORTS, DirectoryFilter
+from service.web.keys import db_key
 from tests.helpers import Panel
 from tests.pages.data import add_person, ago
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 from bs4 import BeautifulSoup
 
 from service.clock import to_db, utcnow
-from service.keys import db_key
 from service.store import follows, lookup, person_state
 from service.store.persons import ensure_persons
+from service.web.keys import db_key
 from tests.helpers import Panel, add_user
 from tests.pages.data import add_activity, add_session, ago
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 from bs4 import BeautifulSoup
 
 from service.clock import to_db, utcnow
-from service.keys import db_key, runner_key, settings_key
 from service.store import system_stats
+from service.web.keys import db_key, runner_key, settings_key
 from tests.helpers import Panel, add_user
 
 

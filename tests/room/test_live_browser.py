@@ -13,8 +13,8 @@ from aiohttp import web
 from playwright.sync_api import Browser, expect
 
 from service.app import create_app
-from service.keys import db_key, events_hub_key
 from service.settings import Settings
+from service.web.keys import db_key, events_hub_key
 from tests.helpers import PASSWORD, add_user
 from tests.room.ingest_helpers import ROOM, Feed, ingest
 

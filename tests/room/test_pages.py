@@ -10,10 +10,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from service.clock import now_db
-from service.keys import db_key, events_hub_key
 from service.settings import Settings
 from service.store import stream_state
 from service.store.room_events import QuarantineItem
+from service.web.keys import db_key, events_hub_key
 from tests.helpers import Panel, add_user
 from tests.room.ingest_helpers import ROOM, Feed, ingest
 

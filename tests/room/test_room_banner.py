@@ -9,9 +9,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from service.clock import to_db
-from service.keys import db_key
 from service.settings import Settings
 from service.store import stats
+from service.web.keys import db_key
 from tests.helpers import Panel
 from tests.room.ingest_helpers import ROOM, Feed, ingest
 

@@ -11,10 +11,10 @@ from bs4 import BeautifulSoup
 from service.clock import to_db
 from service.jobs.events_health import shown_state
 from service.jobs.events_stream import LiveStatus
-from service.keys import db_key
 from service.settings import Settings
 from service.store import stream_state
 from service.store.room import StreamState
+from service.web.keys import db_key
 from tests.helpers import Panel
 from tests.room.ingest_helpers import ROOM, Feed, ingest
 

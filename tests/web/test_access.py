@@ -92,8 +92,8 @@ async def test_viewer_cannot_run_admin_actions(panel: Panel) -> None:
     )
     assert response.status == 403
     await panel.login("victim")  # still exists, and no 'mallory'
-    from service.keys import db_key
     from service.store import system_users
+    from service.web.keys import db_key
 
     async with panel.app[db_key].read() as conn:
         names = [u.username for u in await system_users.list_users(conn)]

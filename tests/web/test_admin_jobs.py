@@ -15,9 +15,9 @@ from fakes.stats import make_app as make_stats_app
 from pydantic import SecretStr
 
 from service.app import create_app
-from service.keys import db_key, runner_key
 from service.models import JobRun
 from service.store import jobs as job_store
+from service.web.keys import db_key, runner_key
 from tests.helpers import Panel, add_user
 
 

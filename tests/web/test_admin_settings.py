@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from service.keys import config_key, db_key
 from service.store import jobs as job_store
 from service.store import saved_settings
+from service.web.keys import config_key, db_key
 from tests.helpers import Panel
 
 TOKEN = "stats-token-7f3a9c2e1b"

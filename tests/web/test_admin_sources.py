@@ -11,10 +11,10 @@ from fakes.affiliate import make_app as affiliate_app
 from fakes.stats import PATH as STATS_PATH
 from fakes.stats import make_app as stats_app
 
-from service.keys import config_key, db_key, settings_key
 from service.store import saved_settings
 from service.store.images import StoredImage, record_image
 from service.store.persons import ensure_persons
+from service.web.keys import config_key, db_key, settings_key
 from tests.helpers import Panel, add_user
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from service.keys import db_key
 from service.models import SystemUser
 from service.store import system_users
+from service.web.keys import db_key
 from tests.helpers import PASSWORD, Panel, add_user
 
 

@@ -9,9 +9,9 @@ import pytest
 from aiohttp import ClientResponse
 from bs4 import BeautifulSoup
 
-from service.keys import db_key
 from service.security import hash_token
 from service.store import api_keys, lookup, system_users
+from service.web.keys import db_key
 from tests.helpers import Panel, add_user
 
 

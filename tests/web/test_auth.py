@@ -7,8 +7,8 @@ import sqlite3
 
 from aiohttp import web
 
-from service.keys import db_key
 from service.store import system_users
+from service.web.keys import db_key
 from tests.helpers import PASSWORD, Panel, add_user
 
 

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from yarl import URL
 
-from service.keys import db_key
 from service.store import system_users
 from service.web.host_header import HostHeader, parse_host
+from service.web.keys import db_key
 from tests.helpers import Panel
 
 

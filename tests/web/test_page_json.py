@@ -12,10 +12,10 @@ from aiohttp import web
 from bs4 import BeautifulSoup
 
 from service.clock import from_db, utcnow
-from service.keys import db_key
 from service.permissions import Permission
 from service.settings import Settings
 from service.store import follows
+from service.web.keys import db_key
 from tests.helpers import Panel, add_user
 from tests.pages.data import add_activity, add_person, ago
 from tests.room.ingest_helpers import ROOM, Feed, ingest

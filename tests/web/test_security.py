@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import sqlite3
 
-from service.keys import db_key
 from service.store import system_users
+from service.web.keys import db_key
 from tests.helpers import PASSWORD, Panel, add_user
 
 

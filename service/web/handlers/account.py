@@ -6,13 +6,13 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.errors import InvalidInput, NotFound
-from service.keys import db_key, passwords_key
 from service.security import hash_token, password_problem
 from service.store import api_keys as key_store
 from service.store import system_users, web_sessions
 from service.web import api_keys, sessions
 from service.web.access import Access, requires
 from service.web.forms import parse_form
+from service.web.keys import db_key, passwords_key
 from service.web.query_params import route_id
 from service.web.render import render
 

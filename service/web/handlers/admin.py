@@ -9,16 +9,15 @@ from aiohttp import web
 
 from service.errors import InvalidInput, NotFound
 from service.jobs.base import JobSpec
-from service.keys import config_key, db_key, runner_key, scheduler_key
 from service.models import JobState
 from service.permissions import Permission
-from service.settings import SettingValue, field_groups, validate_value
-from service.sources.spec import SettingField
+from service.settings import SettingField, SettingValue, field_groups, validate_value
 from service.store import jobs as job_store
 from service.store import saved_settings
 from service.web import sessions
 from service.web.access import Access, requires
 from service.web.forms import CSRF_FIELD
+from service.web.keys import config_key, db_key, runner_key, scheduler_key
 from service.web.render import render
 
 log = logging.getLogger(__name__)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service.keys import db_key
 from service.permissions import Permission
 from service.store import room
 from service.web.access import requires
+from service.web.keys import db_key
 from service.web.render import render
 from service.web.stream_view import stream_state
 

@@ -8,11 +8,12 @@ from typing import Any
 from aiohttp import web
 
 from service.ingest import pairing
-from service.keys import db_key, settings_key
 from service.permissions import Permission
 from service.store import extension as ext_store
 from service.web import sessions
 from service.web.access import requires
+from service.web.handler_support import acting_user
+from service.web.keys import db_key, settings_key
 from service.web.query_params import route_id
 from service.web.render import render
 
@@ -39,10 +40,9 @@ async def admin_extension(request: web.Request) -> web.StreamResponse:
 @requires(Permission.MANAGE_JOBS)
 async def admin_extension_code(request: web.Request) -> web.StreamResponse:
     """Shown once, in this response only: the code is stored hashed, like a password."""
-    session = sessions.current(request)
     code, expires = await pairing.new_pairing_code(
         request.app[db_key],
-        by=session.user.username if session else None,
+        by=acting_user(request),
         minutes=request.app[settings_key].ext_pair_code_minutes,
     )
     return await _page(request, code=code, expires=expires)

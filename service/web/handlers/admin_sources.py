@@ -10,14 +10,14 @@ from aiohttp import web
 from service.errors import NotFound
 from service.jobs.base import JobContext, JobSpec
 from service.jobs.source_checks import test_connection, testable
-from service.keys import config_key, db_key, http_key, runner_key, settings_key
 from service.models import JobState
 from service.permissions import Permission
-from service.sources.spec import SourceSpec
+from service.settings import SourceSpec
 from service.store import jobs as job_store
 from service.store.source_counts import row_counts
 from service.web import sessions
 from service.web.access import requires
+from service.web.keys import config_key, db_key, http_key, runner_key, settings_key
 from service.web.render import render
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -9,12 +9,12 @@ from aiohttp import web
 from markupsafe import Markup
 
 from service.clock import utcnow
-from service.keys import db_key
 from service.permissions import Permission
 from service.store import system_stats
 from service.store.system_stats import SystemStat
 from service.web.access import requires
 from service.web.charts import Series, compact_number, line_chart
+from service.web.keys import db_key
 from service.web.render import render
 
 WINDOWS = {"7": 7, "30": 30, "90": 90, "all": None}

@@ -8,16 +8,16 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.errors import Conflict, InvalidInput, NotFound
-from service.keys import db_key, passwords_key
 from service.models import SystemUser
 from service.permissions import ALL_PERMISSIONS_ROLE, Permission
 from service.security import password_problem
 from service.store import system_users, web_sessions
 from service.store.db import Connection
+from service.usernames import ACCOUNT_NAME_PATTERN
 from service.web import sessions
 from service.web.access import requires
 from service.web.forms import parse_form
-from service.web.handlers.auth import USERNAME_PATTERN
+from service.web.keys import db_key, passwords_key
 from service.web.query_params import route_id
 from service.web.render import render
 
@@ -33,7 +33,7 @@ def _check_password(value: str) -> str:
 
 class NewUserForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(pattern=USERNAME_PATTERN)
+    username: str = Field(pattern=ACCOUNT_NAME_PATTERN)
     password: str
     roles: list[str] = Field(min_length=1)
     check_password = field_validator("password")(_check_password)

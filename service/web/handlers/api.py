@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from service import __version__
-from service.keys import db_key, runner_key, secrets_key
 from service.permissions import Permission
 from service.redaction import mask
 from service.store import jobs as job_store
 from service.web.access import requires
+from service.web.keys import db_key, runner_key, secrets_key
 
 
 @requires(Permission.VIEW_STATS)

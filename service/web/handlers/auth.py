@@ -9,17 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from yarl import URL
 
 from service.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
-from service.keys import db_key, login_limiter_key, passwords_key
 from service.security import hash_token, password_problem
 from service.store import system_users, web_sessions
+from service.usernames import ACCOUNT_NAME_PATTERN
 from service.web import sessions
 from service.web.access import Access, requires
 from service.web.forms import parse_form
+from service.web.keys import db_key, login_limiter_key, passwords_key
 from service.web.render import render
 
 log = logging.getLogger(__name__)
-
-USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
 class LoginForm(BaseModel):
@@ -32,7 +31,7 @@ class LoginForm(BaseModel):
 class SetupForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     token: str = Field(min_length=1, max_length=200)
-    username: str = Field(pattern=USERNAME_PATTERN)
+    username: str = Field(pattern=ACCOUNT_NAME_PATTERN)
     password: str
     password_again: str
 

@@ -13,15 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.csv_safe import SafeCsvWriter
 from service.errors import InvalidInput
-from service.keys import db_key
 from service.permissions import Permission
 from service.store import directory, extension, lookup
 from service.store.directory import DEFAULT_SORT, ROLES, SORTS, DirectoryFilter, PersonState
-from service.store.persons import USERNAME, normalise_username
+from service.usernames import USERNAME, normalise_username
 from service.web import page_json, people, sessions
 from service.web.access import requires
 from service.web.forms import parse_form
+from service.web.handler_support import acting_user, can_enqueue, scrape_availability
 from service.web.json_view import respond
+from service.web.keys import db_key
 from service.web.query_params import page_number
 
 MAX_TAGS = 10
@@ -78,22 +79,6 @@ def parse_query(query: MultiMapping[str]) -> DirectoryQuery:
         descending=direction != "asc",
     )
     return DirectoryQuery(flt, page, raw_search, raw_tags)
-
-
-def can_enqueue(request: web.Request) -> bool:
-    session = sessions.current(request)
-    return bool(session and Permission.MANAGE_PRIORITIES in session.user.permissions)
-
-
-async def scrape_availability(request: web.Request, conn: Any) -> tuple[bool, str]:
-    """(enabled, tooltip) of the Scrape Profile buttons: scrapes run in the user's own browser, so
-    they need the permission and a paired (not revoked) Chrome extension to hand the task to."""
-    session = sessions.current(request)
-    if not session or Permission.SCRAPE_PROFILES not in session.user.permissions:
-        return False, "your role cannot ask for scrapes"
-    if not any(client.revoked_at is None for client in await extension.list_clients(conn)):
-        return False, "needs the Chrome extension"
-    return True, "ask the Chrome extension to read this profile page"
 
 
 @requires(Permission.VIEW_USERS)
@@ -196,8 +181,7 @@ class QueueRequest(PersonForm):
 @requires(Permission.MANAGE_PRIORITIES)
 async def users_directory_queue(request: web.Request) -> web.StreamResponse:
     form = await parse_form(request, QueueRequest)
-    session = sessions.current(request)
-    by = session.user.username if session else "panel"
+    by = acting_user(request) or "panel"
     async with request.app[db_key].transaction() as conn:
         try:
             await lookup.enqueue(conn, form.username, form.priority, form.note, by)
@@ -212,10 +196,8 @@ async def users_directory_queue(request: web.Request) -> web.StreamResponse:
 async def users_directory_scrape(request: web.Request) -> web.StreamResponse:
     """Queue a profile scrape for the paired extension (it polls /api/ext/v1/tasks)."""
     form = await parse_form(request, PersonForm)
-    session = sessions.current(request)
-    by = session.user.username if session else "panel"
-    async with request.app[db_key].transaction() as conn:
-        _task_id, new = await extension.queue_task(conn, "profile", form.username, requested_by=by)
+    by = acting_user(request) or "panel"
+    ((_task_id, new),) = await extension.queue_scrapes(request.app[db_key], usernames=[form.username], by=by)
     message = "Queued a profile scrape of" if new else "A profile scrape is already queued for"
     await sessions.flash(
         request, f"{message} {form.username}; the Chrome extension runs it on its next poll."

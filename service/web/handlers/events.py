@@ -7,7 +7,6 @@ from typing import Any
 
 from aiohttp import web
 
-from service.keys import db_key, events_hub_key
 from service.permissions import Permission
 from service.store import persons, room
 from service.store.db import Connection
@@ -25,6 +24,7 @@ from service.web.event_views import (
     reveal_requested,
 )
 from service.web.json_view import respond
+from service.web.keys import db_key, events_hub_key
 from service.web.stream_view import stream_state
 
 LIVE_BATCH = 200

@@ -10,24 +10,25 @@ import hashlib
 from datetime import timedelta
 
 from aiohttp import web
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from service import __version__
 from service.clock import utcnow
 from service.errors import Conflict, InvalidInput, NotAuthenticated
 from service.ingest import lists, pairing, profiles
 from service.ingest.models import ListSnapshotRequest, PairRequest, ProfileScrapeIn, TaskReportRequest
-from service.keys import config_key, db_key
 from service.store import extension as ext_store
 from service.web.access import Access, requires
 from service.web.ext_guard import CLIENT_ID, PROTOCOL
-from service.web.forms import parse_json, readable_errors
+from service.web.forms import parse_body, parse_json
+from service.web.keys import config_key, db_key
 from service.web.query_params import route_id
 
 # A running task nobody reported on for this long is offered again (its worker was probably killed).
 STALE_RUNNING = timedelta(minutes=30)
 MAX_PROFILES_PER_REQUEST = 100
 
+_SNAPSHOT = TypeAdapter(ListSnapshotRequest)
 _PROFILES = TypeAdapter(list[ProfileScrapeIn] | ProfileScrapeIn)
 
 
@@ -62,12 +63,7 @@ def _idempotency_key(request: web.Request, body: bytes) -> str:
 @requires(Access.EXTENSION)
 async def ext_lists(request: web.Request) -> web.StreamResponse:
     body = await request.read()
-    try:
-        snap = ListSnapshotRequest.model_validate_json(body)
-    except ValidationError as exc:
-        raise InvalidInput(
-            "The snapshot has errors; nothing was stored", details=readable_errors(exc)
-        ) from exc
+    snap = parse_body(body, _SNAPSHOT, "The snapshot has errors; nothing was stored")
     broadcaster = request.app[config_key].current.broadcaster.strip().lower()
     if broadcaster and snap.account != broadcaster:
         raise Conflict(
@@ -82,13 +78,7 @@ async def ext_lists(request: web.Request) -> web.StreamResponse:
 
 @requires(Access.EXTENSION)
 async def ext_profiles(request: web.Request) -> web.StreamResponse:
-    body = await request.read()
-    try:
-        parsed = _PROFILES.validate_json(body)
-    except ValidationError as exc:
-        raise InvalidInput(
-            "The profiles have errors; nothing was stored", details=readable_errors(exc)
-        ) from exc
+    parsed = parse_body(await request.read(), _PROFILES, "The profiles have errors; nothing was stored")
     batch = parsed if isinstance(parsed, list) else [parsed]
     if not batch or len(batch) > MAX_PROFILES_PER_REQUEST:
         raise InvalidInput(f"Send 1 to {MAX_PROFILES_PER_REQUEST} profiles per request.")

@@ -13,15 +13,14 @@ from aiohttp import web
 
 from service.clock import to_db, utcnow
 from service.errors import Forbidden, NotFound
-from service.ingest import pairing
-from service.keys import db_key
 from service.permissions import Permission
 from service.store import extension as ext_store
 from service.store import follow_lists, removals, snapshots
 from service.web import page_json, people, sessions
 from service.web.access import Access, requires
-from service.web.handlers.directory import can_enqueue, scrape_availability
+from service.web.handler_support import acting_user, can_enqueue, may, scrape_availability
 from service.web.json_view import respond
+from service.web.keys import db_key
 from service.web.query_params import page_number, route_id
 
 PAGE_SIZE = 50
@@ -33,13 +32,11 @@ REVIEW_PERMISSIONS = (Permission.MANAGE_PRIORITIES, Permission.MANAGE_USERS)
 
 
 def _user(request: web.Request) -> str:
-    session = sessions.current(request)
-    return session.user.username if session else "unknown"
+    return acting_user(request) or "unknown"
 
 
 def can_review(request: web.Request) -> bool:
-    session = sessions.current(request)
-    return bool(session and any(p in session.user.permissions for p in REVIEW_PERMISSIONS))
+    return may(request, *REVIEW_PERMISSIONS)
 
 
 async def _list_page(
@@ -119,9 +116,7 @@ async def users_unfollowed(request: web.Request) -> web.StreamResponse:
 
 
 async def _queue(request: web.Request, kind: str, back: str) -> web.StreamResponse:
-    (task_id, new), *_ = await pairing.queue_scrapes(
-        request.app[db_key], lists=[kind], usernames=[], by=_user(request)
-    )
+    ((task_id, new),) = await ext_store.queue_scrapes(request.app[db_key], lists=[kind], by=_user(request))
     message = (
         f"Update of the {kind} list queued (task {task_id}). The run happens in the Chrome extension: "
         "it picks the task up within a minute while your browser is open, and the result appears here."

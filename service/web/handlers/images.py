@@ -7,10 +7,10 @@ import re
 from aiohttp import web
 
 from service.errors import NotFound
-from service.keys import db_key, settings_key
 from service.permissions import Permission
 from service.store import images as image_store
 from service.web.access import requires
+from service.web.keys import db_key, settings_key
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -13,20 +13,19 @@ from markupsafe import Markup
 
 from service.clock import from_db, to_db, utcnow
 from service.errors import NotFound
-from service.keys import config_key, db_key, runner_key, scheduler_key
 from service.permissions import Permission
-from service.sources.affiliate.spec import SPEC as AFFILIATE
-from service.sources.cbhours.spec import SPEC as CBHOURS
-from service.sources.stats.spec import SPEC as STATS
+from service.settings import source_spec
 from service.store import directory, persons
 from service.store import profile as profile_store
 from service.store import statbate as statbate_store
-from service.store.persons import normalise_username
+from service.usernames import normalise_username
 from service.web import page_json, people, sessions
 from service.web.access import requires
 from service.web.charts import Series, downsample, line_chart
-from service.web.handlers.directory import scrape_availability
+from service.web.handler_support import can_enqueue, scrape_availability
 from service.web.json_view import respond, wants_json
+from service.web.keys import config_key, db_key, runner_key, scheduler_key
+from service.web.query_params import route_username
 from service.web.render import render
 
 WINDOWS = {"7": 7, "30": 30, "60": 60, "all": None}
@@ -34,14 +33,10 @@ DEFAULT_WINDOW = "30"
 # Sources report every 3 to 5 minutes while a room is online; a longer silence is a gap.
 BASE_GAP = timedelta(minutes=30)
 BUCKETS = 360
+AFFILIATE, CBHOURS, STATS = source_spec("affiliate"), source_spec("cbhours"), source_spec("stats")
 SOURCE_SERIES = ((CBHOURS, "s1"), (AFFILIATE, "s2"), (STATS, "s3"))
 # Affiliate points are per broadcast session with a None after each: no time-based splitting.
 SPLIT_BY_SESSION = {AFFILIATE.on_charts}
-
-
-def _can_enqueue(request: web.Request) -> bool:
-    session = sessions.current(request)
-    return bool(session and Permission.MANAGE_PRIORITIES in session.user.permissions)
 
 
 @requires(Permission.VIEW_USERS)
@@ -126,17 +121,14 @@ def _raw(records: dict[str, dict[str, Any]]) -> dict[str, str]:
 async def _unknown(request: web.Request, username: str) -> web.Response:
     if wants_json(request):
         raise NotFound(f"{username or 'That name'} is not known yet.")
-    context = {"active": "profile", "username": username, "can_enqueue": _can_enqueue(request)}
+    context = {"active": "profile", "username": username, "can_enqueue": can_enqueue(request)}
     return await render(request, "profile/unknown.html", context, status=404)
 
 
 @requires(Permission.MANAGE_PRIORITIES)
 async def profile_statbate_tips(request: web.Request) -> web.StreamResponse:
     """Ask Statbate for this member's tips history now (the statbate job fetches it)."""
-    try:
-        username = normalise_username(request.match_info["username"])
-    except ValueError:
-        raise NotFound("No such person.") from None
+    username = route_username(request)
     async with request.app[db_key].transaction() as conn:
         pid = await persons.get_person_id(conn, username)
         if pid is None:
@@ -184,6 +176,6 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
         }
     context.update(people.HELPERS)
     context.update({"active": "profile", "windows": list(WINDOWS), "window": window,
-                    "can_enqueue": _can_enqueue(request), "here": request.path_qs})  # fmt: skip
+                    "can_enqueue": can_enqueue(request), "here": request.path_qs})  # fmt: skip
     context["can_request_tips"] = context["can_enqueue"]  # the same permission: manage_priorities
     return await respond(request, "profile/person.html", context, page_json.profile)

@@ -8,7 +8,6 @@ from typing import Any
 from aiohttp import web
 
 from service.errors import NotFound
-from service.keys import config_key, db_key
 from service.permissions import Permission
 from service.store import broadcasts, persons
 from service.store import room as room_store
@@ -16,7 +15,8 @@ from service.web import page_json
 from service.web.access import requires
 from service.web.event_views import PAGE_SIZE, can_reveal, event_row, parse_cursor, reveal_requested
 from service.web.json_view import respond
-from service.web.query_params import route_id
+from service.web.keys import config_key, db_key
+from service.web.query_params import route_id, route_username
 from service.web.render import render
 from service.web.stream_view import stream_state
 
@@ -115,10 +115,7 @@ async def room_broadcast(request: web.Request) -> web.StreamResponse:
 
 @requires(Permission.VIEW_USERS)
 async def profile_room(request: web.Request) -> web.StreamResponse:
-    try:
-        username = persons.normalise_username(request.match_info["username"])
-    except ValueError:
-        raise NotFound("No such person.") from None
+    username = route_username(request)
     reveal = reveal_requested(request)
     before = parse_cursor(request.query.get("before"), "before")
     async with request.app[db_key].read() as conn:

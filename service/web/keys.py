@@ -1,4 +1,5 @@
-"""Typed application state: every `web.AppKey` the service uses."""
+"""Typed application state: every `web.AppKey` the service uses. They key what app.py builds for
+the handlers, so they live in the web layer, which may name the jobs and store types they hold."""
 
 from __future__ import annotations
 

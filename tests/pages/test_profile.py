@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 from bs4 import BeautifulSoup
 
 from service.clock import to_db, utcnow
-from service.store import follows, lookup, person_state
+from service.store import follows, lookup, person_state, scrapes
 from service.store.persons import ensure_persons
 from service.web.keys import db_key
 from tests.helpers import Panel, add_user
 from tests.pages.data import add_activity, add_session, ago
+
+SITE = Path(__file__).resolve().parents[1] / "fixtures" / "site"
 
 
 def _soup(html: str) -> BeautifulSoup:
@@ -196,3 +199,37 @@ async def test_viewer_cannot_request_tips(panel: Panel) -> None:
     assert _soup(html).select_one("[data-testid=request-tips]") is None
     assert (await panel.post("/profile/alice/statbate-tips")).status == 403
     assert (await panel.post("/profile/nobody_here/statbate-tips")).status == 403
+
+
+async def test_a_scraped_profile_reads_as_a_section_not_raw_json(admin_panel: Panel) -> None:
+    """Bio rows, social links (locked ones with their price), wish list and photo sets are shown
+    as a readable section of the profile."""
+    expected = json.loads((SITE / "profiles" / "profile-followed-offline.expected.json").read_text())
+    async with admin_panel.app[db_key].transaction() as conn:
+        pid = (await ensure_persons(conn, [expected["username"]]))[expected["username"]]
+        await scrapes.insert_profile_scrape(
+            conn, person_id=pid, key="k1", client_id=None, url=f"https://chaturbate.com/{expected['username']}/",
+            scraped_at=to_db(utcnow() - timedelta(hours=1)), follow_status=expected["follow_status"],
+            identity_ok=True, online=expected["online"], bio=expected["bio"],
+            social_links=expected["social_links"], wishlist=expected["wishlist"],
+            photosets=expected["photosets"], header_online=None, header_total=None,
+        )  # fmt: skip
+    status, html = await admin_panel.get(f"/profile/{expected['username']}")
+    assert status == 200
+    section = _soup(html).select_one("[data-testid=scraped-profile]")
+    assert section is not None
+    bio = {
+        dt.get_text(strip=True): dd.get_text(strip=True)
+        for dt, dd in zip(section.select("dl.bio dt"), section.select("dl.bio dd"), strict=True)
+    }
+    assert bio["Real name"] == expected["bio"]["real-name"]
+    assert bio["About me"] == expected["bio"]["about-me"]
+    links = [li.get_text(" ", strip=True) for li in section.select("[data-testid=social-links] li")]
+    assert len(links) == len(expected["social_links"])
+    assert any("instagram" in text and "locked" in text and "25 tokens" in text for text in links)
+    wish = section.select("[data-testid=wishlist] a")
+    assert [a["href"] for a in wish] == expected["wishlist"]
+    assert all(a.get("rel") and "noreferrer" in a["rel"] for a in wish)
+    sets = section.select("[data-testid=photosets] li")
+    assert len(sets) == len(expected["photosets"])
+    assert expected["photosets"][0]["title"] in sets[0].get_text()

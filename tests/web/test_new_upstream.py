@@ -23,11 +23,11 @@ from pytest_aiohttp import AiohttpServer
 from service.app import create_app
 from service.jobs.base import JobContext, JobSpec
 from service.jobs.registry import ALL_JOBS
-from service.keys import config_key, db_key, runner_key
 from service.settings import Settings
 from service.sources.http import ONCE, RetryPolicy, request_json
 from service.sources.registry import SOURCES
 from service.sources.spec import FieldKind, SettingField, SourceConfig, SourceSpec
+from service.web.keys import config_key, db_key, runner_key
 from tests.helpers import Panel, add_user
 
 # --- its client ----------------------------------------------------------------------------------

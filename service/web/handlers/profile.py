@@ -15,7 +15,7 @@ from service.clock import from_db, to_db, utcnow
 from service.errors import NotFound
 from service.permissions import Permission
 from service.settings import source_spec
-from service.store import directory, persons
+from service.store import directory, persons, scrapes
 from service.store import profile as profile_store
 from service.store import statbate as statbate_store
 from service.usernames import normalise_username
@@ -169,6 +169,7 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             "sessions": await profile_store.list_sessions(conn, pid),
             "session_count": await profile_store.count_sessions(conn, pid),
             "statbate": await profile_store.statbate(conn, pid),
+            "scraped": await scrapes.latest_scrape(conn, pid),
             "raw": _raw(await profile_store.latest_records(conn, pid, username)),
             "history": history,
             "charts": _charts(history, start),

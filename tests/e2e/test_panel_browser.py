@@ -40,9 +40,16 @@ def test_first_run_setup_and_navigation(browser: Browser, service: tuple[str, st
         page.fill("input[name=password]", PASSWORD)
         page.fill("input[name=password_again]", PASSWORD)
         page.click("button[type=submit]")
-        expect(page).to_have_url(base + "/users/directory")
+        # A new admin lands on the first-run checklist, not on an empty Directory.
+        expect(page).to_have_url(base + "/")
+        expect(page.locator("[data-testid=checklist]")).to_have_attribute("data-complete", "no")
+        expect(page.locator("[data-testid=checklist] li[data-step='Your broadcaster username']")).to_contain_text(
+            "not set yet"
+        )
         nav = page.locator("nav.mainnav a")
         expect(nav).to_have_text(["Users", "Profile", "My Room", "Events", "Admin"])
+        page.click("text=Go to the Directory anyway")
+        expect(page).to_have_url(base + "/users/directory")
         expect(page.locator("[data-testid=directory] [data-testid=empty]")).to_have_text("No persons match.")
 
         page.click("text=Admin")

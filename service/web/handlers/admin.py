@@ -14,9 +14,10 @@ from service.permissions import Permission
 from service.settings import SettingField, SettingValue, field_groups, validate_value
 from service.store import jobs as job_store
 from service.store import saved_settings
-from service.web import sessions
+from service.web import onboarding, sessions
 from service.web.access import Access, requires
 from service.web.forms import CSRF_FIELD
+from service.web.handler_support import may
 from service.web.keys import config_key, db_key, runner_key, scheduler_key
 from service.web.render import render
 
@@ -29,7 +30,15 @@ PLANNED_SECTIONS: tuple[tuple[str, str], ...] = ()
 
 @requires(Access.AUTHENTICATED)
 async def admin(request: web.Request) -> web.StreamResponse:
-    context = {"planned": PLANNED_SECTIONS, "active": "admin", "admin_section": ""}
+    context: dict[str, object] = {
+        "planned": PLANNED_SECTIONS,
+        "active": "admin",
+        "admin_section": "",
+        "checklist": None,
+    }
+    if may(request, Permission.MANAGE_JOBS):
+        async with request.app[db_key].read() as conn:
+            context["checklist"] = await onboarding.checklist(request, conn)
     return await render(request, "admin/index.html", context)
 
 

@@ -4,12 +4,19 @@
  * Chrome stops and restarts at will.
  */
 
+import * as badge from "./badge.js";
 import { listen } from "./messages.js";
 import * as outbox from "./outbox.js";
+import * as runner from "./runner.js";
 import { getSettings } from "./settings.js";
 import * as tasks from "./tasks.js";
 
 listen();
+
+// Results queued or sent: the badge's count follows the outbox.
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && changes.outbox) badge.refresh(runner.progress()).catch(() => {});
+});
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === outbox.RETRY_ALARM) outbox.flush().catch(() => {});
@@ -23,6 +30,7 @@ async function start() {
   const settings = await getSettings();
   tasks.schedule(settings.pollMinutes);
   // Whatever a killed worker left unsent goes out now.
+  badge.refresh(null).catch(() => {});
   outbox.flush().catch(() => {});
 }
 

@@ -71,8 +71,10 @@ export const handlers = {
     return { saved: true };
   },
   "pair/submit": async ({ code }) => {
-    const { token } = await api.pair(String(code || "").trim(), chrome.runtime.id);
-    await saveSettings({ token });
+    const { token, broadcaster } = await api.pair(String(code || "").trim(), chrome.runtime.id);
+    // The service knows whose lists these are: its broadcaster, unless the user already chose.
+    const { account } = await getSettings();
+    await saveSettings(account || !broadcaster ? { token } : { token, account: broadcaster });
     connection.checkedAt = 0;
     return checkConnection();
   },

@@ -12,6 +12,7 @@
  */
 
 import "../lib/list-run.js"; // classic script: defines globalThis.MHC.nextListUrl & co.
+import * as badge from "./badge.js";
 import * as outbox from "./outbox.js";
 import { getSettings, takeDailyPage } from "./settings.js";
 
@@ -30,6 +31,11 @@ export function progress() {
 
 export function busy() {
   return Boolean(current && current.state === "running");
+}
+
+// The run's state changed: the action icon's badge follows it.
+function changed() {
+  badge.refresh(current).catch(() => {});
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -154,9 +160,11 @@ export async function runList(kind, { taskId = null } = {}) {
   const startedMs = Date.now();
   const started_at = new Date(startedMs).toISOString();
   current = { kind, state: "running", page: 0, pages: null, names: 0, secondsLeft: null, reason: null };
+  changed();
   try {
     const { reads, stop } = await readList(kind, settings, (reads) => {
       Object.assign(current, listProgress(kind, reads, startedMs, settings));
+      changed();
     });
     const snapshot = MHC.buildListSnapshot({
       kind, account: settings.account, started_at, finished_at: new Date().toISOString(), reads,
@@ -169,6 +177,8 @@ export async function runList(kind, { taskId = null } = {}) {
   } catch (error) {
     Object.assign(current, { state: "failed", reason: error.message });
     throw error;
+  } finally {
+    changed();
   }
 }
 
@@ -196,6 +206,7 @@ export async function scrapeProfile({ tabId = null, username = null, taskId = nu
   if (busy()) throw new Error("A run is already in progress.");
   const settings = await getSettings();
   current = { kind: "profile", state: "running", page: 0, pages: 1, names: 0, secondsLeft: null, reason: null };
+  changed();
   let ownTab = null;
   try {
     if (tabId === null) {
@@ -212,5 +223,6 @@ export async function scrapeProfile({ tabId = null, username = null, taskId = nu
     throw error;
   } finally {
     if (ownTab !== null) await chrome.tabs.remove(ownTab).catch(() => {});
+    changed();
   }
 }

@@ -80,14 +80,15 @@ def open_following(service: Service, direction: str) -> int:
 def test_pairing_through_the_options_page(
     context: BrowserContext, extension_id: str, service: Service, worker: Worker
 ) -> None:
-    """A code from `mhc pair` pairs it; the token stays in the extension, only its hash in the service."""
+    """A code from `mhc pair` pairs it; the token stays in the extension, only its hash in the service;
+    the account whose lists it reads comes from the service (its broadcaster), not typed again."""
     code = re.search(r"Pairing code: (\S+)", service.mhc("pair"))
     assert code
     page = context.new_page()
     page.goto(f"chrome-extension://{extension_id}/options/options.html")
     expect(page.locator("#service-url")).to_have_value("http://127.0.0.1:8756")
     page.fill("#service-url", service.url)
-    page.fill("#account", ACCOUNT)
+    expect(page.locator("#account")).to_have_value("")
     page.fill("#pace-min", "0")  # human pacing is a setting; the test has no human to imitate
     page.fill("#pace-max", "0")
     page.click("#save")
@@ -95,6 +96,9 @@ def test_pairing_through_the_options_page(
     page.fill("#pair-code", code.group(1))
     page.click("#pair")
     expect(page.locator("#pair-result")).to_have_text("Paired.")
+    assert storage(worker, "settings")["account"] == ACCOUNT  # MHC_BROADCASTER, from the pairing
+    page.reload()
+    expect(page.locator("#account")).to_have_value(ACCOUNT)
     page.click("#test-connection")
     expect(page.locator("#connection-result")).to_have_text("Connected.")
     token = storage(worker, "settings")["token"]
@@ -196,12 +200,17 @@ def test_service_down_then_up_delivers_once(
         popup.click("#update-followers")
         expect(popup.locator("#outbox-count")).to_have_text("1", timeout=30000)
         expect(popup.locator("#progress")).to_have_attribute("data-state", "complete")
+        # The toolbar icon says a result waits, without opening the popup.
+        wait_for(popup, lambda: worker.evaluate("() => chrome.action.getBadgeText({})") == "1", "the badge")
         (waiting,) = storage(worker, "outbox")
         assert waiting["attempts"] >= 1 and "not running" in waiting["lastError"]
     finally:
         service.start()
     expect(popup.locator("#connection")).to_have_attribute("data-state", "connected", timeout=15000)
     expect(popup.locator("#outbox-count")).to_have_text("0", timeout=15000)
+    wait_for(
+        popup, lambda: worker.evaluate("() => chrome.action.getBadgeText({})") == "", "the badge to clear"
+    )
     assert len(snapshots(service)) == before + 1
     periods = (
         "SELECT count(*) FROM follow_periods f JOIN persons p ON p.id = f.person_id WHERE p.username = :n"

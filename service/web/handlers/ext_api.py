@@ -45,7 +45,10 @@ async def ext_pair(request: web.Request) -> web.StreamResponse:
         raise NotAuthenticated(
             "That pairing code is unknown, used or expired; get a new one in Admin › Extension."
         )
-    return web.json_response({"token": token})
+    # Whose lists the extension reads: the broadcaster the service is set up for (the extension
+    # uses it unless its user chose another), so nobody has to type the name twice.
+    broadcaster = request.app[config_key].current.broadcaster or None
+    return web.json_response({"token": token, "broadcaster": broadcaster})
 
 
 def _idempotency_key(request: web.Request, body: bytes) -> str:

@@ -43,9 +43,8 @@ def test_first_run_setup_and_navigation(browser: Browser, service: tuple[str, st
         # A new admin lands on the first-run checklist, not on an empty Directory.
         expect(page).to_have_url(base + "/")
         expect(page.locator("[data-testid=checklist]")).to_have_attribute("data-complete", "no")
-        expect(page.locator("[data-testid=checklist] li[data-step='Your broadcaster username']")).to_contain_text(
-            "not set yet"
-        )
+        name_step = page.locator("[data-testid=checklist] li[data-step='Your broadcaster username']")
+        expect(name_step).to_contain_text("not set yet")
         nav = page.locator("nav.mainnav a")
         expect(nav).to_have_text(["Users", "Profile", "My Room", "Events", "Admin"])
         page.click("text=Go to the Directory anyway")

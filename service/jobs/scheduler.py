@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from service.errors import InvalidInput, NotFound
 from service.jobs.runner import JobRunner, RunOutcome
+from service.sources.spec import SourceConfig
 from service.store import jobs as job_store
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,24 @@ class Scheduler:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    async def run_upstream_jobs(self, upstream: str, config: SourceConfig) -> list[str]:
+        """Start the jobs of one upstream now (its settings were just saved, or its connection test
+        passed), so the user sees data at once. Only while scheduled work is on, and never a paused
+        job: both are the user's choice not to run things by themselves."""
+        if not self.enabled:
+            return []
+        async with self.runner.db.read() as conn:
+            states = await job_store.list_states(conn)
+        started = []
+        for name, spec in self.runner.specs.items():
+            state = states.get(name)
+            if spec.upstream is None or spec.upstream.key != upstream or (state and state.paused):
+                continue
+            if spec.missing_configuration(config) is None:
+                self.run_now(name)
+                started.append(name)
+        return started
 
     async def _scheduled_run(self, name: str) -> None:
         await self.runner.run(name, trigger="schedule")

@@ -149,9 +149,17 @@ async def admin_settings_save(request: web.Request) -> web.StreamResponse:
                 await saved_settings.upsert(conn, key, value, by=by)
     for name, seconds in intervals.items():
         await scheduler.set_interval(name, seconds)
-    await request.app[config_key].reload(request.app[db_key])
+    holder = request.app[config_key]
+    await holder.reload(request.app[db_key])
     log.info("settings saved by %s: %s", by, ", ".join(sorted(changes)) or "intervals only")
-    await sessions.flash(request, "Settings saved.")
+    # A source whose settings just changed runs now, not one interval later: the user sees at once
+    # whether it works.
+    started: list[str] = []
+    for source in holder.sources:
+        if any(field.key in changes for field in source.fields):
+            started += await scheduler.run_upstream_jobs(source.key, holder.current)
+    note = f" Started: {', '.join(started)}." if started else ""
+    await sessions.flash(request, f"Settings saved.{note}")
     raise web.HTTPSeeOther(request.app.router["admin_settings"].url_for())
 
 

@@ -17,7 +17,7 @@ from service.store import jobs as job_store
 from service.store.source_counts import row_counts
 from service.web import sessions
 from service.web.access import requires
-from service.web.keys import config_key, db_key, http_key, runner_key, settings_key
+from service.web.keys import config_key, db_key, http_key, runner_key, scheduler_key, settings_key
 from service.web.render import render
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -81,5 +81,7 @@ async def admin_source_test(request: web.Request) -> web.StreamResponse:
         http=app[http_key],
     )
     ok, message = await test_connection(source, context)
-    await sessions.flash(request, f"{source.label}: {'OK' if ok else 'failed'} — {message}")
+    started = await app[scheduler_key].run_upstream_jobs(source.key, context.config) if ok else []
+    note = f" Started: {', '.join(started)}." if started else ""
+    await sessions.flash(request, f"{source.label}: {'OK' if ok else 'failed'} — {message}{note}")
     raise web.HTTPSeeOther(app.router["admin_sources"].url_for())

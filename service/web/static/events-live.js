@@ -57,7 +57,15 @@
     } else {
       who.textContent = ev.shown_name;
     }
-    cell(tr, ev.tokens || "");
+    var tokens = cell(tr, null);
+    if (ev.tokens) {
+      var figure = document.createElement("data");
+      figure.className = "num";
+      figure.value = String(ev.tokens);
+      figure.textContent = String(ev.tokens);
+      tokens.appendChild(figure);
+      if (window.MHC) { window.MHC.localize(tokens); }
+    }
     cell(tr, ev.message);
     return tr;
   }

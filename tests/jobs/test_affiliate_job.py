@@ -8,8 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fakes import Fault
-from fakes.affiliate import PATH, AffiliateFake, generate_rooms, make_app
 
 from service.clock import now_db
 from service.jobs import affiliate
@@ -17,9 +15,9 @@ from service.jobs.base import JobContext, JobSpec
 from service.settings import all_fields, validate_value
 from service.store import follows, lookup, persons
 from service.store.db import Database
-from tests.jobs.sources_kit import BLANK, FAST, NO_PACING, context, db, http, rows, run_via_runner
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault
+from tests.fakes.affiliate import PATH, AffiliateFake, generate_rooms, make_app
+from tests.support.upstreams import BLANK, FAST, NO_PACING, context, rows, run_via_runner
 
 
 async def _ctx(

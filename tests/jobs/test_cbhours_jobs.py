@@ -7,17 +7,15 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-from fakes import Fault
-from fakes.cbhours import PATH, CBHoursFake, make_app
 
 from service.clock import utcnow
 from service.jobs import cbhours
 from service.jobs.base import JobContext, JobResult
 from service.store import lookup, persons
 from service.store.db import Database
-from tests.jobs.sources_kit import FAST, NO_PACING, context, db, http, rows, run_via_runner
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault
+from tests.fakes.cbhours import PATH, CBHoursFake, make_app
+from tests.support.upstreams import FAST, NO_PACING, context, rows, run_via_runner
 
 
 async def _ctx(aiohttp_server: Any, db: Database, http: httpx.AsyncClient, fake: CBHoursFake) -> JobContext:

@@ -6,17 +6,15 @@ import hashlib
 from typing import Any
 
 import pytest
-from fakes import Fault
-from fakes.thumbnails import ThumbnailFake, make_app
 
 from service.jobs import images
 from service.jobs.base import JobContext, JobResult
 from service.sources.base import SourceResponseError
 from service.store import lookup, person_state, persons
 from service.store.db import Database
-from tests.jobs.sources_kit import context, db, http, rows, run_via_runner
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault
+from tests.fakes.thumbnails import ThumbnailFake, make_app
+from tests.support.upstreams import context, rows, run_via_runner
 
 JPEG = b"\xff\xd8\xff\xe0" + b"picture-one" * 1000
 OTHER = b"\xff\xd8\xff\xe0" + b"picture-two" * 1000

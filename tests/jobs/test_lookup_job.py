@@ -6,12 +6,6 @@ import dataclasses
 from typing import Any
 
 import httpx
-from fakes import Fault
-from fakes.cbhours import PATH as CB_PATH
-from fakes.cbhours import CBHoursFake
-from fakes.cbhours import make_app as cb_app
-from fakes.statbate import DEFAULT_TOKEN, PREFIX, StatbateFake
-from fakes.statbate import make_app as sb_app
 
 from service.clock import now_db
 from service.jobs import lookup as lookup_job
@@ -19,9 +13,13 @@ from service.jobs.base import JobContext
 from service.store import affiliate as affiliate_store
 from service.store import lookup, persons
 from service.store.db import Database
-from tests.jobs.sources_kit import FAST, NO_PACING, context, db, http, rows
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault
+from tests.fakes.cbhours import PATH as CB_PATH
+from tests.fakes.cbhours import CBHoursFake
+from tests.fakes.cbhours import make_app as cb_app
+from tests.fakes.statbate import DEFAULT_TOKEN, PREFIX, StatbateFake
+from tests.fakes.statbate import make_app as sb_app
+from tests.support.upstreams import FAST, NO_PACING, context, rows
 
 
 async def _ctx(

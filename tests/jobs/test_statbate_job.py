@@ -6,17 +6,15 @@ import dataclasses
 from typing import Any
 
 import httpx
-from fakes import Fault
-from fakes.statbate import DEFAULT_TOKEN, PREFIX, StatbateFake, make_app, make_tips
 
 from service.jobs import statbate
 from service.jobs.base import JobContext
 from service.store import lookup, persons
 from service.store import statbate as statbate_store
 from service.store.db import Database
-from tests.jobs.sources_kit import FAST, NO_PACING, context, db, http, rows, run_via_runner
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault
+from tests.fakes.statbate import DEFAULT_TOKEN, PREFIX, StatbateFake, make_app, make_tips
+from tests.support.upstreams import FAST, NO_PACING, context, rows, run_via_runner
 
 
 async def _ctx(aiohttp_server: Any, db: Database, http: httpx.AsyncClient, fake: StatbateFake) -> JobContext:

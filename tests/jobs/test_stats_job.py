@@ -6,15 +6,13 @@ import dataclasses
 from typing import Any
 
 import httpx
-from fakes import Fault, load_fixture
-from fakes.stats import DEFAULT_TOKEN, PATH, StatsFake, make_app
 
 from service.jobs import stats
 from service.jobs.base import JobContext
 from service.store.db import Database
-from tests.jobs.sources_kit import FAST, context, db, http, rows, run_via_runner
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault, load_fixture
+from tests.fakes.stats import DEFAULT_TOKEN, PATH, StatsFake, make_app
+from tests.support.upstreams import FAST, context, rows, run_via_runner
 
 
 async def _ctx(aiohttp_server: Any, db: Database, http: httpx.AsyncClient, fake: StatsFake) -> JobContext:

@@ -9,12 +9,12 @@ from datetime import date
 
 import httpx
 import pytest
-from fakes import ARRIVAL_SLACK, Fault, load_fixture
-from fakes.affiliate import PATH, AffiliateFake, generate_rooms, make_app
 
 from service.sources.affiliate import AffiliateClient
 from service.sources.base import SourceConnectionError, SourceResponseError
 from service.sources.http import RateLimiter, RetryPolicy
+from tests.fakes import ARRIVAL_SLACK, Fault, load_fixture
+from tests.fakes.affiliate import PATH, AffiliateFake, generate_rooms, make_app
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 WM = "AbCdE"

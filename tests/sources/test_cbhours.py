@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
-from fakes import ARRIVAL_SLACK, Fault, load_fixture
-from fakes.cbhours import PATH, CBHoursFake, make_app
 
 from service.sources.base import SourceNotFoundError, SourceResponseError
 from service.sources.cbhours import CBHoursClient, CBHoursNotTrackedError
 from service.sources.http import RateLimiter, RetryPolicy
+from tests.fakes import ARRIVAL_SLACK, Fault, load_fixture
+from tests.fakes.cbhours import PATH, CBHoursFake, make_app
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 

@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from fakes import ARRIVAL_SLACK, Fault
-from fakes.stats import PATH, StatsFake, make_app
 
 from service.sources.base import (
     SourceAuthError,
@@ -32,6 +30,8 @@ from service.sources.http import (
     request_json,
     status_error,
 )
+from tests.fakes import ARRIVAL_SLACK, Fault
+from tests.fakes.stats import PATH, StatsFake, make_app
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 TOKEN = "s3cr3t-stats-token-000001"

@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import httpx
 import pytest
-from fakes import ARRIVAL_SLACK, Fault
-from fakes.statbate import StatbateFake, make_app, make_tips
 
 from service.sources.base import SourceAuthError, SourceNotFoundError
 from service.sources.http import RateLimiter, RetryPolicy, SourceUnavailableError
 from service.sources.statbate import StatbateClient
+from tests.fakes import ARRIVAL_SLACK, Fault
+from tests.fakes.statbate import StatbateFake, make_app, make_tips
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.fake-statbate-token.c2lnbmF0dXJl"

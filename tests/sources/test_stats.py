@@ -10,12 +10,12 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
-from fakes import Fault, load_fixture
-from fakes.stats import PATH, StatsFake, make_app
 
 from service.sources.base import SourceAuthError, SourceNotFoundError, SourceResponseError
 from service.sources.http import RetryPolicy
 from service.sources.stats import StatsClient
+from tests.fakes import Fault, load_fixture
+from tests.fakes.stats import PATH, StatsFake, make_app
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 TOKEN = "s3cr3t-stats-token-000001"

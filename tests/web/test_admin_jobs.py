@@ -9,16 +9,16 @@ from urllib.parse import quote, quote_plus
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from bs4 import BeautifulSoup
-from fakes.stats import PATH as STATS_PATH
-from fakes.stats import StatsFake
-from fakes.stats import make_app as make_stats_app
 from pydantic import SecretStr
 
 from service.app import create_app
 from service.models import JobRun
 from service.store import jobs as job_store
 from service.web.keys import db_key, runner_key
-from tests.helpers import Panel, add_user
+from tests.fakes.stats import PATH as STATS_PATH
+from tests.fakes.stats import StatsFake
+from tests.fakes.stats import make_app as make_stats_app
+from tests.support.panel import Panel, add_user
 
 
 async def test_jobs_page_lists_the_registered_jobs(admin_panel: Panel) -> None:

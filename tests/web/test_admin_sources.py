@@ -6,16 +6,16 @@ import hashlib
 from typing import Any
 
 from bs4 import BeautifulSoup
-from fakes.affiliate import PATH as AFFILIATE_PATH
-from fakes.affiliate import make_app as affiliate_app
-from fakes.stats import PATH as STATS_PATH
-from fakes.stats import make_app as stats_app
 
 from service.store import saved_settings
 from service.store.images import StoredImage, record_image
 from service.store.persons import ensure_persons
 from service.web.keys import config_key, db_key, settings_key
-from tests.helpers import Panel, add_user
+from tests.fakes.affiliate import PATH as AFFILIATE_PATH
+from tests.fakes.affiliate import make_app as affiliate_app
+from tests.fakes.stats import PATH as STATS_PATH
+from tests.fakes.stats import make_app as stats_app
+from tests.support.panel import Panel, add_user
 
 
 async def _configure(panel: Panel, **values: str) -> None:

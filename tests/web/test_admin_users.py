@@ -5,7 +5,7 @@ from __future__ import annotations
 from service.models import SystemUser
 from service.store import system_users
 from service.web.keys import db_key
-from tests.helpers import PASSWORD, Panel, add_user
+from tests.support.panel import PASSWORD, Panel, add_user
 
 
 async def _user(panel: Panel, name: str) -> SystemUser | None:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from service.store import system_users
 from service.web.keys import db_key
-from tests.helpers import PASSWORD, Panel, add_user
+from tests.support.panel import PASSWORD, Panel, add_user
 
 
 def _setup_token(announcements: list[str]) -> str:

@@ -7,7 +7,7 @@ import sqlite3
 
 from service.store import system_users
 from service.web.keys import db_key
-from tests.helpers import PASSWORD, Panel, add_user
+from tests.support.panel import PASSWORD, Panel, add_user
 
 
 async def _count_users(panel: Panel) -> int:

@@ -27,7 +27,7 @@ async def count_events(db: Database) -> int:
 
 
 @pytest.fixture(autouse=True)
-def no_token_in_logs(caplog: pytest.LogCaptureFixture):  # type: ignore[no-untyped-def]
+def no_token_in_logs(caplog: pytest.LogCaptureFixture):
     caplog.set_level(logging.DEBUG)
     yield
     assert TOKEN not in caplog.text
@@ -152,7 +152,7 @@ async def test_token_rejected_then_fixed(
     stream.start()
     try:
         await eventually(lambda: _state_is(db, "stopped"))
-        assert (await state_of(db))[1].startswith("token rejected")
+        assert (await state_of(db))[1].startswith("token rejected")  # type: ignore[union-attr]
         config.set(events_token=TOKEN)
         stream.config_changed()
         await eventually(lambda: _count_is(db, 10))

@@ -102,7 +102,7 @@ def test_first_url_and_read_timeout(http: httpx.AsyncClient) -> None:
     assert EventsClient(http, "http://h/events/", "u", "t", 10, read_margin=2).read_timeout == 12
     for bad in ({"server_timeout": 91}, {"server_timeout": -1}, {"read_margin": 0}):
         with pytest.raises(ValueError, match="must be"):
-            EventsClient(http, "http://h/events/", "u", "t", **bad)  # type: ignore[arg-type]
+            EventsClient(http, "http://h/events/", "u", "t", **bad)
 
 
 def test_is_own_url(http: httpx.AsyncClient) -> None:

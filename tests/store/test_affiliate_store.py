@@ -40,7 +40,7 @@ async def _sessions(db: Database) -> list[tuple[int, int, int]]:
             "ORDER BY session_start_s"
         ) as cursor,
     ):
-        return [tuple(row) for row in await cursor.fetchall()]  # type: ignore[misc]
+        return [tuple(row) for row in await cursor.fetchall()]
 
 
 async def test_drift_inside_the_tolerance_keeps_one_session(db: Database) -> None:

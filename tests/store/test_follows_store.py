@@ -97,7 +97,7 @@ async def test_ensure_persons_tracks_first_and_last_seen(db: Database) -> None:
         await persons.ensure_persons(conn, ["a"], seen_at="2026-01-03T00:00:00.000Z")
         await persons.ensure_persons(conn, ["a"])
     async with db.read() as conn, conn.execute("SELECT first_seen_at, last_seen_at FROM persons") as cursor:
-        assert tuple(await cursor.fetchone()) == ("2026-01-01T00:00:00.000Z", "2026-01-03T00:00:00.000Z")
+        assert tuple(await cursor.fetchone()) == ("2026-01-01T00:00:00.000Z", "2026-01-03T00:00:00.000Z")  # type: ignore[arg-type]
 
 
 def test_normalise_username() -> None:

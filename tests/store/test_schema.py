@@ -50,18 +50,18 @@ async def test_reopening_applies_nothing_and_keeps_data(tmp_path: Path) -> None:
         async with conn.execute("SELECT username FROM persons") as cursor:
             assert [r[0] for r in await cursor.fetchall()] == ["alice"]
         async with conn.execute("PRAGMA user_version") as cursor:
-            assert (await cursor.fetchone())[0] == schema_version()
+            assert (await cursor.fetchone())[0] == schema_version()  # type: ignore[index]
 
 
 async def test_connection_pragmas(tmp_path: Path) -> None:
     """WAL, foreign keys and a busy timeout are on; readers cannot write."""
     async with store_db.open_database(tmp_path / "db.sqlite3") as db, db.read() as conn:
         async with conn.execute("PRAGMA journal_mode") as cursor:
-            assert (await cursor.fetchone())[0] == "wal"
+            assert (await cursor.fetchone())[0] == "wal"  # type: ignore[index]
         async with conn.execute("PRAGMA foreign_keys") as cursor:
-            assert (await cursor.fetchone())[0] == 1
+            assert (await cursor.fetchone())[0] == 1  # type: ignore[index]
         async with conn.execute("PRAGMA busy_timeout") as cursor:
-            assert (await cursor.fetchone())[0] >= 1000
+            assert (await cursor.fetchone())[0] >= 1000  # type: ignore[index]
         with pytest.raises(sqlite3.OperationalError):
             await conn.execute("DELETE FROM persons")
 
@@ -92,7 +92,7 @@ async def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
                     "INSERT INTO persons (username, created_at, updated_at) VALUES ('BOB', 'x', 'x')"
                 )
         async with db.read() as conn, conn.execute("SELECT count(*) FROM persons") as cursor:
-            assert (await cursor.fetchone())[0] == 0
+            assert (await cursor.fetchone())[0] == 0  # type: ignore[index]
 
 
 async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
@@ -121,6 +121,6 @@ async def test_a_transaction_whose_commit_fails_leaves_the_writer_usable(tmp_pat
                 "INSERT INTO persons (username, created_at, updated_at) VALUES ('bob', 'x', 'x')"
             )
         async with db.read() as conn, conn.execute("SELECT count(*) FROM system_user_roles") as cursor:
-            assert (await cursor.fetchone())[0] == 0
+            assert (await cursor.fetchone())[0] == 0  # type: ignore[index]
         async with db.read() as conn, conn.execute("SELECT count(*) FROM persons") as cursor:
-            assert (await cursor.fetchone())[0] == 1
+            assert (await cursor.fetchone())[0] == 1  # type: ignore[index]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
 from service.store import system_users
@@ -39,8 +39,15 @@ class Panel:
             self.csrf = found.group(1)
         return response.status, text
 
-    async def post(self, path: str, data: dict[str, Any] | list[tuple[str, str]] | None = None,
-                   *, csrf: bool = True, headers: dict[str, str] | None = None, follow: bool = False):  # type: ignore[no-untyped-def]  # fmt: skip
+    async def post(
+        self,
+        path: str,
+        data: dict[str, Any] | list[tuple[str, str]] | None = None,
+        *,
+        csrf: bool = True,
+        headers: dict[str, str] | None = None,
+        follow: bool = False,
+    ) -> ClientResponse:
         fields: list[tuple[str, str]] = list(data.items()) if isinstance(data, dict) else list(data or [])
         if csrf:
             fields.append(("csrf_token", self.csrf))

@@ -77,7 +77,7 @@ async def test_job_interval_is_saved(admin_panel: Panel) -> None:
     assert response.status == 400
 
 
-async def test_settings_override_environment(aiohttp_client, settings, announcements) -> None:  # type: ignore[no-untyped-def]
+async def test_settings_override_environment(aiohttp_client, settings, announcements) -> None:
     """An environment value is used until the panel saves another one."""
     from service.app import create_app
     from tests.support.panel import add_user

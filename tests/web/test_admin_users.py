@@ -56,7 +56,7 @@ async def test_roles_can_be_changed(admin_panel: Panel) -> None:
     assert user is not None and set(user.roles) == {"subscriber", "viewer"}
 
 
-async def test_disabling_signs_the_user_out_and_enabling_restores(admin_panel: Panel, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+async def test_disabling_signs_the_user_out_and_enabling_restores(admin_panel: Panel, aiohttp_client) -> None:
     """A disabled user's open session stops working at once."""
     user_id = await add_user(admin_panel.app, "helper", "viewer")
     other = Panel(await aiohttp_client(admin_panel.client.server))

@@ -189,7 +189,7 @@ async def test_row_actions_queue_a_refresh(admin_panel: Panel) -> None:
     form = _soup(html).select_one("tr[data-username=bob] form:has(button:-soup-contains('Refresh now'))")
     assert form is not None
     fields = {i["name"]: i["value"] for i in form.select("input[type=hidden]") if i["name"] != "csrf_token"}
-    response = await admin_panel.post(str(form["action"]), fields)
+    response = await admin_panel.post(str(form["action"]), fields)  # type: ignore[arg-type]
     assert response.status == 303 and response.headers["Location"] == "/users/directory?role=viewer"
     async with admin_panel.app[db_key].read() as conn:
         entry = (await lookup.list_queue(conn))[0]
@@ -284,7 +284,7 @@ async def test_scrape_profile_needs_a_paired_extension_and_queues_a_task(admin_p
     assert form is not None
     fields = {i["name"]: i["value"] for i in form.select("input[type=hidden]") if i["name"] != "csrf_token"}
     for _ in range(2):
-        response = await admin_panel.post("/users/directory/scrape", fields)
+        response = await admin_panel.post("/users/directory/scrape", fields)  # type: ignore[arg-type]
         assert response.status == 303 and response.headers["Location"] == "/users/directory?role=viewer"
     async with admin_panel.app[db_key].read() as conn:
         tasks = await extension.list_tasks(conn, kind="profile")

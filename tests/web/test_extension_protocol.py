@@ -30,7 +30,7 @@ async def test_pairing_code_is_single_use(ext: Ext) -> None:
     """A code pairs once; reusing it, or a made-up code, is refused."""
     from service.ingest import pairing
 
-    code, _ = await pairing.new_pairing_code(ext.client.app[db_key], by="t", minutes=5)  # type: ignore[index]
+    code, _ = await pairing.new_pairing_code(ext.client.app[db_key], by="t", minutes=5)
     body = {"code": code.lower().replace("-", ""), "extension_id": "abc"}
     first = await ext.client.post("/api/ext/v1/pair", json=body, headers={"Origin": EXT_ORIGIN})
     assert first.status == 200

@@ -52,14 +52,14 @@ async def test_a_stream_without_a_completed_poll_shows_stalled_everywhere(admin_
     _, html = await admin_panel.get("/account")
     warning = soup(html).select_one("header [data-testid=stream-warning]")
     assert warning is not None and "stalled" in warning.get_text()
-    assert warning.select_one("a")["href"] == "/admin/events"
+    assert warning.select_one("a")["href"] == "/admin/events"  # type: ignore[index]
 
 
 async def test_a_stream_that_polled_just_now_is_connected_without_a_warning(admin_panel: Panel) -> None:
     """A poll completed seconds ago: "connected", and no header warning."""
     await _last_poll(admin_panel, 0.05)
     _, html = await admin_panel.get("/room")
-    assert "connected" in soup(html).select_one("[data-testid=stream-status]").get_text()
+    assert "connected" in soup(html).select_one("[data-testid=stream-status]").get_text()  # type: ignore[union-attr]
     assert soup(html).select_one("[data-testid=stream-warning]") is None
 
 

@@ -7,7 +7,7 @@ event loop counts as running in this thread, and every async test after it would
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,22 @@ import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from tests.support.browser import launch
-from tests.support.extractors import ALL_SCRIPTS, Logic, Site, list_page_cases, list_run_cases, profile_cases
+from tests.support.extractors import (
+    ALL_SCRIPTS,
+    ListPageCase,
+    ListRunCase,
+    Logic,
+    ProfileCase,
+    Site,
+    list_page_cases,
+    list_run_cases,
+    profile_cases,
+)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrise `profile_case`, `list_page_case` and `list_run_case` over every fixture."""
-    sources = {
+    sources: dict[str, Callable[[], Sequence[ProfileCase | ListPageCase | ListRunCase]]] = {
         "profile_case": profile_cases,
         "list_page_case": list_page_cases,
         "list_run_case": list_run_cases,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from service.app import create_app
 from service.settings import Settings
+from service.store.db import Database, open_database
 from tests.support.extension_api import Ext
 from tests.support.panel import Panel, add_user
 
@@ -26,6 +28,19 @@ def settings(tmp_path: Path) -> Settings:
         password_memory_kib=8,
         broadcaster="",
     )
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A real SQLite file with the current schema, for tests below the web layer."""
+    async with open_database(tmp_path / "test.sqlite3") as database:
+        yield database
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        yield client
 
 
 @pytest.fixture

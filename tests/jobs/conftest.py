@@ -1,4 +1,4 @@
-"""Fixtures for the job tests: a real database file, an HTTP client, and the Events stream on its fake."""
+"""Fixtures for the job tests: the Events stream on its fake (db comes from the root)."""
 
 from __future__ import annotations
 
@@ -13,20 +13,14 @@ from pytest_aiohttp import AiohttpServer
 from service.ingest.live_feed import EventsHub
 from service.jobs.events_stream import EventsStream, StreamOptions
 from service.settings import Settings, resolve
-from service.store.db import Database, open_database
+from service.store.db import Database
 from tests.fakes.events import EventsScript, events_base_url, make_app
 from tests.support.events_stream import TOKEN, ConfigBox, fast_backoff
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "jobs.sqlite3") as database:
-        yield database
-
-
-@pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    # Loopback fakes only: no proxy from the environment.
+    # trust_env=False: a proxy from the environment must never see loopback traffic with the token.
     async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
         yield client
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
 import pytest
 
 from service.sources.base import SourceNotFoundError, SourceResponseError
@@ -16,12 +14,6 @@ from tests.fakes import ARRIVAL_SLACK, Fault, load_fixture
 from tests.fakes.cbhours import PATH, CBHoursFake, make_app
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
 
 
 async def _client(

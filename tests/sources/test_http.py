@@ -7,7 +7,6 @@ import itertools
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
@@ -35,12 +34,6 @@ from tests.fakes.stats import PATH, StatsFake, make_app
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 TOKEN = "s3cr3t-stats-token-000001"
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
 
 
 async def _start(aiohttp_server, fake: StatsFake) -> str:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta, timezone
 
-import httpx
 import pytest
 
 from service.sources.base import SourceAuthError, SourceNotFoundError
@@ -20,12 +18,6 @@ FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.fake-statbate-token.c2lnbmF0dXJl"
 START = datetime(2025, 12, 1, tzinfo=UTC)
 END = datetime(2026, 1, 2, tzinfo=UTC)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
 
 
 async def _client(aiohttp_server, http, fake: StatbateFake, token: str = TOKEN, **kwargs) -> StatbateClient:

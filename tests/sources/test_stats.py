@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-import httpx
 import pytest
 
 from service.sources.base import SourceAuthError, SourceNotFoundError, SourceResponseError
@@ -19,12 +17,6 @@ from tests.fakes.stats import PATH, StatsFake, make_app
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 TOKEN = "s3cr3t-stats-token-000001"
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
 
 
 async def _client(aiohttp_server, http, fake: StatsFake) -> StatsClient:

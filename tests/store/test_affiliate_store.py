@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from service.jobs.registry import ALL_JOBS
 from service.settings import field_groups
 from service.store import affiliate
 from service.store.affiliate import SESSION_TOLERANCE_S, RoomSighting
-from service.store.db import Database, open_database
+from service.store.db import Database
 
 T0 = 1_790_000_000  # epoch seconds of the first sweep
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "sweeps.sqlite3") as database:
-        yield database
 
 
 def _room(start_s: int, *, viewers: int = 5, followers: int = 100) -> RoomSighting:

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from service import usernames
 from service.store import follows, persons
-from service.store.db import Database, open_database
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "f.sqlite3") as database:
-        yield database
+from service.store.db import Database
 
 
 async def _state(db: Database, username: str) -> dict[str, str | None]:

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from service.store import lookup
-from service.store.db import Database, open_database
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "q.sqlite3") as database:
-        yield database
+from service.store.db import Database
 
 
 async def test_enqueue_creates_and_normalises_the_person(db: Database) -> None:

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from service.clock import to_db, utcnow
 from service.store import lookup, person_state, persons
-from service.store.db import Connection, Database, open_database
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "state.sqlite3") as database:
-        yield database
+from service.store.db import Connection, Database
 
 
 def ago(minutes: float) -> str:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.service_process import mhc
+
 PASSWORD = "correct horse battery"
 # A second real process that takes SQLite's write lock, says so, holds it, then commits.
 HOLDER = """
@@ -53,23 +55,16 @@ def _hold_lock(env: dict[str, str], seconds: float) -> Iterator[subprocess.Popen
             holder.stdout.close()
 
 
-def _mhc(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "service", *args], env=env, input=stdin,
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
-
-
 def test_commands_wait_for_a_long_write_and_say_so(env: dict[str, str]) -> None:
     """While another process writes for 2.5 s, `user add` and `pair` wait, tell stderr why, succeed."""
     env = {**env, "MHC_COMMAND_BUSY_TIMEOUT_MS": "30000"}
     with _hold_lock(env, 2.5):
-        added = _mhc(
-            env, "user", "add", "owner", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n"
-        )
+        added = mhc(env, "user", "add", "owner", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
         assert added.returncode == 0, added.stdout + added.stderr
         assert "created owner (admin)" in added.stdout
         assert "waiting for the database (another process, probably the service, is writing)" in added.stderr
     with _hold_lock(env, 1.5):
-        paired = _mhc(env, "pair")
+        paired = mhc(env, "pair")
         assert paired.returncode == 0, paired.stdout + paired.stderr
         assert "Pairing code:" in paired.stdout and "waiting for the database" in paired.stderr
 
@@ -78,7 +73,7 @@ def test_a_command_that_waits_too_long_says_so_in_one_line(env: dict[str, str]) 
     """Past its wait, a command ends with a one-line reason and exit status 3, never a traceback."""
     env = {**env, "MHC_COMMAND_BUSY_TIMEOUT_MS": "1000"}
     with _hold_lock(env, 8):
-        result = _mhc(env, "scrape", "somebody")
+        result = mhc(env, "scrape", "somebody")
         assert result.returncode == 3, result.stdout + result.stderr
         assert "Traceback" not in result.stderr + result.stdout
         errors = [line for line in result.stderr.splitlines() if line.startswith("mhc: ")]
@@ -86,5 +81,5 @@ def test_a_command_that_waits_too_long_says_so_in_one_line(env: dict[str, str]) 
             "mhc: the database stayed locked for 1 s by another process (probably the service, writing); "
             "nothing was changed. Try again, or wait longer with MHC_COMMAND_BUSY_TIMEOUT_MS."
         )
-    listed = _mhc(env, "job", "list")
+    listed = mhc(env, "job", "list")
     assert listed.returncode == 0

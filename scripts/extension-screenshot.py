@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Screenshot the extension's popup mid-run for the README (docs/extension-popup.png).
 
-Runs the real service and the unpacked extension exactly as tests/browser/extension does (fixture
+Runs the real service and the unpacked extension exactly as tests/browser/extension_e2e does (fixture
 pages from a local HTTPS server, nothing leaves the machine), pairs, starts a followers run with
 slow pacing and photographs the popup while it reads.
 """

@@ -8,14 +8,7 @@ Sync Playwright is module-scoped here (never session-scoped: it would break late
 
 from __future__ import annotations
 
-import json
-import ssl
-import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import (
@@ -30,6 +23,7 @@ from tests.support.browser import QUIET_ARGS, chromium_path
 from tests.support.extension_browser import Service, Site
 from tests.support.paths import EXTENSION
 from tests.support.service_process import free_port
+
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Screenshot the extension's popup mid-run for the README (docs/extension-popup.png).
 
-Runs the real service and the unpacked extension exactly as tests/e2e_extension does (fixture
+Runs the real service and the unpacked extension exactly as tests/browser/extension_e2e does (fixture
 pages from a local HTTPS server, nothing leaves the machine), pairs, starts a followers run with
 slow pacing and photographs the popup while it reads.
 """
@@ -18,7 +18,9 @@ from playwright.sync_api import BrowserContext, Playwright, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e_extension.conftest import ACCOUNT, EXTENSION, LISTS, Service, Site, free_port  # noqa: E402
+from tests.support.extension_browser import ACCOUNT, LISTS, Service, Site  # noqa: E402
+from tests.support.paths import EXTENSION  # noqa: E402
+from tests.support.service_process import free_port  # noqa: E402
 
 
 def _launch(playwright: Playwright, root: Path, site: Site) -> BrowserContext:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from service.app import create_app
 from service.settings import Settings
-from tests.browser import launch
-from tests.helpers import Panel, add_user
+from service.store.db import Database, open_database
+from tests.support.extension_api import Ext
+from tests.support.panel import Panel, add_user
 
 
 @pytest.fixture
@@ -27,6 +28,19 @@ def settings(tmp_path: Path) -> Settings:
         password_memory_kib=8,
         broadcaster="",
     )
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A real SQLite file with the current schema, for tests below the web layer."""
+    async with open_database(tmp_path / "test.sqlite3") as database:
+        yield database
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        yield client
 
 
 @pytest.fixture
@@ -53,16 +67,9 @@ async def admin_panel(panel: Panel) -> Panel:
     return panel
 
 
-# Module scope, not session: while Playwright's sync API is running it registers its own event
-# loop on this thread, which breaks the asyncio tests of any module that runs after it.
-@pytest.fixture(scope="module")
-def playwright_instance() -> Iterator[Playwright]:
-    with sync_playwright() as playwright:
-        yield playwright
-
-
-@pytest.fixture(scope="module")
-def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    browser = launch(playwright_instance)
-    yield browser
-    browser.close()
+@pytest.fixture
+async def ext(aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], app: web.Application) -> Ext:
+    """The extension's side of the API, already paired."""
+    client = Ext(await aiohttp_client(app))
+    await client.pair(app)
+    return client

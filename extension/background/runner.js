@@ -8,7 +8,7 @@
  * an unrecognised page or a repeated page ends the run at once with that reason.
  *
  * Test URLs: https://chaturbate.com/followed-cams/, .../accounts/followers/?page=1,
- * https://chaturbate.com/<room>/. How to test: tests/e2e_extension/.
+ * https://chaturbate.com/<room>/. How to test: tests/browser/extension_e2e/.
  */
 
 import "../lib/list-run.js"; // classic script: defines globalThis.MHC.nextListUrl & co.

@@ -18,7 +18,7 @@
  *   MHC.describeListUrl(url) -> {kind, list, page, login}   (a login URL keeps its list in ?next=)
  *
  * Test URLs: https://chaturbate.com/followed-cams/, .../followed-cams/offline/?page=2,
- * .../accounts/followers/?page=1. How to test: tests/extension/test_extract_list.py.
+ * .../accounts/followers/?page=1. How to test: tests/browser/extractors/test_extract_list.py.
  */
 (function (root) {
   "use strict";

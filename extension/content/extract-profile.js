@@ -17,7 +17,7 @@
  * The room is the one the DOM shows. The embedded dossier is a page-load snapshot that goes
  * stale after SPA navigation, so it is only compared, never used for following/online.
  *
- * Test URLs: https://chaturbate.com/<room>/. How to test: tests/extension/test_extract_profile.py.
+ * Test URLs: https://chaturbate.com/<room>/. How to test: tests/browser/extractors/test_extract_profile.py.
  */
 (function (root) {
   "use strict";

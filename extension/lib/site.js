@@ -16,7 +16,7 @@
  *   MHC.site.isChallenge(doc) -> boolean
  *   MHC.site.headerFollowing(doc) -> {online, total} | null
  *
- * The username rule is service/usernames.py's; tests/extension/test_site.py checks they agree.
+ * The username rule is service/usernames.py's; tests/browser/extractors/test_site.py checks they agree.
  */
 (function (root) {
   "use strict";

@@ -11,8 +11,8 @@ import pytest
 from service.ingest.lists import ingest_list_snapshot
 from service.ingest.models import ListSnapshotRequest
 from service.store.db import Database, open_database
-from tests.ext_api.support import snapshot
-from tests.room.ingest_helpers import Feed, ingest
+from tests.support.events import Feed, ingest
+from tests.support.extension_api import snapshot
 
 FOLLOWERS = ["fan_1", "fan_2", "fan_3"]
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from service.ingest.lists import ingest_list_snapshot
 from service.ingest.models import ListSnapshotRequest
 from service.store.db import open_database
-from tests.ext_api.support import snapshot
+from tests.support.extension_api import snapshot
 
 UNIVERSE = [f"u{i:02d}" for i in range(40)]
 REASONS = ["challenge", "login", "unrecognised", "repeated_page", "empty_page", "missing_pages"]

@@ -8,8 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fakes import Fault
-from fakes.affiliate import PATH, AffiliateFake, generate_rooms, make_app
 
 from service.clock import now_db
 from service.jobs import affiliate
@@ -17,9 +15,9 @@ from service.jobs.base import JobContext, JobSpec
 from service.settings import all_fields, validate_value
 from service.store import follows, lookup, persons
 from service.store.db import Database
-from tests.jobs.sources_kit import BLANK, FAST, NO_PACING, context, db, http, rows, run_via_runner
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault
+from tests.fakes.affiliate import PATH, AffiliateFake, generate_rooms, make_app
+from tests.support.upstreams import BLANK, FAST, NO_PACING, context, rows, run_via_runner
 
 
 async def _ctx(
@@ -34,7 +32,7 @@ async def _sweep(ctx: JobContext) -> str:
     return await affiliate.sweep(ctx, retry=FAST, limiter=NO_PACING)
 
 
-async def test_sweep_stores_persons_sessions_and_state(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_sweep_stores_persons_sessions_and_state(aiohttp_server, db, http) -> None:
     """Each room becomes a model with one session row, a person_state row and its tags."""
     ctx = await _ctx(aiohttp_server, db, http, AffiliateFake())
     summary = await _sweep(ctx)
@@ -57,7 +55,7 @@ async def test_sweep_stores_persons_sessions_and_state(aiohttp_server, db, http)
     assert (sweep["rooms"], sweep["pages"], sweep["reported_count"]) == (4, 1, 4)
 
 
-async def test_polls_update_one_session_and_a_restart_opens_another(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_polls_update_one_session_and_a_restart_opens_another(aiohttp_server, db, http) -> None:
     """Same broadcast (start drifts a few seconds): updated in place; a new start: a second row."""
     fake = AffiliateFake()
     ctx = await _ctx(aiohttp_server, db, http, fake)
@@ -87,7 +85,7 @@ async def test_polls_update_one_session_and_a_restart_opens_another(aiohttp_serv
     assert state["snapshot_count"] == 2
 
 
-async def test_paging_drift_never_duplicates_a_person_or_session(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_paging_drift_never_duplicates_a_person_or_session(aiohttp_server, db, http) -> None:
     """Rooms pushed in while paging repeat on the next page: stored once each."""
     fake = AffiliateFake(generate_rooms(1_600), drift_insert=30)
     ctx = await _ctx(aiohttp_server, db, http, fake)
@@ -104,7 +102,7 @@ async def test_paging_drift_never_duplicates_a_person_or_session(aiohttp_server,
     assert all(r.path == PATH for r in fake.requests)  # never a per-person request
 
 
-async def test_follower_history_only_for_tracked_persons(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_follower_history_only_for_tracked_persons(aiohttp_server, db, http) -> None:
     """P2, followed, followers and the broadcaster get a history row per sweep; others none."""
     async with db.transaction() as conn:
         await lookup.enqueue(conn, "quiet_rose", 2, "", "owner")
@@ -125,7 +123,7 @@ async def test_follower_history_only_for_tracked_persons(aiohttp_server, db, htt
     ]  # fmt: skip
 
 
-async def test_filters_are_sent_and_bad_ones_refused(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_filters_are_sent_and_bad_ones_refused(aiohttp_server, db, http) -> None:
     """Settings' gender/tag filters reach the feed; an unknown gender fails before any request."""
     fake = AffiliateFake()
     ctx = await _ctx(aiohttp_server, db, http, fake, affiliate_gender="m,t", affiliate_tags="fit")
@@ -144,7 +142,7 @@ def _spec() -> JobSpec:
     return dataclasses.replace(affiliate.SPEC, run=_sweep)
 
 
-async def test_retries_429_and_500_and_tolerates_slow_answers(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_retries_429_and_500_and_tolerates_slow_answers(aiohttp_server, db, http) -> None:
     """429 with Retry-After, then a 500, then a slow page: the sweep still completes."""
     fake = AffiliateFake()
     fake.script(Fault.rate_limited(retry_after="1"), Fault.server_error(), Fault.slow(0.3))
@@ -155,7 +153,7 @@ async def test_retries_429_and_500_and_tolerates_slow_answers(aiohttp_server, db
     assert len(fake.requests) == 3
 
 
-async def test_malformed_json_is_recorded_as_the_jobs_error(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_malformed_json_is_recorded_as_the_jobs_error(aiohttp_server, db, http) -> None:
     """A broken body fails the run, stores nothing, and shows in job_state until a success."""
     fake = AffiliateFake()
     fake.script(Fault.malformed())
@@ -167,14 +165,14 @@ async def test_malformed_json_is_recorded_as_the_jobs_error(aiohttp_server, db, 
     assert (status, last_error) == ("ok", None)
 
 
-async def test_without_campaign_slug_the_job_is_not_configured(db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_without_campaign_slug_the_job_is_not_configured(db, http) -> None:
     """No wm: skipped as not configured, no request, no error."""
     status, message, last_error = await run_via_runner(affiliate.SPEC, context(db, http))
     assert (status, last_error) == ("skipped", None)
     assert message == "not configured: no affiliate campaign slug (wm)"
 
 
-async def test_pending_lookup_notes_the_affiliate_find(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_pending_lookup_notes_the_affiliate_find(aiohttp_server, db, http) -> None:
     async with db.transaction() as conn:
         await lookup.enqueue(conn, "tina_t", 1, "", "owner")
     await _sweep(await _ctx(aiohttp_server, db, http, AffiliateFake()))
@@ -194,7 +192,7 @@ def test_filter_settings_are_normalised_lists() -> None:
         affiliate.feed_filters(config)
 
 
-async def test_out_of_range_values_cost_a_field_or_a_room_never_the_sweep(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_out_of_range_values_cost_a_field_or_a_room_never_the_sweep(aiohttp_server, db, http) -> None:
     """10**30 followers (beyond SQLite's int64) or -5 followers reject only that room; age 999
     becomes unknown and is counted in the run's summary; every other room is stored."""
     rooms = generate_rooms(5, seed=3)

@@ -7,17 +7,15 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-from fakes import Fault
-from fakes.cbhours import PATH, CBHoursFake, make_app
 
 from service.clock import utcnow
 from service.jobs import cbhours
 from service.jobs.base import JobContext, JobResult
 from service.store import lookup, persons
 from service.store.db import Database
-from tests.jobs.sources_kit import FAST, NO_PACING, context, db, http, rows, run_via_runner
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault
+from tests.fakes.cbhours import PATH, CBHoursFake, make_app
+from tests.support.upstreams import FAST, NO_PACING, context, rows, run_via_runner
 
 
 async def _ctx(aiohttp_server: Any, db: Database, http: httpx.AsyncClient, fake: CBHoursFake) -> JobContext:
@@ -54,7 +52,7 @@ def _activity_body(name: str, day: date, points: list[tuple[str, str]]) -> dict[
             "total_time": total, "details": {day.isoformat(): details}}  # fmt: skip
 
 
-async def test_live_batches_of_fifty_store_rows_and_flag_unknown_names(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_live_batches_of_fifty_store_rows_and_flag_unknown_names(aiohttp_server, db, http) -> None:
     """120 tracked names: 3 requests; answers stored, followers kept, absent names flagged."""
     fake = CBHoursFake()
     extra = [f"extra_{i:03d}" for i in range(117)]
@@ -80,7 +78,7 @@ async def test_live_batches_of_fifty_store_rows_and_flag_unknown_names(aiohttp_s
     assert len(fake.requests) == 1
 
 
-async def test_live_survives_429_500_slow_and_records_malformed(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_live_survives_429_500_slow_and_records_malformed(aiohttp_server, db, http) -> None:
     fake = CBHoursFake()
     await _track(db, "tina_t")
     fake.script(Fault.rate_limited(retry_after="1"), Fault.server_error(), Fault.slow(0.3))
@@ -92,7 +90,7 @@ async def test_live_survives_429_500_slow_and_records_malformed(aiohttp_server, 
     assert status == "error" and last_error is not None and "cbhours" in last_error
 
 
-async def test_activity_backfill_is_unique_per_segment_and_resumes(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_activity_backfill_is_unique_per_segment_and_resumes(aiohttp_server, db, http) -> None:
     """Segments stored once (UTC, tzo=0); a rerun refetches only from the last day stored."""
     today = utcnow().date()
     fake = CBHoursFake(
@@ -117,7 +115,7 @@ async def test_activity_backfill_is_unique_per_segment_and_resumes(aiohttp_serve
     assert (state["rank"], state["rank_source"]) == (1850, "cbhours")
 
 
-async def test_error_300_flags_the_person_and_does_not_fail_the_job(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_error_300_flags_the_person_and_does_not_fail_the_job(aiohttp_server, db, http) -> None:
     fake = CBHoursFake(activity={})
     ctx = await _ctx(aiohttp_server, db, http, fake)
     assert "1 not tracked by CBHours" in await _activity(ctx)
@@ -128,7 +126,7 @@ async def test_error_300_flags_the_person_and_does_not_fail_the_job(aiohttp_serv
     assert await _activity(ctx) == "no tracked persons to backfill"
 
 
-async def test_cbhours_jobs_need_tracked_persons_only(db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_cbhours_jobs_need_tracked_persons_only(db, http) -> None:
     """CBHours needs no credentials: with nobody tracked the job does nothing, successfully."""
     async with db.transaction() as conn:
         await persons.ensure_persons(conn, ["someone"])
@@ -137,7 +135,7 @@ async def test_cbhours_jobs_need_tracked_persons_only(db, http) -> None:  # type
     )
 
 
-async def _refused_setup(aiohttp_server, db, http, refuse: str) -> tuple[CBHoursFake, JobContext, list[str]]:  # type: ignore[no-untyped-def]
+async def _refused_setup(aiohttp_server, db, http, refuse: str) -> tuple[CBHoursFake, JobContext, list[str]]:
     """49 untracked names sorted before the broadcaster and two tracked models (the following
     list imported: most followed rooms are not in CBHours' trophy database)."""
     fake = CBHoursFake(refuse_untracked=refuse)  # type: ignore[arg-type]
@@ -146,7 +144,7 @@ async def _refused_setup(aiohttp_server, db, http, refuse: str) -> tuple[CBHours
     return fake, await _ctx(aiohttp_server, db, http, fake), untracked
 
 
-async def test_a_batch_refused_with_error_300_is_split_so_tracked_names_are_still_checked(  # type: ignore[no-untyped-def]
+async def test_a_batch_refused_with_error_300_is_split_so_tracked_names_are_still_checked(
     aiohttp_server, db, http
 ) -> None:
     """CBHours refusing every batch that holds an untracked name fails neither the job nor the
@@ -174,7 +172,7 @@ async def test_a_batch_refused_with_error_300_is_split_so_tracked_names_are_stil
     assert sorted(again.param("usernames").split(",")) == ["lisbon_lifter", "sleepy_sam", "tina_t"]  # type: ignore[union-attr]
 
 
-async def test_a_batch_of_only_untracked_names_refused_whole(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_a_batch_of_only_untracked_names_refused_whole(aiohttp_server, db, http) -> None:
     """The case from the issue: a first batch of 50 untracked names answered with error 300."""
     _, ctx, _ = await _refused_setup(aiohttp_server, db, http, "all")
     await _track(db, "aa_049")  # the first batch is now all untracked, the second holds the rest
@@ -183,7 +181,7 @@ async def test_a_batch_of_only_untracked_names_refused_whole(aiohttp_server, db,
     assert message == "checked 53 tracked persons: 3 answered, 50 not tracked by CBHours"
 
 
-async def test_a_failing_batch_costs_only_its_own_names(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failing_batch_costs_only_its_own_names(aiohttp_server, db, http) -> None:
     """A batch that keeps failing (500s) is counted; the next batch is still asked: partial."""
     fake = CBHoursFake()
     extra = [f"aa_{i:03d}" for i in range(50)]
@@ -197,7 +195,7 @@ async def test_a_failing_batch_costs_only_its_own_names(aiohttp_server, db, http
     assert last_error is not None and last_error.startswith("partial: 50 of 52 failed; first: cbhours")
 
 
-async def test_implausible_live_numbers_are_stored_as_unknown_and_counted(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_implausible_live_numbers_are_stored_as_unknown_and_counted(aiohttp_server, db, http) -> None:
     """Rank 0, followers -5 and 10**12 viewers become NULL; the rest of the answer is kept."""
     fake = CBHoursFake()
     fake.live["lisbon_lifter"] = {**fake.live["lisbon_lifter"], "rank": 0, "followers": -5, "viewers": 10**12}

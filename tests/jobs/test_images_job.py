@@ -6,17 +6,15 @@ import hashlib
 from typing import Any
 
 import pytest
-from fakes import Fault
-from fakes.thumbnails import ThumbnailFake, make_app
 
 from service.jobs import images
 from service.jobs.base import JobContext, JobResult
 from service.sources.base import SourceResponseError
 from service.store import lookup, person_state, persons
 from service.store.db import Database
-from tests.jobs.sources_kit import context, db, http, rows, run_via_runner
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault
+from tests.fakes.thumbnails import ThumbnailFake, make_app
+from tests.support.upstreams import context, rows, run_via_runner
 
 JPEG = b"\xff\xd8\xff\xe0" + b"picture-one" * 1000
 OTHER = b"\xff\xd8\xff\xe0" + b"picture-two" * 1000
@@ -42,7 +40,7 @@ async def _ctx(aiohttp_server: Any, db: Database, http: Any, fake: ThumbnailFake
     return context(db, http), str(server.make_url("/ri/"))
 
 
-async def test_one_file_per_distinct_image_and_placeholders_skipped(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_one_file_per_distinct_image_and_placeholders_skipped(aiohttp_server, db, http) -> None:
     fake = ThumbnailFake({
         "a.jpg": (JPEG, "image/jpeg"), "b.jpg": (JPEG, "image/jpeg"),
         "c.jpg": (PLACEHOLDER_SIZED, "image/jpeg"), "no_image.jpg": (OTHER, "image/jpeg"),
@@ -66,7 +64,7 @@ async def test_one_file_per_distinct_image_and_placeholders_skipped(aiohttp_serv
     assert (await images.download(ctx)).summary == "no images to fetch"
 
 
-async def test_tracked_person_keeps_an_image_history(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_tracked_person_keeps_an_image_history(aiohttp_server, db, http) -> None:
     fake = ThumbnailFake({"a.jpg": (JPEG, "image/jpeg")})
     ctx, base = await _ctx(aiohttp_server, db, http, fake)
     pid = await _with_image(db, "alpha", base + "a.jpg")
@@ -85,7 +83,7 @@ async def test_tracked_person_keeps_an_image_history(aiohttp_server, db, http) -
     assert (ctx.data_dir / "images" / hashlib.sha256(OTHER).hexdigest()[:2]).is_dir()
 
 
-async def test_failures_are_counted_and_all_failing_is_an_error(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_failures_are_counted_and_all_failing_is_an_error(aiohttp_server, db, http) -> None:
     fake = ThumbnailFake({"a.jpg": (JPEG, "image/jpeg"), "t.txt": (b"hello", "text/plain")})
     ctx, base = await _ctx(aiohttp_server, db, http, fake)
     await _with_image(db, "alpha", base + "a.jpg")
@@ -103,7 +101,7 @@ async def test_failures_are_counted_and_all_failing_is_an_error(aiohttp_server, 
         await images.download(ctx)
 
 
-async def test_a_url_with_a_control_character_costs_only_its_own_thumbnail(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_a_url_with_a_control_character_costs_only_its_own_thumbnail(aiohttp_server, db, http) -> None:
     """httpx refuses such a URL (InvalidURL, no HTTPError): that person fails, is marked checked,
     and the others are still fetched; the next run does not stumble over it again."""
     fake = ThumbnailFake({"a.jpg": (JPEG, "image/jpeg")})
@@ -121,7 +119,7 @@ async def test_a_url_with_a_control_character_costs_only_its_own_thumbnail(aioht
     assert (await images.download(ctx)).summary == "no images to fetch"
 
 
-async def test_some_failed_thumbnails_make_a_partial_run(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_some_failed_thumbnails_make_a_partial_run(aiohttp_server, db, http) -> None:
     """Two of three fetched: the run is 'partial: 1 of 3 failed', not 'ok', with the first reason."""
     fake = ThumbnailFake({"a.jpg": (JPEG, "image/jpeg"), "b.jpg": (OTHER, "image/jpeg")})
     ctx, base = await _ctx(aiohttp_server, db, http, fake)

@@ -6,12 +6,6 @@ import dataclasses
 from typing import Any
 
 import httpx
-from fakes import Fault
-from fakes.cbhours import PATH as CB_PATH
-from fakes.cbhours import CBHoursFake
-from fakes.cbhours import make_app as cb_app
-from fakes.statbate import DEFAULT_TOKEN, PREFIX, StatbateFake
-from fakes.statbate import make_app as sb_app
 
 from service.clock import now_db
 from service.jobs import lookup as lookup_job
@@ -19,9 +13,13 @@ from service.jobs.base import JobContext
 from service.store import affiliate as affiliate_store
 from service.store import lookup, persons
 from service.store.db import Database
-from tests.jobs.sources_kit import FAST, NO_PACING, context, db, http, rows
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault
+from tests.fakes.cbhours import PATH as CB_PATH
+from tests.fakes.cbhours import CBHoursFake
+from tests.fakes.cbhours import make_app as cb_app
+from tests.fakes.statbate import DEFAULT_TOKEN, PREFIX, StatbateFake
+from tests.fakes.statbate import make_app as sb_app
+from tests.support.upstreams import FAST, NO_PACING, context, rows
 
 
 async def _ctx(
@@ -52,7 +50,7 @@ async def _entries(db: Database) -> dict[str, tuple[str, str | None]]:
     return {r["username"]: (r["status"], r["reason"]) for r in found}
 
 
-async def test_found_and_not_found_without_an_affiliate_feed(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_found_and_not_found_without_an_affiliate_feed(aiohttp_server, db, http) -> None:
     """No feed configured: decided at once from CBHours and Statbate."""
     await _queue(db, "lisbon_lifter", "fan_42", "ghost_9")
     ctx = await _ctx(aiohttp_server, db, http, CBHoursFake())
@@ -68,7 +66,7 @@ async def test_found_and_not_found_without_an_affiliate_feed(aiohttp_server, db,
     assert await _process(ctx) == "no pending lookups; 0 person states refreshed"
 
 
-async def test_waits_for_one_affiliate_sweep_after_queueing(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_waits_for_one_affiliate_sweep_after_queueing(aiohttp_server, db, http) -> None:
     """With the feed configured, an unknown name waits for a sweep, then is not_found; asked once."""
     await _queue(db, "ghost_9")
     cb = CBHoursFake()
@@ -86,7 +84,7 @@ async def test_waits_for_one_affiliate_sweep_after_queueing(aiohttp_server, db, 
     )
 
 
-async def test_a_failing_source_is_asked_again(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failing_source_is_asked_again(aiohttp_server, db, http) -> None:
     await _queue(db, "ghost_9")
     cb = CBHoursFake()
     cb.script(*[Fault.server_error()] * 3)
@@ -98,7 +96,7 @@ async def test_a_failing_source_is_asked_again(aiohttp_server, db, http) -> None
     assert await _process(ctx2) == "1 pending: 0 found, 1 not found, 0 waiting; 0 person states refreshed"
 
 
-async def test_states_left_behind_by_other_writers_are_refreshed(db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_states_left_behind_by_other_writers_are_refreshed(db, http) -> None:
     """A person created elsewhere gets a person_state row; a moved event count is copied."""
     async with db.transaction() as conn:
         ids = await persons.ensure_persons(conn, ["from_events"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,12 +21,6 @@ from service.store.db import Database, open_database
 CONFIG = SourceConfig(
     dict.fromkeys(all_fields(), ""), [key for key, field in all_fields().items() if field.secret]
 )
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "jobs.sqlite3") as database:
-        yield database
 
 
 def _runner(db: Database, *specs: JobSpec) -> JobRunner:

@@ -6,17 +6,15 @@ import dataclasses
 from typing import Any
 
 import httpx
-from fakes import Fault
-from fakes.statbate import DEFAULT_TOKEN, PREFIX, StatbateFake, make_app, make_tips
 
 from service.jobs import statbate
 from service.jobs.base import JobContext
 from service.store import lookup, persons
 from service.store import statbate as statbate_store
 from service.store.db import Database
-from tests.jobs.sources_kit import FAST, NO_PACING, context, db, http, rows, run_via_runner
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault
+from tests.fakes.statbate import DEFAULT_TOKEN, PREFIX, StatbateFake, make_app, make_tips
+from tests.support.upstreams import FAST, NO_PACING, context, rows, run_via_runner
 
 
 async def _ctx(aiohttp_server: Any, db: Database, http: httpx.AsyncClient, fake: StatbateFake) -> JobContext:
@@ -39,7 +37,7 @@ async def _track(db: Database, *names: str, models: tuple[str, ...] = ()) -> Non
                 await persons.set_role(conn, pid, "model")
 
 
-async def test_members_in_batches_models_one_by_one(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_members_in_batches_models_one_by_one(aiohttp_server, db, http) -> None:
     """150 members: 2 batch requests; a known and an unknown model; flags record both answers."""
     fake = StatbateFake()
     viewers = ["fan_42", *[f"ghost_{i:03d}" for i in range(149)]]
@@ -71,7 +69,7 @@ async def test_members_in_batches_models_one_by_one(aiohttp_server, db, http) ->
     ]  # fmt: skip
 
 
-async def test_tips_are_fetched_only_on_demand_and_once(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_tips_are_fetched_only_on_demand_and_once(aiohttp_server, db, http) -> None:
     fake = StatbateFake(tips={"fan_42": make_tips(250)})
     ctx = await _ctx(aiohttp_server, db, http, fake)
     await _refresh(ctx)
@@ -88,7 +86,7 @@ async def test_tips_are_fetched_only_on_demand_and_once(aiohttp_server, db, http
     assert count["n"] == 250
 
 
-async def test_faults_and_a_bad_token(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_faults_and_a_bad_token(aiohttp_server, db, http) -> None:
     """429/500/slow retried; malformed JSON and a 401 are errors that never show the token."""
     fake = StatbateFake()
     await _track(db, "fan_42")
@@ -103,12 +101,12 @@ async def test_faults_and_a_bad_token(aiohttp_server, db, http) -> None:  # type
     assert "not-the-token-9" not in message + last_error
 
 
-async def test_not_configured_without_a_token(db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_not_configured_without_a_token(db, http) -> None:
     status, message, _ = await run_via_runner(statbate.SPEC, context(db, http))
     assert (status, message) == ("skipped", "not configured: no Statbate API token")
 
 
-async def test_implausible_numbers_are_stored_as_unknown_and_counted(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_implausible_numbers_are_stored_as_unknown_and_counted(aiohttp_server, db, http) -> None:
     """Tokens beyond a billion, a rank of 0 and a room id beyond int64 become NULL; rows are kept."""
     fake = StatbateFake()
     fake.members["fan_42"] = {**fake.members["fan_42"], "all_time_tokens": 10**15, "last_tip_amount": -50}
@@ -126,7 +124,7 @@ async def test_implausible_numbers_are_stored_as_unknown_and_counted(aiohttp_ser
     assert (model["rid"], model["rank"]) == (None, None) and model["income_tokens"] is not None
 
 
-async def test_a_tip_out_of_range_is_skipped_and_counted_the_others_stored(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_a_tip_out_of_range_is_skipped_and_counted_the_others_stored(aiohttp_server, db, http) -> None:
     """A tip of -5 tokens or with a room id beyond int64 is left out; the other tips are kept."""
     tips = make_tips(4)
     tips[1]["tokens"] = -5

@@ -6,15 +6,13 @@ import dataclasses
 from typing import Any
 
 import httpx
-from fakes import Fault, load_fixture
-from fakes.stats import DEFAULT_TOKEN, PATH, StatsFake, make_app
 
 from service.jobs import stats
 from service.jobs.base import JobContext
 from service.store.db import Database
-from tests.jobs.sources_kit import FAST, context, db, http, rows, run_via_runner
-
-__all__ = ["db", "http"]  # fixtures
+from tests.fakes import Fault, load_fixture
+from tests.fakes.stats import DEFAULT_TOKEN, PATH, StatsFake, make_app
+from tests.support.upstreams import FAST, context, rows, run_via_runner
 
 
 async def _ctx(aiohttp_server: Any, db: Database, http: httpx.AsyncClient, fake: StatsFake) -> JobContext:
@@ -31,7 +29,7 @@ async def _poll(ctx: JobContext) -> str:
 SPEC = dataclasses.replace(stats.SPEC, run=_poll)
 
 
-async def test_each_distinct_snapshot_is_stored_once(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_each_distinct_snapshot_is_stored_once(aiohttp_server, db, http) -> None:
     """Same figures twice: one row (time moved); a change: a second row; followers feed the state."""
     fake = StatsFake()
     ctx = await _ctx(aiohttp_server, db, http, fake)
@@ -51,7 +49,7 @@ async def test_each_distinct_snapshot_is_stored_once(aiohttp_server, db, http) -
     assert len(await rows(db, "SELECT * FROM follower_history WHERE source = 'stats'")) == 3
 
 
-async def test_offline_room_is_asked_less_often(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_offline_room_is_asked_less_often(aiohttp_server, db, http) -> None:
     """-1 sentinels become NULL; while offline the next run within 15 minutes makes no request."""
     fake = StatsFake()
     fake.snapshot = {**fake.snapshot, "time_online": -1, "last_broadcast": -1}
@@ -63,7 +61,7 @@ async def test_offline_room_is_asked_less_often(aiohttp_server, db, http) -> Non
     assert (snap["time_online"], snap["last_broadcast"]) == (None, None)
 
 
-async def test_faults_retried_and_bad_token_recorded_without_the_token(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_faults_retried_and_bad_token_recorded_without_the_token(aiohttp_server, db, http) -> None:
     """429 + Retry-After and 500 are retried; a 401 is the job's error, the token never shown."""
     fake = StatsFake()
     fake.script(Fault.rate_limited(retry_after="2"), Fault.server_error())
@@ -75,7 +73,7 @@ async def test_faults_retried_and_bad_token_recorded_without_the_token(aiohttp_s
     assert "wrong-token-123" not in message and "wrong-token-123" not in last_error
 
 
-async def test_malformed_and_slow_answers(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_malformed_and_slow_answers(aiohttp_server, db, http) -> None:
     fake = StatsFake()
     fake.script(Fault.malformed(b'{"username": "my_room", '), Fault.slow(0.3))
     ctx = await _ctx(aiohttp_server, db, http, fake)
@@ -85,14 +83,14 @@ async def test_malformed_and_slow_answers(aiohttp_server, db, http) -> None:  # 
     assert (status, last_error) == ("ok", None)
 
 
-async def test_not_configured_without_token_or_broadcaster(db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_not_configured_without_token_or_broadcaster(db, http) -> None:
     status, message, _ = await run_via_runner(stats.SPEC, context(db, http, broadcaster="me"))
     assert (status, message) == ("skipped", "not configured: no Stats API token")
     status, message, _ = await run_via_runner(stats.SPEC, context(db, http, stats_token="t"))
     assert (status, message) == ("skipped", "not configured: no broadcaster username")
 
 
-async def test_implausible_figures_are_refused_or_nulled(aiohttp_server, db, http) -> None:  # type: ignore[no-untyped-def]
+async def test_implausible_figures_are_refused_or_nulled(aiohttp_server, db, http) -> None:
     """followers -5 refuses the snapshot with a clear reason; an optional figure out of range is NULL."""
     fake = StatsFake(snapshot={**load_fixture("stats", "statsapi.json"), "num_tokened_viewers": -3})
     ctx = await _ctx(aiohttp_server, db, http, fake)

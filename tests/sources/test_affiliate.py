@@ -9,12 +9,12 @@ from datetime import date
 
 import httpx
 import pytest
-from fakes import ARRIVAL_SLACK, Fault, load_fixture
-from fakes.affiliate import PATH, AffiliateFake, generate_rooms, make_app
 
 from service.sources.affiliate import AffiliateClient
 from service.sources.base import SourceConnectionError, SourceResponseError
 from service.sources.http import RateLimiter, RetryPolicy
+from tests.fakes import ARRIVAL_SLACK, Fault, load_fixture
+from tests.fakes.affiliate import PATH, AffiliateFake, generate_rooms, make_app
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 WM = "AbCdE"
@@ -26,13 +26,13 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def _client(aiohttp_server, http, fake: AffiliateFake, **kwargs) -> AffiliateClient:  # type: ignore[no-untyped-def]
+async def _client(aiohttp_server, http, fake: AffiliateFake, **kwargs) -> AffiliateClient:
     server = await aiohttp_server(make_app(fake))
     kwargs.setdefault("limiter", RateLimiter(0))
     return AffiliateClient(http, str(server.make_url(PATH)), WM, retry=FAST, **kwargs)
 
 
-async def test_room_quirks(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_room_quirks(aiohttp_server, http) -> None:
     """Comma-string languages become a list, hidden/odd birthdays None, extra keys ignored."""
     client = await _client(aiohttp_server, http, AffiliateFake())
     page = await client.fetch_page()
@@ -53,7 +53,7 @@ async def test_room_quirks(aiohttp_server, http) -> None:  # type: ignore[no-unt
     assert not hasattr(duo, "recorded")
 
 
-async def test_request_params_and_repeated_keys(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_request_params_and_repeated_keys(aiohttp_server, http) -> None:
     """wm, client_ip, limit, offset are sent; gender/region/tag repeat their key per value."""
     fake = AffiliateFake()
     client = await _client(aiohttp_server, http, fake)
@@ -74,7 +74,7 @@ async def test_request_params_and_repeated_keys(aiohttp_server, http) -> None:  
     "kwargs",
     [{"tag": ["a", "b", "c", "d", "e", "f"]}, {"gender": ["x"]}, {"region": ["mars"]}, {"limit": 501}],
 )
-async def test_bad_filters_refused_before_sending(aiohttp_server, http, kwargs) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_filters_refused_before_sending(aiohttp_server, http, kwargs) -> None:
     """Invalid filters raise ValueError and nothing reaches the upstream."""
     fake = AffiliateFake()
     client = await _client(aiohttp_server, http, fake)
@@ -83,7 +83,7 @@ async def test_bad_filters_refused_before_sending(aiohttp_server, http, kwargs) 
     assert fake.requests == []
 
 
-async def test_sweep_pages_by_offset(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_sweep_pages_by_offset(aiohttp_server, http) -> None:
     """1,200 rooms at 500 per page take offsets 0, 500, 1000 and stop at the count."""
     fake = AffiliateFake(generate_rooms(1200))
     client = await _client(aiohttp_server, http, fake)
@@ -95,7 +95,7 @@ async def test_sweep_pages_by_offset(aiohttp_server, http) -> None:  # type: ign
     assert sweep.started_at.tzinfo is not None
 
 
-async def test_sweep_stops_on_empty_page(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_sweep_stops_on_empty_page(aiohttp_server, http) -> None:
     """An empty results list ends the sweep even when count promises more."""
     fake = AffiliateFake(generate_rooms(10))
     fake.script(
@@ -108,7 +108,7 @@ async def test_sweep_stops_on_empty_page(aiohttp_server, http) -> None:  # type:
     assert len(sweep.rooms) == 5
 
 
-async def test_dedupe_under_paging_drift(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_dedupe_under_paging_drift(aiohttp_server, http) -> None:
     """Rooms pushed down by new arrivals repeat on the next page; each is kept once, latest data."""
     original = generate_rooms(1000)
     names = {r["username"] for r in original}
@@ -122,7 +122,7 @@ async def test_dedupe_under_paging_drift(aiohttp_server, http) -> None:  # type:
     assert len(usernames) + sweep.duplicates == fake.served  # every record served is kept or counted
 
 
-async def test_drift_with_removals_does_not_crash(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_drift_with_removals_does_not_crash(aiohttp_server, http) -> None:
     """Rooms leaving the front make later ones skip a page; the sweep still ends, unique."""
     fake = AffiliateFake(generate_rooms(600), drift_remove=10)
     client = await _client(aiohttp_server, http, fake)
@@ -133,7 +133,7 @@ async def test_drift_with_removals_does_not_crash(aiohttp_server, http) -> None:
     assert 0 < len(usernames) < 600
 
 
-async def test_invalid_records_skipped_and_counted(aiohttp_server, http, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_invalid_records_skipped_and_counted(aiohttp_server, http, caplog) -> None:
     """A record without username or with a non-numeric count is skipped, counted and logged plainly."""
     caplog.set_level(logging.WARNING)
     fake = AffiliateFake(load_fixture("affiliate", "onlinerooms_invalid_records.json")["results"])
@@ -148,7 +148,7 @@ async def test_invalid_records_skipped_and_counted(aiohttp_server, http, caplog)
     assert all("campaign=" not in line for line in lines)  # record values (our wm in URLs) stay out
 
 
-async def test_malformed_page_raises(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_malformed_page_raises(aiohttp_server, http) -> None:
     """A truncated page body raises SourceResponseError, not a half sweep."""
     fake = AffiliateFake()
     fake.script(Fault.malformed())
@@ -157,7 +157,7 @@ async def test_malformed_page_raises(aiohttp_server, http) -> None:  # type: ign
         await client.fetch_all()
 
 
-async def test_broken_envelope_raises(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_broken_envelope_raises(aiohttp_server, http) -> None:
     """Valid JSON without count/results is a response error (the legacy bare-array shape too)."""
     fake = AffiliateFake()
     fake.script(Fault.answer(200, [{"username": "x"}]))
@@ -166,7 +166,7 @@ async def test_broken_envelope_raises(aiohttp_server, http) -> None:  # type: ig
         await client.fetch_page()
 
 
-async def test_5xx_mid_sweep_is_retried(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_5xx_mid_sweep_is_retried(aiohttp_server, http) -> None:
     """A 503 on page two is retried and the sweep completes."""
     fake = AffiliateFake(generate_rooms(30))
     fake.script(Fault(), Fault.server_error(503))
@@ -176,7 +176,7 @@ async def test_5xx_mid_sweep_is_retried(aiohttp_server, http) -> None:  # type: 
     assert [r.param("offset") for r in fake.requests] == ["0", "10", "10", "20"]
 
 
-async def test_sweep_gives_up_when_upstream_stays_down(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_sweep_gives_up_when_upstream_stays_down(aiohttp_server, http) -> None:
     """Persistent 500s end the sweep with a connection-kind error after max attempts."""
     fake = AffiliateFake()
     fake.script(*[Fault.server_error()] * 3)
@@ -186,7 +186,7 @@ async def test_sweep_gives_up_when_upstream_stays_down(aiohttp_server, http) -> 
     assert len(fake.requests) == 3
 
 
-async def test_config_error_not_retried(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_config_error_not_retried(aiohttp_server, http) -> None:
     """A wrong wm answered with 400 fails at once: retrying a config bug is pointless."""
     fake = AffiliateFake(require_wm="OtHeR")
     client = await _client(aiohttp_server, http, fake)
@@ -196,7 +196,7 @@ async def test_config_error_not_retried(aiohttp_server, http) -> None:  # type: 
     assert len(fake.requests) == 1
 
 
-async def test_pages_are_rate_limited(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_pages_are_rate_limited(aiohttp_server, http) -> None:
     """With a 0.1 s limiter the fake sees pages at least 0.1 s apart."""
     fake = AffiliateFake(generate_rooms(40))
     client = await _client(aiohttp_server, http, fake, limiter=RateLimiter(0.1))
@@ -207,7 +207,7 @@ async def test_pages_are_rate_limited(aiohttp_server, http) -> None:  # type: ig
     assert min(fake.gaps()) >= 0.1 - ARRIVAL_SLACK
 
 
-async def test_full_20k_feed_sweep(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_full_20k_feed_sweep(aiohttp_server, http) -> None:
     """A generated 20,000-room feed is swept in 40 pages into 20,000 unique rooms."""
     fake = AffiliateFake(generate_rooms(20_000))
     client = await _client(aiohttp_server, http, fake)

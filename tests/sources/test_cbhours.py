@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
 import pytest
-from fakes import ARRIVAL_SLACK, Fault, load_fixture
-from fakes.cbhours import PATH, CBHoursFake, make_app
 
 from service.sources.base import SourceNotFoundError, SourceResponseError
 from service.sources.cbhours import CBHoursClient, CBHoursNotTrackedError
 from service.sources.http import RateLimiter, RetryPolicy
+from tests.fakes import ARRIVAL_SLACK, Fault, load_fixture
+from tests.fakes.cbhours import PATH, CBHoursFake, make_app
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
-
-
 async def _client(
     aiohttp_server, http, fake: CBHoursFake, limiter: RateLimiter | None = None
-) -> CBHoursClient:  # type: ignore[no-untyped-def]
+) -> CBHoursClient:
     server = await aiohttp_server(make_app(fake))
     return CBHoursClient(http, str(server.make_url(PATH)), retry=FAST, limiter=limiter or RateLimiter(0))
 
 
-async def test_get_live_shapes(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_get_live_shapes(aiohttp_server, http) -> None:
     """Online strings become bools, genders letters; offline entries hold only status; absent names listed."""
     fake = CBHoursFake()
     client = await _client(aiohttp_server, http, fake)
@@ -56,7 +48,7 @@ async def test_get_live_shapes(aiohttp_server, http) -> None:  # type: ignore[no
     assert request.param("usernames") == "lisbon_lifter,sleepy_sam,Tina_T,nobody_here"
 
 
-async def test_get_live_empty_php_array(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_get_live_empty_php_array(aiohttp_server, http) -> None:
     """`"data": []` (PHP's empty map) means no rooms, not a crash."""
     client = await _client(aiohttp_server, http, CBHoursFake())
     live = await client.get_live(["nobody_here"])
@@ -64,7 +56,7 @@ async def test_get_live_empty_php_array(aiohttp_server, http) -> None:  # type: 
     assert live.missing == ["nobody_here"]
 
 
-async def test_get_live_batch_limit(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_get_live_batch_limit(aiohttp_server, http) -> None:
     """More than 50 names raise ValueError before any request; 50 are fine."""
     fake = CBHoursFake()
     client = await _client(aiohttp_server, http, fake)
@@ -75,7 +67,7 @@ async def test_get_live_batch_limit(aiohttp_server, http) -> None:  # type: igno
     assert len(fake.requests) == 1
 
 
-async def test_get_activity_shapes(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_get_activity_shapes(aiohttp_server, http) -> None:
     """String numbers become ints ("" → None), types lose their underscore, timestamps are UTC, sorted."""
     fake = CBHoursFake()
     client = await _client(aiohttp_server, http, fake)
@@ -103,14 +95,14 @@ async def test_get_activity_shapes(aiohttp_server, http) -> None:  # type: ignor
     assert request.param("include_details") == "true"
 
 
-async def test_get_activity_converts_tzo_to_utc(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_get_activity_converts_tzo_to_utc(aiohttp_server, http) -> None:
     """With tzo=-300 (New York) a 19:03 local sample is 00:03 UTC the next day."""
     client = await _client(aiohttp_server, http, CBHoursFake())
     act = await client.get_activity("lisbon_lifter", date(2026, 1, 2), date(2026, 1, 2), tzo=-300)
     assert act.segments[0].timestamp == datetime(2026, 1, 3, 0, 3, tzinfo=UTC)
 
 
-async def test_get_activity_span_limit(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_get_activity_span_limit(aiohttp_server, http) -> None:
     """60 days inclusive are allowed; 61 or a reversed range raise ValueError without a request."""
     fake = CBHoursFake()
     client = await _client(aiohttp_server, http, fake)
@@ -124,7 +116,7 @@ async def test_get_activity_span_limit(aiohttp_server, http) -> None:  # type: i
     assert len(fake.requests) == 1
 
 
-async def test_error_300_is_not_tracked(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_error_300_is_not_tracked(aiohttp_server, http) -> None:
     """`status: "error"` with Error Code:300 raises CBHoursNotTrackedError, a SourceNotFoundError."""
     fake = CBHoursFake()
     client = await _client(aiohttp_server, http, fake)
@@ -136,7 +128,7 @@ async def test_error_300_is_not_tracked(aiohttp_server, http) -> None:  # type: 
     assert len(fake.requests) == 2  # not retried
 
 
-async def test_error_300_with_http_error_status(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_error_300_with_http_error_status(aiohttp_server, http) -> None:
     """The code of error 300 is undocumented: a 404 or 400 carrying it still means not tracked."""
     fake = CBHoursFake()
     fake.script(Fault.answer(404, load_fixture("cbhours", "error_300.json")))
@@ -149,7 +141,7 @@ async def test_error_300_with_http_error_status(aiohttp_server, http) -> None:  
         await client.get_months("lisbon_lifter")
 
 
-async def test_other_error_status_is_response_error(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_other_error_status_is_response_error(aiohttp_server, http) -> None:
     """A different `status: "error"` is a plain SourceResponseError, not "not tracked"."""
     fake = CBHoursFake()
     fake.script(Fault.answer(200, {"status": "error", "message": "Error Code:500 database busy"}))
@@ -159,7 +151,7 @@ async def test_other_error_status_is_response_error(aiohttp_server, http) -> Non
     assert not isinstance(caught.value, CBHoursNotTrackedError)
 
 
-async def test_get_months(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_get_months(aiohttp_server, http) -> None:
     """The bare array of months comes back as sent."""
     fake = CBHoursFake()
     client = await _client(aiohttp_server, http, fake)
@@ -167,7 +159,7 @@ async def test_get_months(aiohttp_server, http) -> None:  # type: ignore[no-unty
     assert fake.requests[0].param("action") == "get_months"
 
 
-async def test_429_then_success(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_429_then_success(aiohttp_server, http) -> None:
     """A burst-block 429 is retried after Retry-After."""
     fake = CBHoursFake()
     fake.script(Fault.rate_limited("0.1"))
@@ -179,7 +171,7 @@ async def test_429_then_success(aiohttp_server, http) -> None:  # type: ignore[n
     assert fake.gaps()[0] >= 0.09
 
 
-async def test_default_limiter_is_one_per_second(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_default_limiter_is_one_per_second(aiohttp_server, http) -> None:
     """Without an explicit limiter two calls arrive about a second apart."""
     fake = CBHoursFake()
     server = await aiohttp_server(make_app(fake))
@@ -191,7 +183,7 @@ async def test_default_limiter_is_one_per_second(aiohttp_server, http) -> None: 
     assert fake.gaps()[0] >= 1.0 - ARRIVAL_SLACK
 
 
-async def test_shared_limiter_spaces_calls(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_shared_limiter_spaces_calls(aiohttp_server, http) -> None:
     """Mixed calls through one limiter arrive at least its interval apart."""
     fake = CBHoursFake()
     client = await _client(aiohttp_server, http, fake, limiter=RateLimiter(0.1))

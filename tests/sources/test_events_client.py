@@ -11,13 +11,11 @@ import time
 import traceback
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from aiohttp.test_utils import TestServer
-from fakes.events import EventsScript, Fault, events_base_url, make_app
 from hypothesis import given
 from hypothesis import strategies as st
 from pytest_aiohttp import AiohttpServer
@@ -49,8 +47,10 @@ from service.sources.events import (
     parse_retry_after,
     retry_after,
 )
+from tests.fakes.events import EventsScript, Fault, events_base_url, make_app
+from tests.support import paths
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "events"
+FIXTURES = paths.FIXTURES / "events"
 TOKEN = "s3cr3t-T0KEN-9f8e7d"
 TIP = {"user": {"username": "fan_42"}, "tip": {"tokens": 50, "isAnon": False, "message": ""}}
 
@@ -102,7 +102,7 @@ def test_first_url_and_read_timeout(http: httpx.AsyncClient) -> None:
     assert EventsClient(http, "http://h/events/", "u", "t", 10, read_margin=2).read_timeout == 12
     for bad in ({"server_timeout": 91}, {"server_timeout": -1}, {"read_margin": 0}):
         with pytest.raises(ValueError, match="must be"):
-            EventsClient(http, "http://h/events/", "u", "t", **bad)  # type: ignore[arg-type]
+            EventsClient(http, "http://h/events/", "u", "t", **bad)
 
 
 def test_is_own_url(http: httpx.AsyncClient) -> None:

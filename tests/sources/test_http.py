@@ -7,13 +7,10 @@ import itertools
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-from fakes import ARRIVAL_SLACK, Fault
-from fakes.stats import PATH, StatsFake, make_app
 
 from service.sources.base import (
     SourceAuthError,
@@ -32,18 +29,14 @@ from service.sources.http import (
     request_json,
     status_error,
 )
+from tests.fakes import ARRIVAL_SLACK, Fault
+from tests.fakes.stats import PATH, StatsFake, make_app
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 TOKEN = "s3cr3t-stats-token-000001"
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
-
-
-async def _start(aiohttp_server, fake: StatsFake) -> str:  # type: ignore[no-untyped-def]
+async def _start(aiohttp_server, fake: StatsFake) -> str:
     server = await aiohttp_server(make_app(fake))
     return str(server.make_url(PATH))
 
@@ -108,7 +101,7 @@ async def test_rate_limiter_spaces_starts() -> None:
     assert all(b - a >= 0.045 for a, b in itertools.pairwise(starts))
 
 
-async def test_rate_limiter_spacing_seen_by_upstream(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_rate_limiter_spacing_seen_by_upstream(aiohttp_server, http) -> None:
     """Requests paced by a limiter arrive at the fake at least min_interval apart."""
     fake = StatsFake()
     url = await _start(aiohttp_server, fake)
@@ -119,7 +112,7 @@ async def test_rate_limiter_spacing_seen_by_upstream(aiohttp_server, http) -> No
     assert min(fake.gaps()) >= 0.1 - ARRIVAL_SLACK
 
 
-async def test_rate_limiter_shared_by_concurrent_callers(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_rate_limiter_shared_by_concurrent_callers(aiohttp_server, http) -> None:
     """Concurrent requests through one limiter are spread out, not sent as a burst."""
     fake = StatsFake()
     url = await _start(aiohttp_server, fake)
@@ -136,7 +129,7 @@ async def test_rate_limiter_shared_by_concurrent_callers(aiohttp_server, http) -
     assert min(fake.gaps()) >= 0.1 - ARRIVAL_SLACK
 
 
-async def test_500_then_success(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_500_then_success(aiohttp_server, http) -> None:
     """A transient 500 is retried and the second answer returned."""
     fake = StatsFake()
     fake.script(Fault.server_error(500))
@@ -146,7 +139,7 @@ async def test_500_then_success(aiohttp_server, http) -> None:  # type: ignore[n
     assert len(fake.requests) == 2
 
 
-async def test_429_retry_after_is_honoured(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_429_retry_after_is_honoured(aiohttp_server, http) -> None:
     """After a 429 the retry waits Retry-After (not the tiny jitter), then succeeds."""
     fake = StatsFake()
     fake.script(Fault.rate_limited(retry_after="0.3"))
@@ -157,7 +150,7 @@ async def test_429_retry_after_is_honoured(aiohttp_server, http) -> None:  # typ
     assert fake.gaps()[0] >= 0.29
 
 
-async def test_429_retry_after_capped_by_max_delay(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_429_retry_after_capped_by_max_delay(aiohttp_server, http) -> None:
     """An hour-long Retry-After is cut to max_delay rather than stalling the job."""
     fake = StatsFake()
     fake.script(Fault.rate_limited(retry_after="3600"))
@@ -169,7 +162,7 @@ async def test_429_retry_after_capped_by_max_delay(aiohttp_server, http) -> None
     assert time.monotonic() - started < 2.0
 
 
-async def test_gives_up_after_max_attempts_on_5xx(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_gives_up_after_max_attempts_on_5xx(aiohttp_server, http) -> None:
     """Persistent 503s use exactly max_attempts requests, then raise with the status."""
     fake = StatsFake()
     fake.script(*[Fault.server_error(503)] * 5)
@@ -181,7 +174,7 @@ async def test_gives_up_after_max_attempts_on_5xx(aiohttp_server, http) -> None:
     assert len(fake.requests) == FAST.max_attempts
 
 
-async def test_gives_up_on_persistent_429(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_gives_up_on_persistent_429(aiohttp_server, http) -> None:
     """Persistent 429s end in SourceRateLimitedError carrying the last Retry-After."""
     fake = StatsFake()
     fake.script(*[Fault.rate_limited(retry_after="0")] * 3)
@@ -196,7 +189,7 @@ async def test_gives_up_on_persistent_429(aiohttp_server, http) -> None:  # type
     ("status", "error"),
     [(401, SourceAuthError), (403, SourceAuthError), (404, SourceNotFoundError), (400, SourceResponseError)],
 )
-async def test_4xx_not_retried(aiohttp_server, http, status, error) -> None:  # type: ignore[no-untyped-def]
+async def test_4xx_not_retried(aiohttp_server, http, status, error) -> None:
     """Client errors other than 429 raise their own kind after a single request."""
     fake = StatsFake()
     fake.script(Fault.answer(status, {"detail": "nope"}))
@@ -207,7 +200,7 @@ async def test_4xx_not_retried(aiohttp_server, http, status, error) -> None:  # 
     assert len(fake.requests) == 1
 
 
-async def test_malformed_json_is_a_response_error(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_malformed_json_is_a_response_error(aiohttp_server, http) -> None:
     """A 200 with a truncated body raises SourceResponseError without retrying."""
     fake = StatsFake()
     fake.script(Fault.malformed())
@@ -217,7 +210,7 @@ async def test_malformed_json_is_a_response_error(aiohttp_server, http) -> None:
     assert len(fake.requests) == 1
 
 
-async def test_slow_upstream_times_out_after_retries(aiohttp_server) -> None:  # type: ignore[no-untyped-def]
+async def test_slow_upstream_times_out_after_retries(aiohttp_server) -> None:
     """A server slower than the client timeout is retried, then reported as a connection error."""
     fake = StatsFake()
     fake.delay = 0.5
@@ -228,7 +221,7 @@ async def test_slow_upstream_times_out_after_retries(aiohttp_server) -> None:  #
     assert len(fake.requests) == FAST.max_attempts
 
 
-async def test_one_slow_answer_then_success(aiohttp_server) -> None:  # type: ignore[no-untyped-def]
+async def test_one_slow_answer_then_success(aiohttp_server) -> None:
     """A single slow answer costs one retry, not the request."""
     fake = StatsFake()
     fake.script(Fault.slow(0.5))
@@ -239,7 +232,7 @@ async def test_one_slow_answer_then_success(aiohttp_server) -> None:  # type: ig
     assert len(fake.requests) == 2
 
 
-async def test_connection_refused_is_connection_error(http) -> None:  # type: ignore[no-untyped-def]
+async def test_connection_refused_is_connection_error(http) -> None:
     """Nothing listening: retried, then SourceConnectionError."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -248,7 +241,7 @@ async def test_connection_refused_is_connection_error(http) -> None:  # type: ig
         await request_json(http, "GET", f"http://127.0.0.1:{port}/statsapi/", source="t", retry=FAST)
 
 
-async def test_token_never_in_errors_or_logs(aiohttp_server, http, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_token_never_in_errors_or_logs(aiohttp_server, http, caplog) -> None:
     """Query tokens and secrets echoed by the upstream are masked in messages and our log lines."""
     caplog.set_level(logging.DEBUG)
     fake = StatsFake()
@@ -264,7 +257,7 @@ async def test_token_never_in_errors_or_logs(aiohttp_server, http, caplog) -> No
     assert all(TOKEN not in line for line in ours)
 
 
-async def test_503_retry_after_is_honoured(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_503_retry_after_is_honoured(aiohttp_server, http) -> None:
     """A 503 with Retry-After waits as told before the retry."""
     fake = StatsFake()
     fake.script(Fault(503, b"maintenance", {"Retry-After": "0.2"}))
@@ -274,7 +267,7 @@ async def test_503_retry_after_is_honoured(aiohttp_server, http) -> None:  # typ
     assert fake.gaps()[0] >= 0.19
 
 
-async def test_redirect_is_not_followed(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_redirect_is_not_followed(aiohttp_server, http) -> None:
     """A 302 (e.g. to a login page) is an unusable answer, raised at once."""
     fake = StatsFake()
     fake.script(Fault(302, b"", {"Location": "/auth/login/"}))

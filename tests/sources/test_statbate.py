@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta, timezone
 
-import httpx
 import pytest
-from fakes import ARRIVAL_SLACK, Fault
-from fakes.statbate import StatbateFake, make_app, make_tips
 
 from service.sources.base import SourceAuthError, SourceNotFoundError
 from service.sources.http import RateLimiter, RetryPolicy, SourceUnavailableError
 from service.sources.statbate import StatbateClient
+from tests.fakes import ARRIVAL_SLACK, Fault
+from tests.fakes.statbate import StatbateFake, make_app, make_tips
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.fake-statbate-token.c2lnbmF0dXJl"
@@ -22,19 +20,13 @@ START = datetime(2025, 12, 1, tzinfo=UTC)
 END = datetime(2026, 1, 2, tzinfo=UTC)
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
-
-
-async def _client(aiohttp_server, http, fake: StatbateFake, token: str = TOKEN, **kwargs) -> StatbateClient:  # type: ignore[no-untyped-def]
+async def _client(aiohttp_server, http, fake: StatbateFake, token: str = TOKEN, **kwargs) -> StatbateClient:
     server = await aiohttp_server(make_app(fake))
     kwargs.setdefault("limiter", RateLimiter(0))
     return StatbateClient(http, str(server.make_url("/api")), token, retry=FAST, **kwargs)
 
 
-async def test_members_info_batch(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_members_info_batch(aiohttp_server, http) -> None:
     """POST with names+UTC and Bearer auth; known members typed, unknown ones carry error and no did."""
     fake = StatbateFake()
     client = await _client(aiohttp_server, http, fake)
@@ -56,7 +48,7 @@ async def test_members_info_batch(aiohttp_server, http) -> None:  # type: ignore
     assert [m.name for m in batch.known()] == ["fan_42", "big_whale"]
 
 
-async def test_batch_limits(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_batch_limits(aiohttp_server, http) -> None:
     """Over 100 names raise ValueError, none sends nothing; both without a request."""
     fake = StatbateFake()
     client = await _client(aiohttp_server, http, fake)
@@ -68,7 +60,7 @@ async def test_batch_limits(aiohttp_server, http) -> None:  # type: ignore[no-un
     assert fake.requests == []
 
 
-async def test_member_info(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_member_info(aiohttp_server, http) -> None:
     """Member info dates are UTC-aware; per-day tokens are typed."""
     fake = StatbateFake()
     client = await _client(aiohttp_server, http, fake)
@@ -80,7 +72,7 @@ async def test_member_info(aiohttp_server, http) -> None:  # type: ignore[no-unt
     assert fake.requests[0].param("timezone") == "UTC"
 
 
-async def test_member_tips_follow_pagination(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_member_tips_follow_pagination(aiohttp_server, http) -> None:
     """450 tips at 200 per page take pages 1..3 with literal range[0]/range[1] in UTC text."""
     fake = StatbateFake(tips={"fan_42": make_tips(450)})
     client = await _client(aiohttp_server, http, fake)
@@ -97,7 +89,7 @@ async def test_member_tips_follow_pagination(aiohttp_server, http) -> None:  # t
     assert tips[0].usd == 0.5
 
 
-async def test_member_tips_single_page(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_member_tips_single_page(aiohttp_server, http) -> None:
     """One page (current_page == last_page) means one request."""
     fake = StatbateFake()
     client = await _client(aiohttp_server, http, fake)
@@ -106,7 +98,7 @@ async def test_member_tips_single_page(aiohttp_server, http) -> None:  # type: i
     assert len(fake.requests) == 1
 
 
-async def test_naive_range_refused(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_naive_range_refused(aiohttp_server, http) -> None:
     """Naive datetimes are ambiguous and raise ValueError before sending."""
     fake = StatbateFake()
     client = await _client(aiohttp_server, http, fake)
@@ -115,7 +107,7 @@ async def test_naive_range_refused(aiohttp_server, http) -> None:  # type: ignor
     assert fake.requests == []
 
 
-async def test_model_info_and_rank(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_model_info_and_rank(aiohttp_server, http) -> None:
     """Model info and rank parse their nested shapes; gender stays the raw int."""
     fake = StatbateFake()
     client = await _client(aiohttp_server, http, fake)
@@ -138,7 +130,7 @@ async def test_model_info_and_rank(aiohttp_server, http) -> None:  # type: ignor
     assert fake.requests[1].param("range[0]") is None
 
 
-async def test_unknown_model_is_not_found(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_model_is_not_found(aiohttp_server, http) -> None:
     """404 "Model not found" raises SourceNotFoundError at once."""
     fake = StatbateFake()
     client = await _client(aiohttp_server, http, fake)
@@ -147,7 +139,7 @@ async def test_unknown_model_is_not_found(aiohttp_server, http) -> None:  # type
     assert len(fake.requests) == 1
 
 
-async def test_bad_token_is_auth_error_and_never_shown(aiohttp_server, http, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_token_is_auth_error_and_never_shown(aiohttp_server, http, caplog) -> None:
     """A refused Bearer token raises SourceAuthError; the token is in no message or log line."""
     caplog.set_level(logging.DEBUG)
     fake = StatbateFake()
@@ -161,7 +153,7 @@ async def test_bad_token_is_auth_error_and_never_shown(aiohttp_server, http, cap
     assert all(wrong not in r.getMessage() for r in caplog.records)
 
 
-async def test_token_echoed_in_5xx_is_masked(aiohttp_server, http, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_token_echoed_in_5xx_is_masked(aiohttp_server, http, caplog) -> None:
     """Even an upstream that echoes our Authorization header in errors cannot leak the token."""
     caplog.set_level(logging.DEBUG)
     fake = StatbateFake()
@@ -176,7 +168,7 @@ async def test_token_echoed_in_5xx_is_masked(aiohttp_server, http, caplog) -> No
     assert all(TOKEN not in line for line in lines)
 
 
-async def test_429_retry_then_success(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_429_retry_then_success(aiohttp_server, http) -> None:
     """A 429 is retried and the batch succeeds on the next try."""
     fake = StatbateFake()
     fake.script(Fault.rate_limited("0"))
@@ -186,7 +178,7 @@ async def test_429_retry_then_success(aiohttp_server, http) -> None:  # type: ig
     assert len(fake.requests) == 2
 
 
-async def test_names_are_path_escaped(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_names_are_path_escaped(aiohttp_server, http) -> None:
     """A name with a slash cannot reach another endpoint: it is percent-encoded in the path."""
     fake = StatbateFake()
     client = await _client(aiohttp_server, http, fake)
@@ -195,7 +187,7 @@ async def test_names_are_path_escaped(aiohttp_server, http) -> None:  # type: ig
     assert len(fake.requests) == 1
 
 
-async def test_default_limiter_one_per_second(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_default_limiter_one_per_second(aiohttp_server, http) -> None:
     """Without an explicit limiter, consecutive calls arrive about a second apart."""
     fake = StatbateFake()
     server = await aiohttp_server(make_app(fake))

@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-import httpx
 import pytest
-from fakes import Fault, load_fixture
-from fakes.stats import PATH, StatsFake, make_app
 
 from service.sources.base import SourceAuthError, SourceNotFoundError, SourceResponseError
 from service.sources.http import RetryPolicy
 from service.sources.stats import StatsClient
+from tests.fakes import Fault, load_fixture
+from tests.fakes.stats import PATH, StatsFake, make_app
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01)
 TOKEN = "s3cr3t-stats-token-000001"
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
-
-
-async def _client(aiohttp_server, http, fake: StatsFake) -> StatsClient:  # type: ignore[no-untyped-def]
+async def _client(aiohttp_server, http, fake: StatsFake) -> StatsClient:
     server = await aiohttp_server(make_app(fake))
     return StatsClient(http, str(server.make_url(PATH)), retry=FAST)
 
@@ -38,7 +30,7 @@ def _snapshot(**changes: Any) -> dict[str, Any]:
     return body
 
 
-async def test_snapshot_shape(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_snapshot_shape(aiohttp_server, http) -> None:
     """The captured body parses into typed fields; the request carries username and token."""
     fake = StatsFake()
     client = await _client(aiohttp_server, http, fake)
@@ -57,7 +49,7 @@ async def test_snapshot_shape(aiohttp_server, http) -> None:  # type: ignore[no-
     assert request.param("token") == TOKEN
 
 
-async def test_minus_one_sentinels_become_none(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_minus_one_sentinels_become_none(aiohttp_server, http) -> None:
     """-1 for time_online/last_broadcast means not live / never; missing num_tokened_viewers is None."""
     fake = StatsFake(snapshot=load_fixture("stats", "statsapi_offline_never.json"))
     client = await _client(aiohttp_server, http, fake)
@@ -77,7 +69,7 @@ async def test_minus_one_sentinels_become_none(aiohttp_server, http) -> None:  #
         ("-1", None),
     ],
 )
-async def test_last_broadcast_str_or_int(aiohttp_server, http, value, expected) -> None:  # type: ignore[no-untyped-def]
+async def test_last_broadcast_str_or_int(aiohttp_server, http, value, expected) -> None:
     """last_broadcast arrives as text (offset or naive=UTC) or a number; stored UTC-aware."""
     fake = StatsFake(snapshot=_snapshot(last_broadcast=value))
     client = await _client(aiohttp_server, http, fake)
@@ -88,7 +80,7 @@ async def test_last_broadcast_str_or_int(aiohttp_server, http, value, expected) 
         assert snap.last_broadcast.utcoffset() is not None
 
 
-async def test_bad_token_is_auth_error_without_token(aiohttp_server, http, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_token_is_auth_error_without_token(aiohttp_server, http, caplog) -> None:
     """A refused token raises SourceAuthError; neither the message nor our logs hold it."""
     caplog.set_level(logging.DEBUG)
     fake = StatsFake()
@@ -102,7 +94,7 @@ async def test_bad_token_is_auth_error_without_token(aiohttp_server, http, caplo
     assert all(wrong not in r.getMessage() for r in caplog.records if r.name.startswith("service"))
 
 
-async def test_unknown_account_is_not_found(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_account_is_not_found(aiohttp_server, http) -> None:
     """A 404 raises SourceNotFoundError, not retried."""
     fake = StatsFake()
     client = await _client(aiohttp_server, http, fake)
@@ -111,7 +103,7 @@ async def test_unknown_account_is_not_found(aiohttp_server, http) -> None:  # ty
     assert len(fake.requests) == 1
 
 
-async def test_retries_then_parses(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_retries_then_parses(aiohttp_server, http) -> None:
     """429 and 502 are retried; the third answer is used."""
     fake = StatsFake()
     fake.script(Fault.rate_limited("0"), Fault.server_error(502))
@@ -121,7 +113,7 @@ async def test_retries_then_parses(aiohttp_server, http) -> None:  # type: ignor
     assert len(fake.requests) == 3
 
 
-async def test_missing_required_field_is_response_error(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_missing_required_field_is_response_error(aiohttp_server, http) -> None:
     """A body without token_balance is unusable and says which field is missing."""
     body = _snapshot()
     del body["token_balance"]
@@ -131,7 +123,7 @@ async def test_missing_required_field_is_response_error(aiohttp_server, http) ->
         await client.get_stats("my_room", TOKEN)
 
 
-async def test_malformed_json(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_malformed_json(aiohttp_server, http) -> None:
     """Broken JSON raises SourceResponseError."""
     fake = StatsFake()
     fake.script(Fault.malformed(b'{"username": "my_room", '))
@@ -140,14 +132,14 @@ async def test_malformed_json(aiohttp_server, http) -> None:  # type: ignore[no-
         await client.get_stats("my_room", TOKEN)
 
 
-async def test_empty_credentials_refused(http) -> None:  # type: ignore[no-untyped-def]
+async def test_empty_credentials_refused(http) -> None:
     """No request is attempted without a username and token."""
     client = StatsClient(http, "http://127.0.0.1:9/statsapi/")
     with pytest.raises(ValueError, match="required"):
         await client.get_stats("my_room", "")
 
 
-async def test_an_error_page_echoing_the_url_never_shows_the_token(aiohttp_server, http) -> None:  # type: ignore[no-untyped-def]
+async def test_an_error_page_echoing_the_url_never_shows_the_token(aiohttp_server, http) -> None:
     """A token with + / = & travels percent-encoded; the echoed page shows it so and decoded."""
     token = "Ab+cd/ef=gh&ij-0123456789"
     client = await _client(aiohttp_server, http, StatsFake(echo_url=True))

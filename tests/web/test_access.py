@@ -7,7 +7,7 @@ from aiohttp import web
 
 from service.permissions import Permission
 from service.web.access import Access, declared
-from tests.helpers import Panel, add_user
+from tests.support.panel import Panel, add_user
 
 # Routes open to anyone: signing in, first-run setup (token-gated inside), and static files.
 PUBLIC_ROUTES = {"login", "login_submit", "setup", "setup_submit", "static", "ext_ping", "ext_pair"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from tests.helpers import Panel
+from tests.support.panel import Panel
 
 
 async def test_the_index_lists_every_admin_tab(admin_panel: Panel) -> None:

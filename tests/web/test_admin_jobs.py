@@ -9,16 +9,16 @@ from urllib.parse import quote, quote_plus
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from bs4 import BeautifulSoup
-from fakes.stats import PATH as STATS_PATH
-from fakes.stats import StatsFake
-from fakes.stats import make_app as make_stats_app
 from pydantic import SecretStr
 
 from service.app import create_app
 from service.models import JobRun
 from service.store import jobs as job_store
 from service.web.keys import db_key, runner_key
-from tests.helpers import Panel, add_user
+from tests.fakes.stats import PATH as STATS_PATH
+from tests.fakes.stats import StatsFake
+from tests.fakes.stats import make_app as make_stats_app
+from tests.support.panel import Panel, add_user
 
 
 async def test_jobs_page_lists_the_registered_jobs(admin_panel: Panel) -> None:
@@ -44,7 +44,7 @@ async def test_run_now_records_a_successful_run(admin_panel: Panel) -> None:
     assert "ok: removed 0 expired sessions" in html
 
 
-async def test_pause_survives_a_restart(settings, announcements) -> None:  # type: ignore[no-untyped-def]
+async def test_pause_survives_a_restart(settings, announcements) -> None:
     """A paused job is still paused, with no next run, after the service restarts."""
     enabled = settings.model_copy(update={"jobs_enabled": True})
     app = create_app(enabled, announce=announcements.append)
@@ -83,7 +83,7 @@ async def _finished_runs(app: web.Application, name: str) -> list[JobRun]:
     raise AssertionError(f"{name} did not finish")
 
 
-async def test_a_token_echoed_in_encoded_form_reaches_neither_job_runs_nor_the_status(  # type: ignore[no-untyped-def]
+async def test_a_token_echoed_in_encoded_form_reaches_neither_job_runs_nor_the_status(
     aiohttp_server, settings, announcements
 ) -> None:
     """The Stats API's error page echoes our URL (token percent-encoded): masked everywhere."""

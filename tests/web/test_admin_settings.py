@@ -7,7 +7,7 @@ import re
 from service.store import jobs as job_store
 from service.store import saved_settings
 from service.web.keys import config_key, db_key
-from tests.helpers import Panel
+from tests.support.panel import Panel
 
 TOKEN = "stats-token-7f3a9c2e1b"
 
@@ -77,10 +77,10 @@ async def test_job_interval_is_saved(admin_panel: Panel) -> None:
     assert response.status == 400
 
 
-async def test_settings_override_environment(aiohttp_client, settings, announcements) -> None:  # type: ignore[no-untyped-def]
+async def test_settings_override_environment(aiohttp_client, settings, announcements) -> None:
     """An environment value is used until the panel saves another one."""
     from service.app import create_app
-    from tests.helpers import add_user
+    from tests.support.panel import add_user
 
     app = create_app(settings.model_copy(update={"cbhours_url": "http://127.0.0.1:1/api.php"}),
                      announce=announcements.append)  # fmt: skip

@@ -6,16 +6,16 @@ import hashlib
 from typing import Any
 
 from bs4 import BeautifulSoup
-from fakes.affiliate import PATH as AFFILIATE_PATH
-from fakes.affiliate import make_app as affiliate_app
-from fakes.stats import PATH as STATS_PATH
-from fakes.stats import make_app as stats_app
 
 from service.store import saved_settings
 from service.store.images import StoredImage, record_image
 from service.store.persons import ensure_persons
 from service.web.keys import config_key, db_key, settings_key
-from tests.helpers import Panel, add_user
+from tests.fakes.affiliate import PATH as AFFILIATE_PATH
+from tests.fakes.affiliate import make_app as affiliate_app
+from tests.fakes.stats import PATH as STATS_PATH
+from tests.fakes.stats import make_app as stats_app
+from tests.support.panel import Panel, add_user
 
 
 async def _configure(panel: Panel, **values: str) -> None:
@@ -27,7 +27,7 @@ async def _configure(panel: Panel, **values: str) -> None:
 
 def _rows(html: str) -> dict[str, Any]:
     soup = BeautifulSoup(html, "html.parser")
-    return {tr["data-source"]: tr for tr in soup.select("table[data-testid=sources] tr[data-source]")}
+    return {tr["data-source"]: tr for tr in soup.select("table[data-testid=sources] tr[data-source]")}  # type: ignore[misc]
 
 
 async def test_sources_page_lists_each_source_with_its_state(admin_panel: Panel) -> None:
@@ -43,10 +43,10 @@ async def test_sources_page_lists_each_source_with_its_state(admin_panel: Panel)
     assert "affiliate_api_snapshots 0" in rows["affiliate"].select_one(".rows").text
     assert rows["stats"].select_one("form")["action"] == "/admin/sources/stats/test"
     soup = BeautifulSoup(html, "html.parser")
-    assert soup.select_one("nav.subnav a.active")["href"] == "/admin/sources"
+    assert soup.select_one("nav.subnav a.active")["href"] == "/admin/sources"  # type: ignore[index]
 
 
-async def test_connection_test_reports_success_and_hides_tokens(admin_panel: Panel, aiohttp_server) -> None:  # type: ignore[no-untyped-def]
+async def test_connection_test_reports_success_and_hides_tokens(admin_panel: Panel, aiohttp_server) -> None:
     feed = await aiohttp_server(affiliate_app())
     stats = await aiohttp_server(stats_app())
     await _configure(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from service.models import SystemUser
 from service.store import system_users
 from service.web.keys import db_key
-from tests.helpers import PASSWORD, Panel, add_user
+from tests.support.panel import PASSWORD, Panel, add_user
 
 
 async def _user(panel: Panel, name: str) -> SystemUser | None:
@@ -56,7 +56,7 @@ async def test_roles_can_be_changed(admin_panel: Panel) -> None:
     assert user is not None and set(user.roles) == {"subscriber", "viewer"}
 
 
-async def test_disabling_signs_the_user_out_and_enabling_restores(admin_panel: Panel, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+async def test_disabling_signs_the_user_out_and_enabling_restores(admin_panel: Panel, aiohttp_client) -> None:
     """A disabled user's open session stops working at once."""
     user_id = await add_user(admin_panel.app, "helper", "viewer")
     other = Panel(await aiohttp_client(admin_panel.client.server))

@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from service.security import hash_token
 from service.store import api_keys, lookup, system_users
 from service.web.keys import db_key
-from tests.helpers import Panel, add_user
+from tests.support.panel import Panel, add_user
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from service.store import system_users
 from service.web.keys import db_key
-from tests.helpers import PASSWORD, Panel, add_user
+from tests.support.panel import PASSWORD, Panel, add_user
 
 
 def _setup_token(announcements: list[str]) -> str:
@@ -81,7 +81,7 @@ async def test_setup_form_errors_are_explained(panel: Panel, announcements: list
     assert await _user_names(panel.app) == []
 
 
-async def test_no_setup_link_when_an_account_exists(settings, announcements) -> None:  # type: ignore[no-untyped-def]
+async def test_no_setup_link_when_an_account_exists(settings, announcements) -> None:
     """A service that already has users prints no link."""
     from aiohttp.test_utils import TestClient, TestServer
 

@@ -6,17 +6,19 @@ from bs4 import BeautifulSoup
 
 from service.store import jobs as job_store
 from service.web.keys import db_key
-from tests.ext_api.support import Ext, snapshot
-from tests.helpers import Panel, add_user
+from tests.support.extension_api import Ext, snapshot
+from tests.support.panel import Panel, add_user
 
 
 def _steps(html: str) -> dict[str, tuple[str, str]]:
     """step title → (its class: done / todo / optional, its state text)."""
     page = BeautifulSoup(html, "html.parser")
-    return {
-        li["data-step"]: (li["class"][0], li.select_one(".state").get_text(strip=True))
-        for li in page.select("[data-testid=checklist] li")
-    }
+    steps = {}
+    for li in page.select("[data-testid=checklist] li"):
+        state = li.select_one(".state")
+        assert state is not None
+        steps[str(li["data-step"])] = (str(li["class"][0]), state.get_text(strip=True))
+    return steps
 
 
 async def test_a_new_admin_lands_on_the_checklist(admin_panel: Panel) -> None:
@@ -68,7 +70,8 @@ async def test_the_checklist_follows_the_data_and_then_gives_way_to_the_director
     assert response.status == 303
     assert response.headers["Location"] == "/users/directory"
     _, html = await admin_panel.get("/admin")
-    assert BeautifulSoup(html, "html.parser").select_one("[data-testid=checklist]")["data-complete"] == "yes"
+    card = BeautifulSoup(html, "html.parser").select_one("[data-testid=checklist]")
+    assert card is not None and card["data-complete"] == "yes"
 
 
 async def test_a_viewer_is_not_shown_the_checklist(panel: Panel) -> None:

@@ -10,7 +10,7 @@ from yarl import URL
 from service.store import system_users
 from service.web.host_header import HostHeader, parse_host
 from service.web.keys import db_key
-from tests.helpers import Panel
+from tests.support.panel import Panel
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from yarl import URL
 
 from service.web.handlers.auth import safe_next
-from tests.helpers import PASSWORD, Panel, add_user
+from tests.support.panel import PASSWORD, Panel, add_user
 
 # Browsers and yarl drop tabs and line feeds inside URLs, so "/\t/evil" would become "//evil".
 SNEAKY_TARGETS = [

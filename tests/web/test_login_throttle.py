@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from service.ratelimit import LoginThrottle
-from tests.helpers import PASSWORD, Panel, add_user
+from tests.support.panel import PASSWORD, Panel, add_user
 
 
 class FakeClock:

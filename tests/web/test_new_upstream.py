@@ -17,7 +17,6 @@ import httpx
 import pytest
 from aiohttp.test_utils import TestClient
 from bs4 import BeautifulSoup, Tag
-from fakes.tally import DEFAULT_TOKEN, PATH, TallyFake, make_app
 from pytest_aiohttp import AiohttpServer
 
 from service.app import create_app
@@ -28,7 +27,8 @@ from service.sources.http import ONCE, RetryPolicy, request_json
 from service.sources.registry import SOURCES
 from service.sources.spec import FieldKind, SettingField, SourceConfig, SourceSpec
 from service.web.keys import config_key, db_key, runner_key
-from tests.helpers import Panel, add_user
+from tests.fakes.tally import DEFAULT_TOKEN, PATH, TallyFake, make_app
+from tests.support.panel import Panel, add_user
 
 # --- its client ----------------------------------------------------------------------------------
 

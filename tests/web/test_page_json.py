@@ -16,9 +16,9 @@ from service.permissions import Permission
 from service.settings import Settings
 from service.store import follows
 from service.web.keys import db_key
-from tests.helpers import Panel, add_user
-from tests.pages.data import add_activity, add_person, ago
-from tests.room.ingest_helpers import ROOM, Feed, ingest
+from tests.support.events import ROOM, Feed, ingest
+from tests.support.panel import Panel, add_user
+from tests.support.rows import add_activity, add_person, ago
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from multidict import MultiDict
 
 from service.errors import InvalidInput
 from service.web.query_params import MAX_PAGE, day, page_number, route_id, whole_number
-from tests.helpers import Panel
+from tests.support.panel import Panel
 
 # Every URL named in the issue, with the parameter its 400 must name.
 ISSUE_URLS = [

@@ -7,7 +7,7 @@ import sqlite3
 
 from service.store import system_users
 from service.web.keys import db_key
-from tests.helpers import PASSWORD, Panel, add_user
+from tests.support.panel import PASSWORD, Panel, add_user
 
 
 async def _count_users(panel: Panel) -> int:
@@ -29,7 +29,7 @@ async def test_loopback_host_names_are_accepted(panel: Panel) -> None:
         assert response.status == 200, host
 
 
-async def test_configured_host_name_is_accepted(aiohttp_client, settings, announcements) -> None:  # type: ignore[no-untyped-def]
+async def test_configured_host_name_is_accepted(aiohttp_client, settings, announcements) -> None:
     """MHC_ALLOWED_HOSTS adds the user's own names."""
     from service.app import create_app
 

@@ -14,7 +14,7 @@ from service.settings import Settings
 from service.store import jobs as job_store
 from service.web.keys import db_key
 from tests.fakes.affiliate import PATH, AffiliateFake, generate_rooms, make_app
-from tests.helpers import Panel, add_user
+from tests.support.panel import Panel, add_user
 
 
 async def _panel(

@@ -1,0 +1,105 @@
+"""The Events page's live feed in real Chromium: rows arrive without a reload; pause buffers them."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from aiohttp import web
+from playwright.sync_api import Browser, expect
+
+from service.app import create_app
+from service.settings import Settings
+from service.web.keys import db_key, events_hub_key
+from tests.support.events import ROOM, Feed, ingest
+from tests.support.panel import PASSWORD, add_user
+
+pytestmark = pytest.mark.e2e
+T = TypeVar("T")
+
+
+class ServiceThread:
+    """The real app served from a background event loop, so the test can write to it directly."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = create_app(settings, announce=lambda _line: None)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.runner = web.AppRunner(self.app, shutdown_timeout=2)
+        self.base = ""
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=20)
+
+    def start(self) -> None:
+        self.thread.start()
+        self.run(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.run(site.start())
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.run(self.runner.cleanup())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+    def publish(self, events: list[Any]) -> None:
+        async def store() -> None:
+            await ingest(self.app[db_key], events)
+            self.app[events_hub_key].notify()
+
+        self.run(store())
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[ServiceThread]:
+    settings = Settings(data_dir=tmp_path / "data", jobs_enabled=False, password_time_cost=1,
+                        password_memory_kib=8, broadcaster=ROOM)  # fmt: skip
+    service = ServiceThread(settings)
+    service.start()
+    try:
+        service.run(add_user(service.app, "owner", "admin"))
+        yield service
+    finally:
+        service.stop()
+
+
+def test_live_rows_and_pause(browser: Browser, served: ServiceThread) -> None:
+    """A new event shows at the top; while paused new events wait in a buffer until resumed."""
+    feed = Feed()
+    served.publish([feed.event(1, "chatMessage", "alice", message="first")])
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(served.base + "/login")
+        page.fill("input[name=username]", "owner")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(served.base + "/events")
+        rows = page.locator("#event-rows tr")
+        expect(rows).to_have_count(1)
+        page.wait_for_timeout(300)  # the EventSource connects
+
+        tip = feed.event(2, "tip", "secret_sam", tokens=77, is_anon=True)
+        served.publish([tip])
+        expect(rows.first).to_have_attribute("data-id", tip.id)
+        expect(rows.first).to_contain_text("anonymous")
+        assert "secret_sam" not in page.content()
+
+        page.click("[data-testid=live-toggle]")
+        later = feed.event(3, "follow", "carol")
+        served.publish([later])
+        expect(page.locator("#live-state")).to_contain_text("1 new event(s) waiting")
+        expect(rows).to_have_count(2)
+        page.click("[data-testid=live-toggle]")
+        expect(rows).to_have_count(3)
+        expect(rows.first).to_have_attribute("data-id", later.id)
+        expect(rows.first.locator("a")).to_have_attribute("href", "/profile/carol")
+    finally:
+        context.close()

@@ -1,0 +1,60 @@
+"""Events batches built by hand and ingested as the stream would, for the ingest, page and stitching tests."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from service.clock import to_db
+from service.ingest.broadcast_stitching import StitchPolicy
+from service.ingest.events_batch import BatchResult, ingest_events
+from service.store.db import Database
+from service.store.room_events import IncomingEvent, QuarantineItem
+
+T0 = datetime(2026, 1, 2, tzinfo=UTC)
+ROOM = "my_room"
+CURSOR = "http://127.0.0.1:1/events/my_room/{token}/?i=x&timeout=1"
+
+
+class Feed:
+    """Makes events with increasing ids at given minutes after T0."""
+
+    def __init__(self) -> None:
+        self.seq = 0
+
+    def event(
+        self, minute: float, method: str, user: str | None = "fan_1", **fields: object
+    ) -> IncomingEvent:
+        moment = T0 + timedelta(minutes=minute)
+        ms = int(moment.timestamp() * 1000)
+        self.seq += 1
+        event_id = f"{ms}-{self.seq}"
+        raw = json.dumps({"method": method, "id": event_id, "object": {"user": {"username": user}}})
+        return IncomingEvent(id=event_id, ms=ms, seq=self.seq, at=to_db(moment), method=method,
+                             username=user, raw=raw, **fields)  # type: ignore[arg-type]  # fmt: skip
+
+
+async def ingest(
+    db: Database,
+    events: list[IncomingEvent],
+    invalid: list[QuarantineItem] | None = None,
+    *,
+    policy: StitchPolicy | None = None,
+    now: datetime | None = None,
+) -> BatchResult:
+    received = to_db(now) if now else (events[-1].at if events else to_db(T0))
+    async with db.transaction() as conn:
+        return await ingest_events(conn, events, invalid or [], CURSOR, broadcaster=ROOM,
+                                    policy=policy or StitchPolicy(), received_at=received)  # fmt: skip
+
+
+async def scalar(db: Database, sql: str, params: dict[str, Any] | None = None) -> Any:
+    async with db.read() as conn, conn.execute(sql, params or {}) as cursor:
+        row = await cursor.fetchone()
+    return row[0] if row else None
+
+
+async def stored_ids(db: Database) -> list[str]:
+    async with db.read() as conn, conn.execute("SELECT id FROM room_events ORDER BY ms, seq") as cursor:
+        return [row[0] for row in await cursor.fetchall()]

@@ -16,6 +16,8 @@ USERNAME = re.compile(USERNAME_PATTERN)
 # Panel accounts (system users) are local names, not Chaturbate's: case kept, '.' and '-' allowed.
 ACCOUNT_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 ACCOUNT_NAME = re.compile(ACCOUNT_NAME_PATTERN)
+# The same rule in words, for forms ("Username may only contain …").
+ACCOUNT_NAME_HINT = "may only contain letters, digits, “_”, “.” and “-” (at most 64)"
 
 
 def normalise_username(raw: str) -> str:

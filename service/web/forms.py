@@ -1,4 +1,5 @@
-"""Reading forms and JSON bodies into pydantic models, with readable `field: message` errors."""
+"""Reading forms and JSON bodies into pydantic models: sentences for people on forms, `field: message`
+lines for scripts and the extension."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from service.errors import InvalidInput
 
@@ -16,11 +18,47 @@ CSRF_FIELD = "csrf_token"
 
 
 def readable_errors(error: ValidationError) -> list[str]:
+    """`field: message` lines, for scripts and the extension (JSON bodies)."""
     messages = []
     for item in error.errors():
         location = ".".join(str(part) for part in item["loc"]) or "body"
         messages.append(f"{location}: {item['msg']}")
     return messages
+
+
+def form_errors(error: ValidationError, model: type[BaseModel]) -> list[str]:
+    """Each problem of a posted form as a sentence for the person filling it in: the field by its
+    title (or its name in words), plain words instead of validator jargon. A field's `description`
+    says what its pattern allows."""
+    return [_sentence(model, item) for item in error.errors()]
+
+
+# Plain words for the validator messages people meet on the panel's forms.
+_PLAIN = {
+    "missing": "{label} is required.",
+    "extra_forbidden": "“{field}” is not part of this form.",
+    "string_too_long": "{label} must have at most {max_length} characters.",
+    "too_short": "{label}: choose at least one.",
+    "value_error": "{label}: {error}.",
+}
+
+
+def _sentence(model: type[BaseModel], item: ErrorDetails) -> str:
+    field = str(item["loc"][0]) if item["loc"] else ""
+    info = model.model_fields.get(field)
+    label = (info.title if info and info.title else field.replace("_", " ").capitalize()) or "The form"
+    context = {"label": label, "field": field, "error": item["msg"], **(item.get("ctx") or {})}
+    kind = item["type"]
+    if kind == "string_too_short":
+        minimum = context.get("min_length")
+        return (
+            f"{label} must not be empty."
+            if minimum == 1
+            else f"{label} must have at least {minimum} characters."
+        )
+    if kind == "string_pattern_mismatch" and info is not None and info.description:
+        return f"{label} {info.description}."
+    return _PLAIN.get(kind, "{label}: {error}.").format(**context)
 
 
 async def parse_form(request: web.Request, model: type[Model], *, lists: tuple[str, ...] = ()) -> Model:
@@ -39,7 +77,7 @@ async def parse_form(request: web.Request, model: type[Model], *, lists: tuple[s
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput("The form has errors", details=readable_errors(exc)) from exc
+        raise InvalidInput("The form has errors", details=form_errors(exc, model)) from exc
 
 
 async def parse_json(request: web.Request, model: type[Model]) -> Model:

@@ -202,6 +202,7 @@ async def test_key_name_is_required(admin_panel: Panel) -> None:
     for name in ("", "x" * 101):
         response = await admin_panel.post("/account/api-keys", {"name": name})
         assert response.status == 400
-        assert "name" in BeautifulSoup(await response.text(), "html.parser").select_one(".errors").get_text()  # type: ignore[union-attr]
+        errors = BeautifulSoup(await response.text(), "html.parser").select_one(".errors")
+        assert errors is not None and "name" in errors.get_text().lower()  # "Name must not be empty."
     async with admin_panel.app[db_key].read() as conn:
         assert await api_keys.list_keys(conn, 1) == []

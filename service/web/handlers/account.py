@@ -54,14 +54,14 @@ async def account_password(request: web.Request) -> web.StreamResponse:
         form = await parse_form(request, PasswordChangeForm)
         problems = []
         if (problem := password_problem(form.new_password)) is not None:
-            problems.append(f"new_password: {problem}")
+            problems.append(f"New password: {problem}.")
         if form.new_password != form.new_password_again:
-            problems.append("new_password_again: the passwords differ")
+            problems.append("The two new passwords differ.")
         async with request.app[db_key].read() as conn:
             credentials = await system_users.get_credentials(conn, session.user.username)
         passwords = request.app[passwords_key]
         if credentials is None or not passwords.verify(credentials.password_hash, form.current_password):
-            problems.append("current_password: that is not your current password")
+            problems.append("That is not your current password.")
         if problems:
             raise InvalidInput("The form has errors", details=problems)
     except InvalidInput as exc:

@@ -33,7 +33,10 @@ def _check_password(value: str) -> str:
 
 class NewUserForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(pattern=ACCOUNT_NAME_PATTERN)
+    username: str = Field(
+        pattern=ACCOUNT_NAME_PATTERN,
+        description="may only contain letters, digits, “_”, “.” and “-” (at most 64)",
+    )
     password: str
     roles: list[str] = Field(min_length=1)
     check_password = field_validator("password")(_check_password)
@@ -102,7 +105,7 @@ async def admin_user_create(request: web.Request) -> web.StreamResponse:
         async with request.app[db_key].read() as conn:
             roles = await _known_roles(conn, form.roles)
             if await system_users.username_taken(conn, form.username):
-                raise InvalidInput("The form has errors", details=["username: already taken"])
+                raise InvalidInput("The form has errors", details=["That username is already taken."])
     except InvalidInput as exc:
         return await _page(request, errors=exc.details, status=400)
     password_hash = request.app[passwords_key].hash(form.password)

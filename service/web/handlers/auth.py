@@ -31,7 +31,10 @@ class LoginForm(BaseModel):
 class SetupForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     token: str = Field(min_length=1, max_length=200)
-    username: str = Field(pattern=ACCOUNT_NAME_PATTERN)
+    username: str = Field(
+        pattern=ACCOUNT_NAME_PATTERN,
+        description="may only contain letters, digits, “_”, “.” and “-” (at most 64)",
+    )
     password: str
     password_again: str
 
@@ -150,7 +153,7 @@ async def setup_submit(request: web.Request) -> web.StreamResponse:
     try:
         form = await parse_form(request, SetupForm)
         if form.password != form.password_again:
-            raise InvalidInput("The form has errors", details=["password_again: the passwords differ"])
+            raise InvalidInput("The form has errors", details=["The two passwords differ."])
     except InvalidInput as exc:
         context = {"token": token, "errors": exc.details, "username": str(posted.get("username", ""))}
         return await render(request, "auth/setup.html", context, status=400)

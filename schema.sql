@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 13
+-- schema-version: 11
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. A change adds the next
 -- migration file and edits this file in the same commit; tests/test_schema.py proves both paths
@@ -238,9 +238,6 @@ CREATE INDEX idx_room_events_method ON room_events (method, ms, seq);
 CREATE INDEX idx_room_events_person ON room_events (person_id, ms, seq);
 -- Covering the summary query, so recomputing a broadcast reads only this index.
 CREATE INDEX idx_room_events_broadcast ON room_events (broadcast_id, method, person_id, tokens);
--- Whether a person already appeared (or tipped) in a broadcast, in one seek: a batch adds its own
--- events to the summary, and counts as new visitors or tippers only people not seen in it before.
-CREATE INDEX idx_room_events_broadcast_person ON room_events (broadcast_id, person_id, method);
 
 -- The stream's single row: the cursor (the nextUrl to poll next, stored in the batch's own
 -- transaction) and the status pages show. The cursor never holds the Events token: its token path

@@ -4,9 +4,12 @@
    in batches of 100; the real `EventsStream` polls, validates and stores them with people, follows,
    broadcast summaries and the cursor, one transaction per batch. Target ≥ 20,000 events/s. The
    baseline, measured in the same run, is a bare `executemany` of the same stored rows (100 a commit).
-2. Ingest within one long broadcast: the same through 50,000 events after one broadcastStart. Target:
-   the rate at 5,000 (no growth with broadcast length), with the median commit of the last tenth of
-   the batches no slower than that of the first tenth (both within the noise allowance below).
+2. Ingest within one long broadcast: the same through 50,000 events after one broadcastStart, with
+   the rate at 5,000 and the commit per batch at the start and the end of the broadcast. SQLite's own
+   insert cost grows with the table (the same run's bare executemany shows by how much), so "no growth
+   with broadcast length" is checked against the same 50,000 events split into ten broadcasts: the
+   one long broadcast must keep that rate, and its last batches' commits must grow no more than the
+   split run's do (within the noise allowance below).
 3. Events page: a database built with executemany holding 1,000,000 events; a real `create_app`
    service, a signed-in admin, GET /events (first screen: newest 50, unfiltered and with each kind
    of filter) through aiohttp's test client. Target ≤ 50 ms median.
@@ -44,10 +47,11 @@ from tests.fakes.events import ID_START_MS, EventsScript, events_base_url, make_
 INGEST_EVENTS = 5_000
 LONG_BROADCAST_EVENTS = 50_000
 INGEST_TARGET = 20_000.0  # events per second
-# The long broadcast "keeps the rate" when within this share of the 5,000-event rate, and a commit at
-# its end within this factor of one at its start: the machine is shared, so exact equality is noise.
+# The long broadcast "keeps the rate" when within this share of the split run's rate, and its commits
+# grow by at most this factor more than the split run's: the machine is shared, so exact is noise.
 SAME_RATE = 0.85
 SAME_COMMIT = 1.25
+SPLIT_INTO = 10
 INGEST_RUNS = 3
 STORED_EVENTS = 1_000_000
 PAGE_TARGET_MS = 50.0
@@ -70,10 +74,15 @@ class _IndexedScript(EventsScript):
         return self._entries[start : start + self.batch_size]
 
 
-def _script(rng: random.Random, count: int) -> EventsScript:
+def _script(rng: random.Random, count: int, broadcasts: int) -> EventsScript:
     script = _IndexedScript(username="bench_room", token="bench-token-0123456789", batch_size=100)  # noqa: S106
     script.add("broadcastStart", {"user": {"username": "bench_room"}})
-    for _ in range(count - 1):
+    for n in range(1, count):
+        if n % (count // broadcasts) == 0:
+            # A stop, and a start past the merge gap: the next broadcast.
+            script.add("broadcastStop", {"user": {"username": "bench_room"}})
+            script.add("broadcastStart", {"user": {"username": "bench_room"}}, at_ms=_later(script))
+            continue
         user = {"username": rng.choice(USERS), "inFanclub": False, "gender": "m", "recentTips": "some"}
         kind = rng.choices(KINDS, WEIGHTS)[0]
         if kind == "tip":
@@ -84,6 +93,11 @@ def _script(rng: random.Random, count: int) -> EventsScript:
         else:
             script.add(kind, {"user": user})
     return script
+
+
+def _later(script: EventsScript) -> int:
+    last_ms = int(script.ids[-1].partition("-")[0])
+    return last_ms + 11 * 60 * 1000
 
 
 class _TimedDatabase(Database):
@@ -109,13 +123,14 @@ class IngestRun:
     rows: list[tuple[Any, ...]]  # the stored room_events rows, for the executemany baseline
 
 
-async def bench_ingest(tmp: Path, count: int) -> IngestRun:
+async def bench_ingest(tmp: Path, count: int, broadcasts: int = 1) -> IngestRun:
     """Events stored per second, from the consumer's start until the last one is committed."""
-    script = _script(random.Random(4), count)
+    script = _script(random.Random(4), count, broadcasts)
+    count = len(script.ids)
     last_id = script.ids[-1]
     server = TestServer(make_app(script), host="127.0.0.1")
     await server.start_server()
-    db = _TimedDatabase(tmp / f"ingest-{count}.sqlite3")
+    db = _TimedDatabase(tmp / f"ingest-{count}-{broadcasts}.sqlite3")
     await db.open()
     settings = Settings(data_dir=tmp, broadcaster=script.username)
     config = resolve(settings, {}).replace(events_url=events_base_url(server), events_token=script.token)
@@ -133,8 +148,8 @@ async def bench_ingest(tmp: Path, count: int) -> IngestRun:
             summary = next(
                 iter(await conn.execute_fetchall("SELECT tokens, tips, unique_visitors FROM broadcasts"))
             )
-        print(f"   {count:,} events: broadcast summary {summary[0]} tokens in {summary[1]} tips, "
-              f"{summary[2]} visitors")  # fmt: skip
+        print(f"   {count:,} events, {broadcasts} broadcast(s): the first holds {summary[0]} tokens in "
+              f"{summary[1]} tips, {summary[2]} visitors")  # fmt: skip
     finally:
         await db.close()
         await server.close()
@@ -183,37 +198,58 @@ class IngestFigures:
     last_commit_ms: float
 
 
-def measure_ingest(tmp: Path, count: int) -> IngestFigures:
-    """Medians over INGEST_RUNS runs, each in a fresh database, each followed by its baseline."""
-    runs: list[IngestRun] = []
-    baselines: list[float] = []
+def measure_ingest(tmp: Path, shapes: list[tuple[int, int]]) -> list[IngestFigures]:
+    """Medians over INGEST_RUNS runs of each (events, broadcasts) shape, each run in a fresh database
+    and followed by its baseline; the shapes take turns, so a busy spell on the machine hits them all."""
+    runs: dict[tuple[int, int], list[IngestRun]] = {shape: [] for shape in shapes}
+    baselines: dict[tuple[int, int], list[float]] = {shape: [] for shape in shapes}
     for n in range(INGEST_RUNS):
-        run_dir = tmp / f"ingest-{count}-{n}"
-        run_dir.mkdir()
-        runs.append(asyncio.run(bench_ingest(run_dir, count)))
-        baselines.append(bare_executemany(run_dir / "bare.sqlite3", runs[-1].rows))
-    return IngestFigures(
-        statistics.median(run.rate for run in runs), statistics.median(baselines),
-        statistics.median(run.first_commits_ms for run in runs),
-        statistics.median(run.last_commits_ms for run in runs),
-    )  # fmt: skip
+        for count, broadcasts in shapes:
+            run_dir = tmp / f"ingest-{count}-{broadcasts}-{n}"
+            run_dir.mkdir()
+            run = asyncio.run(bench_ingest(run_dir, count, broadcasts))
+            runs[count, broadcasts].append(run)
+            baselines[count, broadcasts].append(bare_executemany(run_dir / "bare.sqlite3", run.rows))
+    return [
+        IngestFigures(
+            statistics.median(run.rate for run in runs[shape]),
+            statistics.median(baselines[shape]),
+            statistics.median(run.first_commits_ms for run in runs[shape]),
+            statistics.median(run.last_commits_ms for run in runs[shape]),
+        )
+        for shape in shapes
+    ]
 
 
 def report_ingest(tmp: Path) -> bool:
-    short = measure_ingest(tmp, INGEST_EVENTS)
+    short, long, split = measure_ingest(
+        tmp, [(INGEST_EVENTS, 1), (LONG_BROADCAST_EVENTS, 1), (LONG_BROADCAST_EVENTS, SPLIT_INTO)]
+    )
     print(f"   ingest end to end, {INGEST_EVENTS:,} events: {short.rate:,.0f} events/s "
-          f"(target ≥ {INGEST_TARGET:,.0f}); bare executemany of the same rows {short.baseline:,.0f}/s "
-          f"({short.rate / short.baseline:.2f}×)")  # fmt: skip
-    long = measure_ingest(tmp, LONG_BROADCAST_EVENTS)
-    print(f"   ingest within one broadcast, {LONG_BROADCAST_EVENTS:,} events: {long.rate:,.0f} events/s "
-          f"= {long.rate / short.rate:.2f}× the {INGEST_EVENTS:,}-event rate (target ≥ {SAME_RATE:.2f}×); "
-          f"commit per 100-event batch {long.first_commit_ms:.1f} → {long.last_commit_ms:.1f} ms "
-          f"(target ≤ {SAME_COMMIT:.2f}×); bare executemany of the same rows "
-          f"{long.baseline:,.0f}/s")  # fmt: skip
+          f"(target ≥ {INGEST_TARGET:,.0f}); bare executemany of the same rows "
+          f"{short.baseline:,.0f}/s")  # fmt: skip
+    growth, split_growth = (
+        long.last_commit_ms / long.first_commit_ms,
+        split.last_commit_ms / split.first_commit_ms,
+    )
+    print(
+        f"   ingest within one broadcast, {LONG_BROADCAST_EVENTS:,} events: {long.rate:,.0f} events/s "
+        f"({long.rate / short.rate:.2f}× the {INGEST_EVENTS:,}-event rate; bare executemany of the same "
+        f"rows {long.baseline:,.0f}/s, {long.baseline / short.baseline:.2f}× its {INGEST_EVENTS:,}-row rate)"
+    )
+    print(
+        f"   commit per 100-event batch {long.first_commit_ms:.1f} → {long.last_commit_ms:.1f} ms "
+        f"({growth:.2f}×)"
+    )
+    print(f"   the same events in {SPLIT_INTO} broadcasts: {split.rate:,.0f} events/s (bare executemany "
+          f"{split.baseline:,.0f}/s), commit "
+          f"{split.first_commit_ms:.1f} → {split.last_commit_ms:.1f} ms ({split_growth:.2f}×); target: one "
+          f"broadcast ≥ {SAME_RATE:.2f}× that rate ({long.rate / split.rate:.2f}×), commit growth ≤ "
+          f"{SAME_COMMIT:.2f}× that growth ({growth / split_growth:.2f}×)")  # fmt: skip
     return (
         short.rate >= INGEST_TARGET
-        and long.rate >= SAME_RATE * short.rate
-        and long.last_commit_ms <= SAME_COMMIT * long.first_commit_ms
+        and long.rate >= SAME_RATE * split.rate
+        and growth <= SAME_COMMIT * split_growth
     )
 
 

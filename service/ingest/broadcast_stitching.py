@@ -14,8 +14,9 @@ Rules (the merge gap and the timeout are settings):
 - an event while the Stats API says the room is live in a session that began after the last
   broadcast (its start was never seen) opens a broadcast from the session's start.
 "Live per the Stats API at t" means a snapshot within the merge gap of t reported the room online;
-its session began `time_online` minutes before the snapshot. Every broadcast touched is recomputed
-(`store.broadcast_writes.refresh_summaries`).
+its session began `time_online` minutes before the snapshot. A broadcast that gained only this
+batch's events has them added to its summary; one reopened or adopting events outside any broadcast
+is `rebuilt()` (its summary recomputed from all its events, `ingest.broadcast_summary`).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class Stitcher:
     room: str | None = None  # the broadcaster, whose Stats API snapshots tell when the room was live
     latest: _Latest | None = None  # the newest broadcast while none is open
     _touched: set[int] = field(default_factory=set)
+    _rebuilt: set[int] = field(default_factory=set)  # gained stored events besides this batch's
     _loose: list[tuple[str, str]] = field(default_factory=list)  # (event id, at) outside any broadcast
     _assignments: dict[str, int] = field(default_factory=dict)
 
@@ -95,6 +97,10 @@ class Stitcher:
 
     def touched(self) -> set[int]:
         return set(self._touched)
+
+    def rebuilt(self) -> set[int]:
+        """The touched broadcasts whose events changed wholesale: reopened, or adopting loose events."""
+        return set(self._rebuilt)
 
     async def feed(self, events: Sequence[Stamped]) -> dict[str, int]:
         """event id → broadcast id for the events that belong to one."""
@@ -211,6 +217,7 @@ class Stitcher:
                 self._assign(event_id, broadcast_id)
         self._loose.clear()
         self._touched.add(broadcast_id)
+        self._rebuilt.add(broadcast_id)
         await broadcast_writes.adopt_loose_events(self.conn, broadcast_id, since=since)
 
     async def _close(self, at: str, reason: str, stop_id: str | None) -> None:

@@ -31,9 +31,14 @@ def _details(event: Event) -> tuple[int, bool, str | None]:
     return 0, False, None
 
 
-def _at(ms: int) -> str:
-    # clock.to_db's text form, built straight from the id's ms epoch (thousands of calls per second).
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+def _at(ms: int, seconds: dict[int, str]) -> str:
+    # clock.to_db's text form, built straight from the id's ms epoch (thousands of calls per second);
+    # a batch's events share a few seconds, each formatted once.
+    second = ms // 1000
+    prefix = seconds.get(second)
+    if prefix is None:
+        prefix = seconds[second] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+    return f"{prefix}.{ms % 1000:03d}Z"
 
 
 def to_incoming(
@@ -46,6 +51,7 @@ def to_incoming(
         for item in invalid
     ]
     names: dict[str, str] = {}
+    seconds: dict[int, str] = {}
     for event in events:
         raw_name = event.username
         try:
@@ -60,7 +66,7 @@ def to_incoming(
         tokens, is_anon, message = _details(event)
         rows.append(
             IncomingEvent(
-                id=event.id, ms=ms, seq=int(seq_text), at=_at(ms), method=event.method,
+                id=event.id, ms=ms, seq=int(seq_text), at=_at(ms, seconds), method=event.method,
                 username=username, raw=event.raw_json, tokens=tokens, is_anon=is_anon, message=message,
             )
         )  # fmt: skip

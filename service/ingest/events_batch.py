@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from service.ingest import follows
+from service.ingest import broadcast_summary, follows
 from service.ingest.broadcast_stitching import Stitcher, StitchPolicy
 from service.ingest.event_rows import to_incoming
 from service.ingest.room_people import resolve_people, room_figures
 from service.sources.events import EventBatch
-from service.store import broadcast_writes, room_events, stream_state
+from service.store import room_events, stream_state
 from service.store.db import Connection
 from service.store.room_events import IncomingEvent, QuarantineItem
 
@@ -69,12 +69,17 @@ async def ingest_events(
     assignments = await stitcher.feed(fresh)
     if not fresh:
         await stitcher.close_if_stale(received_at)
-    await room_events.insert_events(conn, fresh, ids, assignments, received_at=received_at)
+    touched = stitcher.touched()
+    broadcaster_id = ids.get(broadcaster)
+    summaries = await broadcast_summary.prepare(
+        conn, fresh, assignments, ids, touched=touched, rebuilt=stitcher.rebuilt(),
+        broadcaster_id=broadcaster_id,
+    )  # fmt: skip
+    stored = await room_events.insert_events(conn, fresh, ids, assignments, received_at=received_at)
     await room_events.add_room_figures(conn, room_figures(fresh, ids, broadcaster))
     await follows.apply_room_events(conn, fresh, ids, broadcaster)
     quarantined = await room_events.insert_quarantine(conn, invalid, received_at=received_at)
-    touched = stitcher.touched()
-    await broadcast_writes.refresh_summaries(conn, touched, ids.get(broadcaster))
+    await broadcast_summary.apply(conn, summaries, broadcaster_id, all_stored=stored == len(fresh))
     last = events[-1] if events else None
     await stream_state.record_cursor(
         conn, cursor, fingerprint=cursor_fingerprint, last_event_id=last.id if last else None,

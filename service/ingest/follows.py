@@ -72,12 +72,28 @@ async def reconcile_snapshot(
 async def apply_room_events(
     conn: Connection, events: Sequence[IncomingEvent], person_ids: Mapping[str, int], broadcaster: str
 ) -> None:
-    """The own room's follow and unfollow events open and end follower periods, naming the event."""
+    """The own room's follow and unfollow events open and end follower periods, naming the event.
+
+    Only each person's own events must keep their order, so the batch goes in rounds (everyone's
+    first change, then everyone's second…), each round two statements however many people it holds.
+    """
+    rounds: list[tuple[list[follows.PeriodChange], list[follows.PeriodChange]]] = []
+    changes_of: dict[int, int] = {}
     for event in events:
         if event.method not in ("follow", "unfollow") or not event.username or event.username == broadcaster:
             continue
-        change = follows.open_period if event.method == "follow" else follows.close_period
-        await change(conn, person_ids[event.username], "follower", at=event.at, source="events", ref=event.id)
+        person = person_ids[event.username]
+        number = changes_of.get(person, 0)
+        changes_of[person] = number + 1
+        if number == len(rounds):
+            rounds.append(([], []))
+        opened, closed = rounds[number]
+        (opened if event.method == "follow" else closed).append(
+            follows.PeriodChange(person, event.at, event.id)
+        )
+    for opened, closed in rounds:
+        await follows.open_periods(conn, opened, "follower", source="events")
+        await follows.close_periods(conn, closed, "follower", source="events")
 
 
 async def apply_profile_status(conn: Connection, person_id: int, status: str, *, at: str, ref: str) -> str:

@@ -22,7 +22,8 @@ async def resolve_people(
 
     A busy room repeats the same few hundred names in every batch. Persons whose role is known and
     whose last_seen_at is recent enough are only looked up; the rest go through ensure_persons and
-    set_role (one statement each). The room's own exact first/last seen live in person_room_stats.
+    set_unknown_roles (a few statements per batch). The room's own exact first/last seen live in
+    person_room_stats.
     """
     names = list(
         dict.fromkeys([e.username for e in fresh if e.username] + ([broadcaster] if broadcaster else []))
@@ -46,9 +47,10 @@ async def resolve_people(
         ids.update(await persons.ensure_persons(conn, seen_now, seen_at=seen))
     if only_anonymous := [name for name in stale if name not in shown]:
         ids.update(await persons.ensure_persons(conn, only_anonymous))
-    for name in stale:
-        if name not in known or known[name].role == "unknown":
-            await persons.set_role(conn, ids[name], "model" if name == broadcaster else "viewer")
+    unknown = [name for name in stale if name not in known or known[name].role == "unknown"]
+    if broadcaster in unknown:
+        await persons.set_unknown_roles(conn, [ids[broadcaster]], "model")
+    await persons.set_unknown_roles(conn, [ids[name] for name in unknown if name != broadcaster], "viewer")
     return ids
 
 

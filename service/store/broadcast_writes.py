@@ -1,13 +1,16 @@
 """Writing broadcasts: the rows stitching opens, closes and reopens, and their summary figures.
 
 When a broadcast starts or ends is decided by `ingest.broadcast_stitching`; these functions only
-carry it out inside the batch's transaction, and recompute the summaries of the broadcasts touched.
+carry it out inside the batch's transaction. A summary grows by each batch's own events
+(`add_to_summary`, told by `seen_in_broadcast` who is new to the broadcast), and is recomputed from
+the stored events (`recompute_summaries`) only when a broadcast's membership changes wholesale.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, fields
 
 from service.store.db import Connection
 
@@ -151,19 +154,87 @@ async def _has_viewer_snapshots(conn: Connection) -> bool:
     return bool(rows and next(iter(rows))[0] == 3)
 
 
-async def refresh_summaries(
+@dataclass(frozen=True, slots=True)
+class SummaryDelta:
+    """What one batch's events add to a broadcast's summary (people counted only if new to it)."""
+
+    tip_tokens: int = 0
+    media_tokens: int = 0
+    tips: int = 0
+    new_tippers: int = 0
+    biggest_tip: int = 0
+    new_followers: int = 0
+    unfollows: int = 0
+    fanclub_joins: int = 0
+    chat_messages: int = 0
+    new_visitors: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SeenBefore:
+    """Of some persons, those with an event in the broadcast already, and those with a tip in it."""
+
+    visited: frozenset[int]
+    tipped: frozenset[int]
+
+
+async def seen_in_broadcast(conn: Connection, broadcast_id: int, person_ids: Collection[int]) -> SeenBefore:
+    """Which of these persons the broadcast's stored events include, in index seeks only.
+
+    `idx_room_events_broadcast` is ordered (broadcast, method, person): `kinds` walks the broadcast's
+    few distinct methods one seek each, then each person is one seek per method, so the cost does not
+    grow with the broadcast's length.
+    """
+    if not person_ids:
+        return SeenBefore(frozenset(), frozenset())
+    rows = await conn.execute_fetchall(
+        "WITH RECURSIVE kinds (method) AS ("
+        "  SELECT min(method) FROM room_events WHERE broadcast_id = :id"
+        "  UNION ALL SELECT (SELECT min(method) FROM room_events WHERE broadcast_id = :id "
+        "    AND method > kinds.method) FROM kinds WHERE kinds.method IS NOT NULL) "
+        "SELECT p.value AS person_id, EXISTS (SELECT 1 FROM room_events e WHERE e.broadcast_id = :id "
+        "AND e.method = 'tip' AND e.person_id = p.value) AS tipped FROM json_each(:persons) p "
+        "WHERE EXISTS (SELECT 1 FROM room_events e WHERE e.broadcast_id = :id "
+        "AND e.method IN (SELECT method FROM kinds) AND e.person_id = p.value)",
+        {"id": broadcast_id, "persons": json.dumps(sorted(person_ids))},
+    )
+    visited = frozenset(int(row["person_id"]) for row in rows)
+    return SeenBefore(visited, frozenset(int(row["person_id"]) for row in rows if row["tipped"]))
+
+
+async def _refresh_viewers(conn: Connection, broadcast_ids: list[int]) -> None:
+    """Viewer figures need the Stats API snapshots (stored by the stats job every 5 minutes); while
+    that table is missing they stay NULL rather than being guessed from enter/leave events, which
+    anonymous guests never send."""
+    if broadcast_ids and await _has_viewer_snapshots(conn):
+        for broadcast_id in broadcast_ids:
+            await conn.execute(_VIEWERS, {"id": broadcast_id})
+
+
+async def add_to_summary(conn: Connection, broadcast_id: int, delta: SummaryDelta) -> None:
+    """Add one batch's events to the broadcast's summary; its duration and viewers are refreshed."""
+    await _refresh_viewers(conn, [broadcast_id])
+    await conn.execute(
+        "UPDATE broadcasts SET tip_tokens = tip_tokens + :tip_tokens, "
+        "media_tokens = media_tokens + :media_tokens, tokens = tokens + :tip_tokens + :media_tokens, "
+        "tips = tips + :tips, unique_tippers = unique_tippers + :new_tippers, "
+        "biggest_tip = max(biggest_tip, :biggest_tip), new_followers = new_followers + :new_followers, "
+        "unfollows = unfollows + :unfollows, fanclub_joins = fanclub_joins + :fanclub_joins, "
+        "chat_messages = chat_messages + :chat_messages, "
+        "unique_visitors = unique_visitors + :new_visitors, "
+        "duration_seconds = CAST(round((julianday(coalesce(ended_at, last_event_at)) "
+        "- julianday(started_at)) "
+        "* 86400) AS INTEGER) WHERE id = :id",
+        {**{f.name: getattr(delta, f.name) for f in fields(delta)}, "id": broadcast_id},
+    )
+
+
+async def recompute_summaries(
     conn: Connection, broadcast_ids: Iterable[int], broadcaster_id: int | None
 ) -> None:
-    """Recompute the summary columns of these broadcasts from their stored events.
-
-    Viewer figures need the Stats API snapshots (stored by the stats job every 5 minutes); while
-    that table is missing they stay NULL rather than being guessed from enter/leave events, which
-    anonymous guests never send.
-    """
+    """Recompute the summary columns of these broadcasts from their stored events."""
     ids = sorted(broadcast_ids)
-    if ids and await _has_viewer_snapshots(conn):
-        for broadcast_id in ids:
-            await conn.execute(_VIEWERS, {"id": broadcast_id})
+    await _refresh_viewers(conn, ids)
     for broadcast_id in ids:
         params = {"id": broadcast_id, "broadcaster": broadcaster_id}
         rows = list(await conn.execute_fetchall(_SUMMARY, params))
@@ -175,8 +246,9 @@ async def refresh_summaries(
             "tokens = :tip_tokens + :media_tokens, tips = :tips, unique_tippers = :unique_tippers, "
             "biggest_tip = :biggest_tip, new_followers = :new_followers, unfollows = :unfollows, "
             "fanclub_joins = :fanclub_joins, chat_messages = :chat_messages, "
-            "unique_visitors = :unique_visitors, duration_seconds = CAST(round("
-            "(julianday(coalesce(ended_at, last_event_at)) - julianday(started_at)) * 86400) AS INTEGER) "
-            "WHERE id = :id",
+            "unique_visitors = :unique_visitors, "
+            "duration_seconds = CAST(round((julianday(coalesce(ended_at, last_event_at)) "
+            "- julianday(started_at)) "
+            "* 86400) AS INTEGER) WHERE id = :id",
             {**figures, "id": broadcast_id},
         )

@@ -7,6 +7,7 @@ event or snapshot behind it, so one bad run can be found and reverted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,6 +63,44 @@ async def close_period(
         {"person": person_id, "direction": direction, "at": at, "source": source, "ref": ref},
     )
     return cursor.rowcount == 1
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodChange:
+    """One person's follow beginning or ending at a moment, named by the event or scrape behind it."""
+
+    person_id: int
+    at: str
+    ref: str | None
+
+
+async def open_periods(
+    conn: Connection, changes: Sequence[PeriodChange], direction: str, *, source: str
+) -> None:
+    """`open_period` for many changes in one statement, applied in order."""
+    _check(direction, source)
+    if changes:
+        await conn.executemany(
+            "INSERT INTO follow_periods (person_id, direction, started_at, start_source, start_ref) "
+            "VALUES (:person, :direction, :at, :source, :ref) "
+            "ON CONFLICT (person_id, direction) WHERE ended_at IS NULL DO NOTHING",
+            [{"person": c.person_id, "direction": direction, "at": c.at, "source": source, "ref": c.ref}
+             for c in changes],
+        )  # fmt: skip
+
+
+async def close_periods(
+    conn: Connection, changes: Sequence[PeriodChange], direction: str, *, source: str
+) -> None:
+    """`close_period` for many changes in one statement, applied in order."""
+    _check(direction, source)
+    if changes:
+        await conn.executemany(
+            "UPDATE follow_periods SET ended_at = max(started_at, :at), end_source = :source, "
+            "end_ref = :ref WHERE person_id = :person AND direction = :direction AND ended_at IS NULL",
+            [{"person": c.person_id, "direction": direction, "at": c.at, "source": source, "ref": c.ref}
+             for c in changes],
+        )  # fmt: skip
 
 
 async def is_open(conn: Connection, person_id: int, direction: str) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from service.clock import now_db
@@ -16,26 +17,30 @@ async def ensure_persons(
 ) -> dict[str, int]:
     """username → person id, creating missing persons; `seen_at` also moves first/last seen.
 
-    Usernames must already be normalised. One statement per name keeps this simple; callers
-    with thousands of names per write batch them inside their own transaction.
+    Usernames must already be normalised. Two statements whatever the number of names (an Events
+    batch brings hundreds), both inside the caller's transaction.
     """
+    names = list(dict.fromkeys(usernames))
+    if not names:
+        return {}
     now = now_db()
-    ids: dict[str, int] = {}
-    for name in dict.fromkeys(usernames):
-        await conn.execute(
-            "INSERT INTO persons (username, first_seen_at, last_seen_at, created_at, updated_at) "
-            "VALUES (:name, :seen, :seen, :now, :now) ON CONFLICT (username) DO UPDATE SET "
-            "first_seen_at = CASE WHEN :seen IS NULL THEN first_seen_at "
-            "  ELSE min(coalesce(first_seen_at, :seen), :seen) END, "
-            "last_seen_at = CASE WHEN :seen IS NULL THEN last_seen_at "
-            "  ELSE max(coalesce(last_seen_at, :seen), :seen) END",
-            {"name": name, "seen": seen_at, "now": now},
-        )
-        async with conn.execute("SELECT id FROM persons WHERE username = :name", {"name": name}) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            raise RuntimeError(f"person {name!r} vanished inside its own transaction")
-        ids[name] = int(row[0])
+    await conn.executemany(
+        "INSERT INTO persons (username, first_seen_at, last_seen_at, created_at, updated_at) "
+        "VALUES (:name, :seen, :seen, :now, :now) ON CONFLICT (username) DO UPDATE SET "
+        "first_seen_at = CASE WHEN :seen IS NULL THEN first_seen_at "
+        "  ELSE min(coalesce(first_seen_at, :seen), :seen) END, "
+        "last_seen_at = CASE WHEN :seen IS NULL THEN last_seen_at "
+        "  ELSE max(coalesce(last_seen_at, :seen), :seen) END",
+        [{"name": name, "seen": seen_at, "now": now} for name in names],
+    )
+    # The join compares with the column's NOCASE collation, as the unique index does.
+    rows = await conn.execute_fetchall(
+        "SELECT n.value AS name, p.id FROM json_each(:names) n JOIN persons p ON p.username = n.value",
+        {"names": json.dumps(names)},
+    )
+    ids = {str(row["name"]): int(row["id"]) for row in rows}
+    if missing := [name for name in names if name not in ids]:
+        raise RuntimeError(f"persons {missing!r} vanished inside their own transaction")
     return ids
 
 
@@ -67,6 +72,19 @@ async def set_role(conn: Connection, person_id: int, role: str, *, overwrite: bo
         "UPDATE persons SET role = :role, updated_at = :now WHERE id = :id "
         "AND (:overwrite OR role = 'unknown')",
         {"role": role, "now": now_db(), "id": person_id, "overwrite": int(overwrite)},
+    )
+
+
+async def set_unknown_roles(conn: Connection, person_ids: Collection[int], role: str) -> None:
+    """Record what these persons are, where it is not known yet (one statement)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown person role {role!r}")
+    if not person_ids:
+        return
+    await conn.execute(
+        "UPDATE persons SET role = :role, updated_at = :now "
+        "WHERE id IN (SELECT value FROM json_each(:ids)) AND role = 'unknown'",
+        {"role": role, "now": now_db(), "ids": json.dumps(sorted(person_ids))},
     )
 
 

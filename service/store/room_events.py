@@ -68,8 +68,9 @@ async def insert_events(
     broadcast_ids: Mapping[str, int],
     *,
     received_at: str,
-) -> None:
-    """Store events with their person (by username) and broadcast (by event id), if any."""
+) -> int:
+    """Store events with their person (by username) and broadcast (by event id), if any; returns how
+    many were stored (an id or (ms, seq) stored already is skipped)."""
     rows = [
         {"id": e.id, "ms": e.ms, "seq": e.seq, "at": e.at, "method": e.method,
          "person": person_ids.get(e.username) if e.username else None, "tokens": e.tokens,
@@ -77,12 +78,14 @@ async def insert_events(
          "raw": e.raw, "received": received_at}
         for e in events
     ]  # fmt: skip
+    before = conn.total_changes
     await conn.executemany(
         "INSERT OR IGNORE INTO room_events (id, ms, seq, at, method, person_id, tokens, is_anon, "
         "message, broadcast_id, raw, received_at) VALUES (:id, :ms, :seq, :at, :method, :person, "
         ":tokens, :anon, :message, :broadcast, :raw, :received)",
         rows,
     )
+    return conn.total_changes - before
 
 
 async def add_room_figures(conn: Connection, figures: Mapping[int, PersonRoomFigures]) -> None:
@@ -110,6 +113,8 @@ async def add_room_figures(conn: Connection, figures: Mapping[int, PersonRoomFig
 
 async def insert_quarantine(conn: Connection, items: Sequence[QuarantineItem], *, received_at: str) -> int:
     """Keep elements that could not be read; the same raw text is kept once. Returns how many were new."""
+    if not items:
+        return 0
     rows = [
         {"at": received_at, "event_id": item.event_id, "method": item.method, "reason": item.reason,
          "raw": item.raw, "fingerprint": hashlib.sha256(item.raw.encode()).hexdigest()}

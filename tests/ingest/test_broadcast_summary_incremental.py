@@ -97,7 +97,8 @@ async def _recomputed(db: Database) -> list[dict[str, Any]]:
     return await _summaries(db)
 
 
-Step = tuple[list[tuple[float, str, str | None, int, bool]], int, int | None]
+Row = tuple[float, str, str | None, int, bool]  # (minutes after the last, method, who, tokens, anonymous)
+Step = tuple[list[Row], int, int | None]
 
 
 async def _run(steps: list[Step]) -> list[dict[str, Any]]:
@@ -128,9 +129,9 @@ def test_incremental_summaries_equal_a_full_recompute(steps: list[Step]) -> None
 
 def test_a_long_broadcast_counts_each_person_once() -> None:
     """People seen in earlier batches are not counted again; anonymous tips count their sender once."""
-    first = [(0.1, "broadcastStart", ROOM, 1, False), (0.1, "tip", "fan_0", 10, False),
+    first: list[Row] = [(0.1, "broadcastStart", ROOM, 1, False), (0.1, "tip", "fan_0", 10, False),
              (0.1, "chatMessage", "fan_1", 1, False)]  # fmt: skip
-    later = [(0.1, "tip", "fan_0", 25, False), (0.1, "tip", "fan_1", 5, True),
+    later: list[Row] = [(0.1, "tip", "fan_0", 25, False), (0.1, "tip", "fan_1", 5, True),
              (0.1, "userEnter", "fan_2", 1, False), (0.1, "tip", ROOM, 3, False)]  # fmt: skip
 
     (summary,) = asyncio.run(_run([(first, 0, None), (later, 0, None), (later[:1], 0, None)]))

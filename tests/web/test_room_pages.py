@@ -232,3 +232,17 @@ async def test_account_stats_and_viewers_from_stats_snapshots(admin_panel: Panel
     _, html = await admin_panel.get("/room")
     account = " ".join(soup(html).select_one("[data-testid=account-stats]").get_text().split())  # type: ignore[union-attr]
     assert "Token balance1250 (+150 since the last broadcast)" in account
+
+
+async def test_a_live_broadcasts_detail_page_runs_its_duration_to_now(admin_panel: Panel) -> None:
+    """The detail page agrees with the Room page: a live broadcast has lasted until now, "so far"."""
+    await seed(admin_panel)
+    _, html = await admin_panel.get("/room")
+    page = soup(html)
+    live_row = page.select("[data-testid=broadcasts] tbody tr[data-broadcast]")[0]
+    listed = live_row.select_one("td[data-figure=duration_seconds]")
+    assert listed is not None
+    _, html = await admin_panel.get(f"/room/broadcasts/{live_row['data-broadcast']}")
+    cell = soup(html).select_one("tr[data-figure=duration_seconds] td:nth-of-type(2)")
+    assert cell is not None
+    assert cell.get_text(strip=True) == listed.get_text(strip=True)

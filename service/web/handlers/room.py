@@ -106,7 +106,10 @@ async def room_broadcast(request: web.Request) -> web.StreamResponse:
         follow_filter = room_store.EventFilter(broadcast_id=found.id, methods=("follow", "unfollow"))
         follow_changes = await room_store.list_events(conn, follow_filter, limit=500)
         seen = await broadcasts.visitors(conn, found.id, exclude=broadcaster)
-    context = {"broadcast": found, "timeline": [event_row(e, reveal=reveal) for e in reversed(timeline)],
+    # Still running: it has lasted until now, as the Room page says, not until its last event.
+    running = duration((datetime.now(UTC) - found.started_at).total_seconds()) if found.live else None
+    context = {"broadcast": found, "running_duration": running,
+               "timeline": [event_row(e, reveal=reveal) for e in reversed(timeline)],
                "tippers": tippers, "follows": [event_row(e, reveal=reveal) for e in follow_changes],
                "visitors": seen, "figures": LIST_FIGURES, "trend": trend, "duration": duration,
                "reveal": reveal, "can_reveal": can_reveal(request), "active": "room"}  # fmt: skip

@@ -8,7 +8,7 @@ from datetime import datetime
 from service.clock import from_db, now_db
 from service.models import SystemUser
 from service.store.db import Connection
-from service.store.system_users import get_user
+from service.store.system_users import get_active_user
 
 MAX_NAME_LENGTH = 100
 
@@ -84,8 +84,8 @@ async def key_owner(conn: Connection, token_hash: str) -> KeyOwner | None:
         row = await cursor.fetchone()
     if row is None:
         return None
-    user = await get_user(conn, row["user_id"])
-    if user is None or user.disabled:
+    user = await get_active_user(conn, row["user_id"])
+    if user is None:
         return None
     return KeyOwner(key_id=row["id"], user=user, last_used_at=_when(row["last_used_at"]))
 

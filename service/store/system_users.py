@@ -99,6 +99,12 @@ async def get_user(conn: Connection, user_id: int) -> SystemUser | None:
     return await _user_from_row(conn, row) if row else None
 
 
+async def get_active_user(conn: Connection, user_id: int) -> SystemUser | None:
+    """The user a session or an API key acts for: None if deleted or disabled, so neither works."""
+    user = await get_user(conn, user_id)
+    return None if user is None or user.disabled else user
+
+
 async def get_user_by_name(conn: Connection, username: str) -> SystemUser | None:
     async with conn.execute(
         _SELECT_USERS + " WHERE u.username = :username",

@@ -7,7 +7,7 @@ from datetime import datetime
 from service.clock import from_db, now_db, to_db
 from service.models import WebSession
 from service.store.db import Connection
-from service.store.system_users import get_user
+from service.store.system_users import get_active_user
 
 
 async def insert_session(
@@ -37,8 +37,8 @@ async def get_session(conn: Connection, token_hash: str) -> WebSession | None:
         row = await cursor.fetchone()
     if row is None:
         return None
-    user = await get_user(conn, row["user_id"])
-    if user is None or user.disabled:
+    user = await get_active_user(conn, row["user_id"])
+    if user is None:
         return None
     return WebSession(
         user=user,

@@ -97,8 +97,9 @@ async def render(
 ) -> web.Response:
     values = base_context(request)
     values["flash"] = await sessions.pop_flash(request)
-    values["stream_warning"] = await stream_warning(request, values["permissions"])
-    values.update(context or {})
+    context = context or {}
+    values["stream_warning"] = await stream_warning(request, values["permissions"], context.get("stream"))
+    values.update(context)
     html = request.app[templates_key].get_template(template).render(values)
     response = web.Response(text=html, status=status, content_type="text/html")
     sessions.remember_anon_csrf(request, response)

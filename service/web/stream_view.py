@@ -24,10 +24,15 @@ async def stream_state(request: web.Request, conn: Connection) -> StreamState | 
     return shown_state(stored, stream.live_status(), now=utcnow(), stall_after=stream.stall_after)
 
 
-async def stream_warning(request: web.Request, permissions: Collection[str]) -> StreamState | None:
-    """The stream's state when it needs attention and this user may see it, else None."""
+async def stream_warning(
+    request: web.Request, permissions: Collection[str], page_state: StreamState | None = None
+) -> StreamState | None:
+    """The stream's state when it needs attention and this user may see it, else None.
+    `page_state`: the state the page read already (Room, Events, Admin), so it is not read twice."""
     if not any(permission in permissions for permission in _WARNED):
         return None
-    async with request.app[db_key].read() as conn:
-        state = await stream_state(request, conn)
+    state = page_state
+    if state is None:
+        async with request.app[db_key].read() as conn:
+            state = await stream_state(request, conn)
     return state if state is not None and state.needs_attention else None

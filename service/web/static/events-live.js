@@ -18,20 +18,17 @@
     return td;
   }
 
-  // The same element the page renders (localize.js formats it), with the server's text as fallback.
+  // The same element the page renders; localize.js formats it (the server's text is the fallback).
   function moment(ev) {
     var time = document.createElement("time");
     time.dateTime = ev.at;
     time.dataset.precision = "seconds";
     time.textContent = ev.at_local;
-    if (window.MHC) { window.MHC.localize(time.parentNode || wrap(time)); }
     return time;
   }
 
-  function wrap(node) {
-    var holder = document.createElement("span");
-    holder.appendChild(node);
-    return holder;
+  function localize(node) {
+    if (window.MHC) { window.MHC.localize(node); }
   }
 
   // The status line's "last event" follows the feed, whether or not the rows are paused.
@@ -40,6 +37,7 @@
     if (!last) { return; }
     last.textContent = "";
     last.appendChild(moment(ev));
+    localize(last);
   }
 
   function render(ev) {
@@ -64,9 +62,9 @@
       figure.value = String(ev.tokens);
       figure.textContent = String(ev.tokens);
       tokens.appendChild(figure);
-      if (window.MHC) { window.MHC.localize(tokens); }
     }
     cell(tr, ev.message);
+    localize(tr);
     return tr;
   }
 

@@ -107,7 +107,6 @@ class EventsStream:
         self._changed = asyncio.Event()
         self._identity = _identity(config())
         self._task: asyncio.Task[None] | None = None
-        self.state = "starting"
         self._live = LiveStatus("starting", None, None, utcnow(), None, utcnow())
 
     @property
@@ -126,6 +125,10 @@ class EventsStream:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+    @property
+    def state(self) -> str:
+        return self._live.state
 
     def live_status(self) -> LiveStatus | None:
         """The state of the running task; None when it is not running in this process."""
@@ -262,7 +265,6 @@ class EventsStream:
 
     async def _status(self, state: str, detail: str | None, *, until: datetime | None = None) -> None:
         """Show the state at once (in memory), then record it; a failed record is logged, not fatal."""
-        self.state = state
         self._live = replace(self._live, state=state, detail=detail, until=until, since=utcnow())
         log.info("events stream %s%s", state.replace("_", " "), f": {detail}" if detail else "")
         try:

@@ -58,3 +58,16 @@ async def scalar(db: Database, sql: str, params: dict[str, Any] | None = None) -
 async def stored_ids(db: Database) -> list[str]:
     async with db.read() as conn, conn.execute("SELECT id FROM room_events ORDER BY ms, seq") as cursor:
         return [row[0] for row in await cursor.fetchall()]
+
+
+async def seed_room(db: Database) -> Feed:
+    """A finished broadcast with named and anonymous tips, a follow and visits, then a live one."""
+    f = Feed()
+    await ingest(db, [
+        f.event(0, "broadcastStart", ROOM), f.event(1, "userEnter", "alice"),
+        f.event(2, "tip", "alice", tokens=100),
+        f.event(3, "tip", "secret_sam", tokens=500, is_anon=True), f.event(4, "follow", "bob"),
+        f.event(5, "chatMessage", "bob", message="hello there"), f.event(60, "broadcastStop", ROOM),
+        f.event(120, "broadcastStart", ROOM), f.event(121, "tip", "alice", tokens=10),
+    ])  # fmt: skip
+    return f

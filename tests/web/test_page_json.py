@@ -16,7 +16,7 @@ from service.permissions import Permission
 from service.settings import Settings
 from service.store import follows
 from service.web.keys import db_key
-from tests.support.events import ROOM, Feed, ingest
+from tests.support.events import ROOM, Feed, ingest, seed_room
 from tests.support.panel import Panel, add_user
 from tests.support.rows import add_activity, add_person, ago
 
@@ -204,19 +204,6 @@ async def test_profile_json_carries_the_charts_points_for_the_window(admin_panel
     assert (await get_json(admin_panel, "/profile/not%20a%20name.json", status=404))["ok"] is False
 
 
-async def seed_room(panel: Panel) -> Feed:
-    """A finished broadcast with named and anonymous tips, a follow and visits, then a live one."""
-    f = Feed()
-    await ingest(panel.app[db_key], [
-        f.event(0, "broadcastStart", ROOM), f.event(1, "userEnter", "alice"),
-        f.event(2, "tip", "alice", tokens=100),
-        f.event(3, "tip", "secret_sam", tokens=500, is_anon=True), f.event(4, "follow", "bob"),
-        f.event(5, "chatMessage", "bob", message="hello there"), f.event(60, "broadcastStop", ROOM),
-        f.event(120, "broadcastStart", ROOM), f.event(121, "tip", "alice", tokens=10),
-    ])  # fmt: skip
-    return f
-
-
 async def finished_broadcast(panel: Panel) -> str:
     _, html = await panel.get("/room")
     link = soup(html).select("[data-testid=broadcasts] tbody tr[data-broadcast]")[1].select_one("a")
@@ -226,7 +213,7 @@ async def finished_broadcast(panel: Panel) -> str:
 
 async def test_broadcast_json_is_the_page_data_and_keeps_tippers_anonymous(admin_panel: Panel) -> None:
     """Tippers, follows and visitors as the page lists them; the anonymous tipper only with reveal."""
-    await seed_room(admin_panel)
+    await seed_room(admin_panel.app[db_key])
     link = await finished_broadcast(admin_panel)
     _, html = await admin_panel.get(link)
     page = soup(html)
@@ -255,7 +242,7 @@ async def test_broadcast_json_is_the_page_data_and_keeps_tippers_anonymous(admin
 
 async def test_events_json_is_the_page_data_filtered_and_anonymous(panel: Panel) -> None:
     """Same events for the same filters; a viewer's ?reveal=1 still hides the anonymous tipper."""
-    await seed_room(panel)
+    await seed_room(panel.app[db_key])
     await add_user(panel.app, "owner", "admin")
     await panel.login("owner")
 
@@ -316,7 +303,7 @@ async def test_json_needs_the_page_permission(panel: Panel) -> None:
     """A role without view_users gets 403 JSON on the people pages, one without view_stats on the
     room pages; each still reads the other kind, as on the pages."""
     await people(panel)
-    await seed_room(panel)
+    await seed_room(panel.app[db_key])
     await add_role(panel.app, "stats_only", {Permission.VIEW_STATS})
     await add_role(panel.app, "people_only", {Permission.VIEW_USERS})
     await add_user(panel.app, "counter", "stats_only")

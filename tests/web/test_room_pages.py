@@ -14,7 +14,7 @@ from service.settings import Settings
 from service.store import stream_state
 from service.store.room_events import QuarantineItem
 from service.web.keys import db_key, events_hub_key
-from tests.support.events import ROOM, Feed, ingest
+from tests.support.events import ROOM, Feed, ingest, seed_room
 from tests.support.panel import Panel, add_user
 
 
@@ -30,17 +30,7 @@ def soup(html: str) -> BeautifulSoup:
 
 
 async def seed(panel: Panel) -> Feed:
-    """A finished broadcast with named and anonymous tips, a follow and visits, then a live one."""
-    f = Feed()
-    db = panel.app[db_key]
-    await ingest(db, [
-        f.event(0, "broadcastStart", ROOM), f.event(1, "userEnter", "alice"),
-        f.event(2, "tip", "alice", tokens=100),
-        f.event(3, "tip", "secret_sam", tokens=500, is_anon=True), f.event(4, "follow", "bob"),
-        f.event(5, "chatMessage", "bob", message="hello there"), f.event(60, "broadcastStop", ROOM),
-        f.event(120, "broadcastStart", ROOM), f.event(121, "tip", "alice", tokens=10),
-    ])  # fmt: skip
-    return f
+    return await seed_room(panel.app[db_key])
 
 
 async def test_events_page_lists_newest_first_and_hides_anonymous_tippers(admin_panel: Panel) -> None:

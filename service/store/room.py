@@ -7,6 +7,7 @@ one cost the same with a million stored events. The WHERE clause is assembled fr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,12 +87,14 @@ def _when(value: Any) -> datetime | None:
     return from_db(value) if value else None
 
 
+# ASCII digits only: str.isdigit() also takes '²', which int() then refuses.
+_EVENT_KEY = re.compile(r"([0-9]{1,15})-([0-9]{1,9})")
+
+
 def parse_key(event_id: str) -> tuple[int, int] | None:
     """(ms, seq) of an event id, or None for anything else (a hand-edited URL)."""
-    ms, dash, seq = event_id.partition("-")
-    if not (dash and ms.isdigit() and seq.isdigit() and len(ms) <= 15 and len(seq) <= 9):
-        return None
-    return int(ms), int(seq)
+    match = _EVENT_KEY.fullmatch(event_id)
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def _where(f: EventFilter, params: dict[str, Any]) -> list[str]:

@@ -13,7 +13,7 @@ from service.permissions import ALL_PERMISSIONS_ROLE, Permission
 from service.security import password_problem
 from service.store import system_users, web_sessions
 from service.store.db import Connection
-from service.usernames import ACCOUNT_NAME_PATTERN
+from service.usernames import ACCOUNT_NAME_HINT, ACCOUNT_NAME_PATTERN
 from service.web import sessions
 from service.web.access import requires
 from service.web.forms import parse_form
@@ -35,7 +35,7 @@ class NewUserForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(
         pattern=ACCOUNT_NAME_PATTERN,
-        description="may only contain letters, digits, “_”, “.” and “-” (at most 64)",
+        description=ACCOUNT_NAME_HINT,
     )
     password: str
     roles: list[str] = Field(min_length=1)

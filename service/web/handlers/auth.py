@@ -11,7 +11,7 @@ from yarl import URL
 from service.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
 from service.security import hash_token, password_problem
 from service.store import system_users, web_sessions
-from service.usernames import ACCOUNT_NAME_PATTERN
+from service.usernames import ACCOUNT_NAME_HINT, ACCOUNT_NAME_PATTERN
 from service.web import sessions
 from service.web.access import Access, requires
 from service.web.forms import parse_form
@@ -33,7 +33,7 @@ class SetupForm(BaseModel):
     token: str = Field(min_length=1, max_length=200)
     username: str = Field(
         pattern=ACCOUNT_NAME_PATTERN,
-        description="may only contain letters, digits, “_”, “.” and “-” (at most 64)",
+        description=ACCOUNT_NAME_HINT,
     )
     password: str
     password_again: str

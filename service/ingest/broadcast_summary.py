@@ -107,5 +107,5 @@ async def apply(
         )
         return
     for broadcast_id, delta in pending.deltas.items():
-        await broadcast_writes.add_to_summary(conn, broadcast_id, delta)
+        await broadcast_writes.add_to_summary(conn, broadcast_id, delta, broadcaster_id)
     await broadcast_writes.recompute_summaries(conn, pending.rebuilt, broadcaster_id)

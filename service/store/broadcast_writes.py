@@ -139,19 +139,14 @@ _SUMMARY = (
 )
 
 
+# The room's own Stats API snapshots that overlap the broadcast: the (username, last_fetched_at)
+# index reads only those since its start, so the cost does not grow with the snapshot history.
 _VIEWERS = (
     "UPDATE broadcasts SET (peak_viewers, avg_viewers) = (SELECT max(s.num_viewers), avg(s.num_viewers) "
-    "FROM stats_snapshots s WHERE s.fetched_at <= coalesce(broadcasts.ended_at, broadcasts.last_event_at) "
-    "AND s.last_fetched_at >= broadcasts.started_at) WHERE id = :id"
+    "FROM stats_snapshots s WHERE s.username = (SELECT username FROM persons WHERE id = :broadcaster) "
+    "AND s.last_fetched_at >= broadcasts.started_at "
+    "AND s.fetched_at <= coalesce(broadcasts.ended_at, broadcasts.last_event_at)) WHERE id = :id"
 )
-
-
-async def _has_viewer_snapshots(conn: Connection) -> bool:
-    rows = await conn.execute_fetchall(
-        "SELECT count(*) FROM pragma_table_info('stats_snapshots') "
-        "WHERE name IN ('fetched_at', 'last_fetched_at', 'num_viewers')"
-    )
-    return bool(rows and next(iter(rows))[0] == 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,18 +197,18 @@ async def seen_in_broadcast(conn: Connection, broadcast_id: int, person_ids: Col
     return SeenBefore(visited, frozenset(int(row["person_id"]) for row in rows if row["tipped"]))
 
 
-async def _refresh_viewers(conn: Connection, broadcast_ids: list[int]) -> None:
-    """Viewer figures need the Stats API snapshots (stored by the stats job every 5 minutes); while
-    that table is missing they stay NULL rather than being guessed from enter/leave events, which
-    anonymous guests never send."""
-    if broadcast_ids and await _has_viewer_snapshots(conn):
-        for broadcast_id in broadcast_ids:
-            await conn.execute(_VIEWERS, {"id": broadcast_id})
+async def _refresh_viewers(conn: Connection, broadcast_ids: list[int], broadcaster_id: int | None) -> None:
+    """Viewer figures come from the Stats API snapshots (every 5 minutes); without them they stay
+    NULL rather than being guessed from enter/leave events, which anonymous guests never send."""
+    for broadcast_id in broadcast_ids:
+        await conn.execute(_VIEWERS, {"id": broadcast_id, "broadcaster": broadcaster_id})
 
 
-async def add_to_summary(conn: Connection, broadcast_id: int, delta: SummaryDelta) -> None:
+async def add_to_summary(
+    conn: Connection, broadcast_id: int, delta: SummaryDelta, broadcaster_id: int | None
+) -> None:
     """Add one batch's events to the broadcast's summary; its duration and viewers are refreshed."""
-    await _refresh_viewers(conn, [broadcast_id])
+    await _refresh_viewers(conn, [broadcast_id], broadcaster_id)
     await conn.execute(
         "UPDATE broadcasts SET tip_tokens = tip_tokens + :tip_tokens, "
         "media_tokens = media_tokens + :media_tokens, tokens = tokens + :tip_tokens + :media_tokens, "
@@ -234,7 +229,7 @@ async def recompute_summaries(
 ) -> None:
     """Recompute the summary columns of these broadcasts from their stored events."""
     ids = sorted(broadcast_ids)
-    await _refresh_viewers(conn, ids)
+    await _refresh_viewers(conn, ids, broadcaster_id)
     for broadcast_id in ids:
         params = {"id": broadcast_id, "broadcaster": broadcaster_id}
         rows = list(await conn.execute_fetchall(_SUMMARY, params))

@@ -73,14 +73,14 @@ class _Clock:
         return event
 
 
-async def _stats_reading(db: Database, at: datetime, minutes_online: int) -> None:
+async def _stats_reading(db: Database, at: datetime, minutes_online: int, room: str = ROOM) -> None:
     async with db.transaction() as conn:
         await conn.execute(
             "INSERT INTO stats_snapshots (username, fetched_at, last_fetched_at, fingerprint, token_balance, "
             "tips_in_last_hour, votes_up, votes_down, satisfaction_score, time_online, num_followers, "
             "num_viewers, num_registered_viewers) VALUES (:room, :at, :at, :at, 0, 0, 0, 0, 0, :online, "
             "0, :viewers, 0)",
-            {"room": ROOM, "at": to_db(at), "online": minutes_online, "viewers": minutes_online % 17},
+            {"room": room, "at": to_db(at), "online": minutes_online, "viewers": minutes_online % 17},
         )
 
 
@@ -137,3 +137,24 @@ def test_a_long_broadcast_counts_each_person_once() -> None:
     (summary,) = asyncio.run(_run([(first, 0, None), (later, 0, None), (later[:1], 0, None)]))
     assert (summary["unique_visitors"], summary["unique_tippers"]) == (3, 3)  # fan_0..2; fan_0, fan_1, room
     assert (summary["tips"], summary["tip_tokens"], summary["biggest_tip"]) == (5, 68, 25)
+
+
+def test_viewer_figures_come_from_the_rooms_own_snapshots() -> None:
+    """A Stats snapshot of another account (an old username) during the broadcast is not counted."""
+
+    async def run() -> list[dict[str, Any]]:
+        clock = _Clock()
+        with tempfile.TemporaryDirectory() as tmp:
+            async with open_database(Path(tmp) / "v.sqlite3", readers=1) as db:
+                await _stats_reading(db, T0 + timedelta(minutes=1), 16, room="someone_else")
+                batch = [
+                    clock.event(0.5, "broadcastStart", ROOM, 1, False),
+                    clock.event(1, "tip", "fan_0", 5, False),
+                ]
+                async with db.transaction() as conn:
+                    await ingest_events(conn, batch, [], CURSOR, broadcaster=ROOM, policy=StitchPolicy(),
+                                        received_at=to_db(T0 + timedelta(minutes=3)))  # fmt: skip
+                return await _summaries(db)
+
+    (summary,) = asyncio.run(run())
+    assert summary["peak_viewers"] is None

@@ -29,8 +29,8 @@ class SecretRegistry:
         self._values = {v for v in values if v}
 
     def values(self) -> list[str]:
-        # Longest first, so a secret containing another is masked whole.
-        return sorted(self._values, key=len, reverse=True)
+        # mask() orders them (longest first) and caches its pattern per set of secrets.
+        return list(self._values)
 
 
 def configure_logging(level: str, registry: SecretRegistry) -> None:

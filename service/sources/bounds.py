@@ -116,4 +116,3 @@ Id64 = Annotated[int | None, AfterValidator(_nulling(0, INT64_MAX))]
 Int64 = Annotated[int | None, AfterValidator(_nulling(-INT64_MAX - 1, INT64_MAX))]
 
 RequiredCount = Annotated[int, AfterValidator(_rejecting(0, MAX_COUNT))]
-RequiredId64 = Annotated[int, AfterValidator(_rejecting(0, INT64_MAX))]

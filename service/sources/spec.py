@@ -69,10 +69,6 @@ class SourceConfig:
         shown = {k: MASK if k in self._secret_keys and v else v for k, v in self._values.items()}
         return f"SourceConfig({shown!r})"
 
-    def get(self, key: str) -> str:
-        """The value of `key`, or "" for a field no registered source declares."""
-        return self._values.get(key, "")
-
     def replace(self, **changes: str) -> SourceConfig:
         """A copy with these values changed (the key set and which keys are secret stay)."""
         unknown = set(changes) - set(self._values)

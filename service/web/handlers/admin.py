@@ -25,17 +25,11 @@ log = logging.getLogger(__name__)
 
 CLEAR_PREFIX = "clear__"
 INTERVAL_PREFIX = "interval__"
-PLANNED_SECTIONS: tuple[tuple[str, str], ...] = ()
 
 
 @requires(Access.AUTHENTICATED)
 async def admin(request: web.Request) -> web.StreamResponse:
-    context: dict[str, object] = {
-        "planned": PLANNED_SECTIONS,
-        "active": "admin",
-        "admin_section": "",
-        "checklist": None,
-    }
+    context: dict[str, object] = {"active": "admin", "admin_section": "", "checklist": None}
     if may(request, Permission.MANAGE_JOBS):
         async with request.app[db_key].read() as conn:
             context["checklist"] = await onboarding.checklist(request, conn)

@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SerializeAsAny,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -239,6 +240,8 @@ class Event(BaseModel):
     method: str
     object: SerializeAsAny[EventObject]
     raw: dict[str, Any] = Field(repr=False)
+    # The compact JSON text of `raw`, made once by from_raw (which needs it for the UTF-8 check).
+    _raw_text: str | None = PrivateAttr(default=None)
 
     @classmethod
     def from_raw(cls, raw: Any) -> Event:
@@ -252,7 +255,8 @@ class Event(BaseModel):
         payload = envelope.object
         if not payload.get("broadcaster") and envelope.broadcaster:
             payload = {**payload, "broadcaster": envelope.broadcaster}
-        if not _is_utf8(json.dumps(raw, ensure_ascii=False)):
+        text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+        if not _is_utf8(text):
             # Valid JSON, but text (a lone surrogate) that SQLite's UTF-8 columns cannot hold.
             raise InvalidEventError("holds text that is not valid UTF-8 (a lone surrogate)")
         model = OBJECT_MODELS.get(envelope.method, UnknownObject)
@@ -260,7 +264,9 @@ class Event(BaseModel):
             parsed = model.model_validate(payload)
         except ValidationError as error:
             raise InvalidEventError(_describe(error, "object")) from None
-        return cls(id=envelope.id, method=envelope.method, object=parsed, raw=raw)
+        event = cls(id=envelope.id, method=envelope.method, object=parsed, raw=raw)
+        event._raw_text = text
+        return event
 
     @property
     def known(self) -> bool:
@@ -294,7 +300,7 @@ class Event(BaseModel):
     @property
     def raw_json(self) -> str:
         """Compact JSON text of the event as received (re-serialised: the body is parsed as a whole)."""
-        return _raw_json(self.raw)
+        return self._raw_text if self._raw_text is not None else _raw_json(self.raw)
 
 
 @dataclass(frozen=True)

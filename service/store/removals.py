@@ -48,14 +48,18 @@ async def confirm_suspected(conn: Connection, removal_id: int, *, by: str) -> bo
     state = await get_removal_state(conn, removal_id)
     if state is None or state[0] != "suspected":
         return False
-    ref = snapshot_ref(state[1])
-    await conn.execute(
-        "UPDATE follow_removals SET state = 'confirmed', resolved_at = :now, resolved_source = 'manual', "
-        "resolved_ref = :ref WHERE id = :id",
-        {"now": now_db(), "ref": ref, "id": removal_id},
-    )
-    await close_confirmed_periods(conn, ref=ref, source="manual")
+    await _confirm(conn, removal_id, source="manual", ref=snapshot_ref(state[1]))
     return True
+
+
+async def _confirm(conn: Connection, removal_id: int, *, source: str, ref: str) -> None:
+    """Confirm one removal and close its period at the time it went missing, naming `ref`."""
+    await conn.execute(
+        "UPDATE follow_removals SET state = 'confirmed', resolved_at = :now, resolved_source = :source, "
+        "resolved_ref = :ref WHERE id = :id",
+        {"now": now_db(), "source": source, "ref": ref, "id": removal_id},
+    )
+    await close_confirmed_periods(conn, ref=ref, source=source)
 
 
 async def release_held(conn: Connection, removal_id: int) -> bool:
@@ -129,17 +133,7 @@ async def suspected_following_removal(conn: Connection, person_id: int) -> int |
 
 async def confirm_by_scrape(conn: Connection, removal_id: int, *, ref: str) -> None:
     """A profile page showing 'not following' confirms the suspicion; the period closes naming the scrape."""
-    await conn.execute(
-        "UPDATE follow_removals SET state = 'confirmed', resolved_at = :now, "
-        "resolved_source = 'profile_scrape', resolved_ref = :ref WHERE id = :id",
-        {"now": now_db(), "ref": ref, "id": removal_id},
-    )
-    await conn.execute(
-        "UPDATE follow_periods SET ended_at = max(started_at, (SELECT missing_since FROM follow_removals "
-        "WHERE id = :id)), end_source = 'profile_scrape', end_ref = :ref "
-        "WHERE id = (SELECT period_id FROM follow_removals WHERE id = :id) AND ended_at IS NULL",
-        {"ref": ref, "id": removal_id},
-    )
+    await _confirm(conn, removal_id, source="profile_scrape", ref=ref)
 
 
 async def dismiss_by_scrape(conn: Connection, person_id: int, *, ref: str) -> int:

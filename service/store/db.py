@@ -40,9 +40,9 @@ class DatabaseLockedError(sqlite3.OperationalError):
         self.waited_ms = waited_ms
 
 
-def _is_lock_error(exc: BaseException) -> bool:
+def _is_lock_error(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+    return "locked" in text or "busy" in text
 
 
 def migration_files() -> list[tuple[int, Path]]:
@@ -191,21 +191,27 @@ class Database:
                 raise
 
     async def _begin(self, writer: Connection) -> None:
-        if self._on_lock_wait is None:
-            await writer.execute("BEGIN IMMEDIATE")
-            return
-        # BEGIN IMMEDIATE is where another process's write makes us wait (our own writes queue on
-        # the lock above); aiosqlite runs it on its thread, so this task can notice the wait.
-        begin = asyncio.ensure_future(writer.execute("BEGIN IMMEDIATE"))
+        """BEGIN IMMEDIATE; a lock another process held past the busy timeout is DatabaseLockedError,
+        for the service (the Events stream shows it) and the commands alike."""
         try:
-            done, _ = await asyncio.wait({begin}, timeout=LOCK_WAIT_NOTICE_SECONDS)
-            if not done:
-                self._on_lock_wait()
-            await begin
+            if self._on_lock_wait is None:
+                await writer.execute("BEGIN IMMEDIATE")
+            else:
+                await self._begin_noticing_waits(writer, self._on_lock_wait)
         except sqlite3.OperationalError as exc:
             if _is_lock_error(exc):
                 raise DatabaseLockedError(self._busy_timeout_ms) from exc
             raise
+
+    @staticmethod
+    async def _begin_noticing_waits(writer: Connection, on_wait: Callable[[], None]) -> None:
+        # BEGIN IMMEDIATE is where another process's write makes us wait (our own writes queue on
+        # the lock above); aiosqlite runs it on its thread, so this task can notice the wait.
+        begin = asyncio.ensure_future(writer.execute("BEGIN IMMEDIATE"))
+        done, _ = await asyncio.wait({begin}, timeout=LOCK_WAIT_NOTICE_SECONDS)
+        if not done:
+            on_wait()
+        await begin
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[Connection]:

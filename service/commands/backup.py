@@ -8,7 +8,7 @@ from pathlib import Path
 
 from service.commands.database import wait_ms
 from service.settings import Settings
-from service.store.files import PRIVATE_FILE
+from service.store.files import create_private_file
 
 
 class BackupError(Exception):
@@ -25,7 +25,7 @@ def run(settings: Settings, target: Path, *, force: bool) -> int:
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     # Created owner-only before SQLite writes into it: a backup holds what the database holds.
-    os.close(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_EXCL, PRIVATE_FILE))
+    create_private_file(partial, exclusive=True)
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=wait_ms(settings) / 1000)
     try:
         destination = sqlite3.connect(partial)

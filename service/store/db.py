@@ -157,7 +157,8 @@ class Database:
             await reader.execute("PRAGMA query_only = ON")
             self._all_readers.append(reader)
             self._readers.put_nowait(reader)
-        secure_database_files(self.path)  # a WAL or shm that opening just created
+        # Private, whether an older version left them readable or opening just created them.
+        secure_database_files(self.path)
 
     async def close(self) -> None:
         for reader in self._all_readers:

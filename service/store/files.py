@@ -39,15 +39,21 @@ def make_private_dir(path: Path) -> None:
 
 
 def prepare_database_file(path: Path) -> None:
-    """A private folder and a private database file (created empty if missing), WAL and shm too.
+    """A private folder and a private database file (created empty if missing); the caller makes
+    existing files private with secure_database_files once SQLite has opened them.
 
     Creating the file 0600 before SQLite opens it matters: SQLite creates the WAL and shared-memory
     files with the database file's mode.
     """
     make_private_dir(path.parent)
     if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
-    secure_database_files(path)
+        create_private_file(path)
+
+
+def create_private_file(path: Path, *, exclusive: bool = False) -> None:
+    """An empty file only its owner can read, created before anything writes into it."""
+    flags = os.O_CREAT | os.O_WRONLY | (os.O_EXCL if exclusive else 0)
+    os.close(os.open(path, flags, PRIVATE_FILE))
 
 
 def secure_database_files(path: Path) -> None:

@@ -145,13 +145,27 @@ def _where(flt: DirectoryFilter) -> tuple[list[str], dict[str, Any]]:
 
 
 async def _scan(
-    conn: Connection, flt: DirectoryFilter, *, nulls: bool, limit: int, offset: int
+    conn: Connection,
+    flt: DirectoryFilter,
+    *,
+    nulls: bool,
+    limit: int,
+    offset: int = 0,
+    after: ExportCursor | None = None,
 ) -> list[PersonState]:
+    """Rows of the valued part (sorted) or the NULL part (person order), paged by OFFSET or, for the
+    export, after a keyset cursor of the same part."""
     column, _default = SORTS[flt.sort]
     clauses, params = _where(flt)
     clauses.append(f"{column} IS {'' if nulls else 'NOT '}NULL")
     direction = "DESC" if flt.descending else "ASC"
     tiebreak = "username" if column == "role" else "person_id"
+    if after is not None and nulls:
+        clauses.append("person_id > :after_id")
+        params["after_id"] = after.person_id
+    elif after is not None:
+        clauses.append(f"({column}, {tiebreak}) {'<' if flt.descending else '>'} (:after_value, :after_tie)")
+        params.update(after_value=after.value, after_tie=after.tiebreak)
     # Rows without a value come in person order: the column's index holds them by rowid already.
     order = "person_id" if nulls else f"{column} {direction}, {tiebreak} {direction}"
     sql = (
@@ -217,34 +231,12 @@ async def export_page(
     tiebreak = "username" if column == "role" else "person_id"
     rows: list[PersonState] = []
     if after is None or not after.nulls:
-        clauses, params = _where(flt)
-        clauses.append(f"{column} IS NOT NULL")
-        direction, op = ("DESC", "<") if flt.descending else ("ASC", ">")
-        if after is not None:
-            clauses.append(f"({column}, {tiebreak}) {op} (:after_value, :after_tie)")
-            params.update(after_value=after.value, after_tie=after.tiebreak)
-        sql = (
-            f"SELECT {COLUMNS} FROM person_state WHERE {' AND '.join(clauses)} "  # noqa: S608 — fixed names
-            f"ORDER BY {column} {direction}, {tiebreak} {direction} LIMIT :limit"
-        )
-        async with conn.execute(sql, {**params, "limit": limit}) as cur:
-            rows = [_row(r) for r in await cur.fetchall()]
+        rows = await _scan(conn, flt, nulls=False, limit=limit, after=after)
         if len(rows) == limit:
             last = rows[-1]
             return rows, ExportCursor(False, getattr(last, column), getattr(last, tiebreak), last.person_id)
         after = None
-    clauses, params = _where(flt)
-    clauses.append(f"{column} IS NULL")
-    if after is not None:
-        clauses.append("person_id > :after_id")
-        params["after_id"] = after.person_id
-    sql = (
-        f"SELECT {COLUMNS} FROM person_state WHERE {' AND '.join(clauses)} "  # noqa: S608 — fixed names
-        "ORDER BY person_id LIMIT :limit"
-    )
-    async with conn.execute(sql, {**params, "limit": limit - len(rows)}) as cur:
-        nulls = [_row(r) for r in await cur.fetchall()]
-    rows += nulls
+    rows += await _scan(conn, flt, nulls=True, limit=limit - len(rows), after=after)
     if len(rows) < limit:
         return rows, None
     return rows, ExportCursor(True, person_id=rows[-1].person_id)

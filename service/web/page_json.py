@@ -7,7 +7,6 @@ hides them: event rows come from event_views.event_row, which drops the name bef
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -159,8 +158,7 @@ def profile(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
                                "usd": t["usd"]} for t in statbate["tips"]],
                      "tips_requested_at": statbate["tips_requested_at"]},
         "history": {"window_days": context["window"], **_history(context["history"])},
-        # The page shows each source's latest record as indented JSON text; here it is the structure.
-        "records": {label: json.loads(text) for label, text in context["raw"].items()},
+        "records": context["records"],
     }  # fmt: skip
 
 

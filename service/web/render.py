@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,11 @@ def utctime(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def pretty_json(value: Any) -> str:
+    """A stored record as indented JSON text (the profile's raw records)."""
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
 def number(value: float | None, fmt: str = "{:,}") -> Markup:
@@ -68,6 +74,7 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environmen
     env.filters["ago"] = ago
     env.filters["utctime"] = utctime
     env.filters["num"] = number
+    env.filters["pretty_json"] = pretty_json
     env.globals["version"] = __version__
     env.globals["Permission"] = Permission
     env.globals["ADMIN_SECTIONS"] = ADMIN_SECTIONS

@@ -108,14 +108,9 @@ def _unpacked(value: Any) -> Any:
     return value
 
 
-def _raw(records: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """Each record as indented JSON, as stored."""
-    return {
-        label: json.dumps(
-            {k: _unpacked(v) for k, v in record.items()}, indent=2, ensure_ascii=False, default=str
-        )
-        for label, record in records.items()
-    }
+def _records(records: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each source's latest record as stored, its JSON text columns as the structures they hold."""
+    return {label: {k: _unpacked(v) for k, v in record.items()} for label, record in records.items()}
 
 
 async def _unknown(request: web.Request, username: str) -> web.Response:
@@ -170,9 +165,10 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             "session_count": await profile_store.count_sessions(conn, pid),
             "statbate": await profile_store.statbate(conn, pid),
             "scraped": await scrapes.latest_scrape(conn, pid),
-            "raw": _raw(await profile_store.latest_records(conn, pid, username)),
+            "records": _records(await profile_store.latest_records(conn, pid, username)),
             "history": history,
-            "charts": _charts(history, start),
+            # Drawn for the page only: the JSON twin carries the points themselves.
+            "charts": None if wants_json(request) else _charts(history, start),
             "scrape": await scrape_availability(request, conn),
         }
     context.update(people.HELPERS)

@@ -145,8 +145,8 @@ class Settings(BaseSettings):
         """The source settings given by the environment (or by keyword), as plain text."""
         values: dict[str, str] = {}
         for key, value in (self.__pydantic_extra__ or {}).items():
-            # Every extra value was wrapped in SecretStr on the way in (see above).
-            values[key] = value.get_secret_value()
+            # Wrapped in SecretStr on validation; model_copy(update=…) skips validation, so plain too.
+            values[key] = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
         return values
 
     @property

@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 11
+-- schema-version: 12
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. A change adds the next
 -- migration file and edits this file in the same commit; tests/test_schema.py proves both paths
@@ -173,6 +173,8 @@ FROM persons p;
 
 -- Per-person figures about the broadcaster's own room, kept current by the events stream so the
 -- Directory and Profile can show them without scanning events.
+-- The columns after last_tip_tokens are the fan ledger (migration 0012 added them, so their text is
+-- as ALTER TABLE left it): spending by kind, imported token history, broadcasts attended, fan club.
 CREATE TABLE person_room_stats (
     person_id INTEGER PRIMARY KEY REFERENCES persons (id) ON DELETE CASCADE,
     first_seen_at TEXT,
@@ -183,7 +185,9 @@ CREATE TABLE person_room_stats (
     tokens_tipped INTEGER NOT NULL DEFAULT 0,
     last_tip_at TEXT,
     last_tip_tokens INTEGER
-);
+, media_tokens INTEGER NOT NULL DEFAULT 0, media_purchases INTEGER NOT NULL DEFAULT 0, biggest_tip INTEGER NOT NULL DEFAULT 0, first_tip_at TEXT, broadcasts_attended INTEGER NOT NULL DEFAULT 0, fanclub_since TEXT, imported_tokens INTEGER NOT NULL DEFAULT 0, imported_tips INTEGER NOT NULL DEFAULT 0, lifetime_tokens INTEGER
+    GENERATED ALWAYS AS (tokens_tipped + media_tokens + imported_tokens) VIRTUAL);
+CREATE INDEX idx_person_room_stats_lifetime ON person_room_stats (lifetime_tokens);
 
 -- Sessions of the own room, stitched from broadcastStart/broadcastStop with a merge gap. The summary
 -- columns are recomputed from room_events in the transaction that stores each batch; the viewer
@@ -860,3 +864,57 @@ CREATE INDEX idx_system_stats_recorded ON system_stats (recorded_at);
 CREATE INDEX idx_person_state_viewer_followers ON person_state (followers) WHERE role = 'viewer';
 CREATE INDEX idx_person_state_viewer_rank ON person_state (rank) WHERE role = 'viewer';
 CREATE INDEX idx_person_state_viewer_age ON person_state (age) WHERE role = 'viewer';
+
+-- Fan ledger (0012).
+-- Who took part in each broadcast (any named event in it) and what they spent in it.
+CREATE TABLE broadcast_attendance (
+    broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    first_at TEXT NOT NULL,
+    tokens INTEGER NOT NULL DEFAULT 0 CHECK (tokens >= 0),
+    PRIMARY KEY (broadcast_id, person_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_broadcast_attendance_person ON broadcast_attendance (person_id, broadcast_id);
+
+-- Spending per person and UTC day (room tips and media, and imported token history).
+CREATE TABLE person_room_days (
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    day TEXT NOT NULL,
+    tokens INTEGER NOT NULL CHECK (tokens > 0),
+    PRIMARY KEY (person_id, day)
+) WITHOUT ROWID;
+CREATE INDEX idx_person_room_days_day ON person_room_days (day, person_id, tokens);
+
+-- One import of the token history CSV, with what it found.
+CREATE TABLE token_history_imports (
+    id INTEGER PRIMARY KEY,
+    filename TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'done', 'failed')),
+    error TEXT,
+    rows_read INTEGER NOT NULL DEFAULT 0,
+    rows_added INTEGER NOT NULL DEFAULT 0,
+    rows_known INTEGER NOT NULL DEFAULT 0,
+    rows_matched INTEGER NOT NULL DEFAULT 0,
+    rows_not_spending INTEGER NOT NULL DEFAULT 0
+);
+
+-- Spending rows of imported token history. A row is identified by what it says plus its occurrence
+-- (the n-th identical row of its file), so re-importing a file or an overlapping one adds nothing
+-- twice. A row matched to a stored room event (the Events API saw the same tip) is kept but counts
+-- through the event, never twice.
+CREATE TABLE token_history (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    tokens INTEGER NOT NULL CHECK (tokens > 0),
+    kind TEXT NOT NULL CHECK (kind IN ('tip', 'private', 'spy', 'media', 'fanclub', 'other')),
+    note TEXT NOT NULL,
+    occurrence INTEGER NOT NULL CHECK (occurrence >= 1),
+    import_id INTEGER NOT NULL REFERENCES token_history_imports (id),
+    matched_event_id TEXT REFERENCES room_events (id) ON DELETE SET NULL
+);
+CREATE UNIQUE INDEX idx_token_history_row ON token_history (person_id, at, tokens, note, occurrence);
+CREATE INDEX idx_token_history_matched ON token_history (matched_event_id) WHERE matched_event_id IS NOT NULL;

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
+from service.clock import from_db
 from service.store.db import Connection
 
 # Every query below counts the same events, "e.person_id IS NOT NULL AND NOT e.is_anon AND e.person_id IS
@@ -243,3 +245,84 @@ def _compare(
             if a != b:
                 found.append(Difference(table, repr(key), column, a, b))
     return found
+
+
+# --- Reads ---------------------------------------------------------------------------------------------
+
+WINDOWS = (7, 30, 90)  # days; "the last 7 days" is today (UTC) and the 6 days before it
+
+
+def window_start(today: date, days: int) -> str:
+    """The first UTC day ('YYYY-MM-DD') of the `days`-day window ending with `today`."""
+    return (today - timedelta(days=days - 1)).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class FanFigures:
+    """One person's ledger, as the fan card shows it."""
+
+    lifetime_tokens: int
+    tokens_tipped: int
+    media_tokens: int
+    imported_tokens: int
+    tips: int  # in the room and imported
+    imported_tips: int
+    media_purchases: int
+    biggest_tip: int
+    first_tip_at: datetime | None
+    last_tip_at: datetime | None
+    last_tip_tokens: int | None
+    visits: int
+    broadcasts_attended: int
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+    fanclub_since: datetime | None
+    recent: dict[int, int]  # window days → tokens in it
+
+
+def _moment(value: str | None) -> datetime | None:
+    return from_db(value) if value else None
+
+
+async def fan_figures(conn: Connection, person_id: int, today: date) -> FanFigures | None:
+    rows = await conn.execute_fetchall(
+        "SELECT *, lifetime_tokens AS lifetime FROM person_room_stats WHERE person_id = :person",
+        {"person": person_id},
+    )
+    row = next(iter(rows), None)
+    if row is None:
+        return None
+    recent: dict[int, int] = {}
+    for days in WINDOWS:
+        found = await conn.execute_fetchall(
+            "SELECT coalesce(sum(tokens), 0) FROM person_room_days "
+            "WHERE person_id = :person AND day >= :since",
+            {"person": person_id, "since": window_start(today, days)},
+        )
+        recent[days] = int(next(iter(found))[0])
+    return FanFigures(
+        lifetime_tokens=row["lifetime"], tokens_tipped=row["tokens_tipped"], media_tokens=row["media_tokens"],
+        imported_tokens=row["imported_tokens"], tips=row["tips"] + row["imported_tips"],
+        imported_tips=row["imported_tips"], media_purchases=row["media_purchases"],
+        biggest_tip=row["biggest_tip"], first_tip_at=_moment(row["first_tip_at"]),
+        last_tip_at=_moment(row["last_tip_at"]), last_tip_tokens=row["last_tip_tokens"], visits=row["visits"],
+        broadcasts_attended=row["broadcasts_attended"], first_seen_at=_moment(row["first_seen_at"]),
+        last_seen_at=_moment(row["last_seen_at"]), fanclub_since=_moment(row["fanclub_since"]), recent=recent,
+    )  # fmt: skip
+
+
+async def weekly_spending(
+    conn: Connection, person_id: int, today: date, weeks: int
+) -> list[tuple[date, int]]:
+    """(Monday, tokens) for each of the last `weeks` ISO weeks up to this one, oldest first; a week
+    without spending is there with 0."""
+    this_monday = today - timedelta(days=today.weekday())
+    first = this_monday - timedelta(weeks=weeks - 1)
+    totals = {monday: 0 for monday in (first + timedelta(weeks=n) for n in range(weeks))}
+    for day, tokens in await conn.execute_fetchall(
+        "SELECT day, tokens FROM person_room_days WHERE person_id = :person AND day >= :since",
+        {"person": person_id, "since": first.isoformat()},
+    ):
+        moment = date.fromisoformat(day)
+        totals[moment - timedelta(days=moment.weekday())] += int(tokens)
+    return sorted(totals.items())

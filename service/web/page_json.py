@@ -190,7 +190,8 @@ def broadcast(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
                      "tokens": t.tokens} for t in context["tippers"]],
         "follows": [event(row) for row in context["follows"]],
         "visitors": [{"username": v.username, "visits": v.visits, "events": v.events,
-                      "first_at": iso(v.first_at)} for v in context["visitors"]],
+                      "first_at": iso(v.first_at), "new": v.new, "tokens": v.tokens,
+                      "lifetime_tokens": v.lifetime_tokens} for v in context["visitors"]],
         "timeline": [event(row) for row in context["timeline"]],
     }  # fmt: skip
 

@@ -133,6 +133,7 @@ def test_export_writes_data_tables_but_no_secrets(env: dict[str, str], tmp_path:
     assert result.returncode == 0, result.stdout + result.stderr
     names = sorted(p.name for p in out.iterdir())
     assert f"job_runs.{fmt}" in names and f"room_events.{fmt}" in names and f"persons.{fmt}" in names
+    assert {f"fan_ledger.{fmt}", f"broadcast_attendance.{fmt}", f"token_history.{fmt}"} <= set(names)
     text = (out / f"job_runs.{fmt}").read_text()
     if fmt == "json":
         rows = json.loads(text)

@@ -36,6 +36,7 @@ def running_service(env: dict[str, str], tmp_path: Path) -> Iterator[ServiceProc
         ["job", "run"],
         ["backup"],
         ["export"],
+        ["import", "token-history"],
     ],
 )
 def test_every_command_has_help(env: dict[str, str], command: list[str]) -> None:

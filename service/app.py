@@ -25,7 +25,7 @@ from service.security import Passwords, hash_token, new_token
 from service.settings import ConfigHolder, Settings
 from service.sources.registry import SOURCES
 from service.sources.spec import SourceSpec
-from service.store import system_users, web_sessions
+from service.store import system_users, token_history, web_sessions
 from service.store.db import Database
 from service.web.ext_guard import ext_guard
 from service.web.import_tasks import ImportTasks
@@ -112,7 +112,10 @@ async def http_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def import_tasks_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Token history imports started from the panel end (cancelled) before the database closes."""
+    """Token history imports started from the panel end (cancelled) before the database closes;
+    one a stopped service left 'running' is recorded as failed when it starts again."""
+    async with app[db_key].transaction() as conn:
+        await token_history.fail_unfinished(conn)
     yield
     await app[import_tasks_key].shutdown()
 

@@ -130,6 +130,17 @@ async def fail_import(conn: Connection, import_id: int, error: str, *, rows_read
     )
 
 
+async def fail_unfinished(conn: Connection) -> int:
+    """Imports a stopped process left 'running' (their staged rows went with its connection)."""
+    async with conn.execute(
+        "UPDATE token_history_imports SET status = 'failed', finished_at = :now, "
+        "error = 'The service stopped before this import finished; nothing of it was stored.' "
+        "WHERE status = 'running'",
+        {"now": now_db()},
+    ) as cursor:
+        return cursor.rowcount
+
+
 async def number_new_rows(conn: Connection, import_id: int) -> tuple[int, int]:
     """Move the staged rows into token_history_new with their occurrence, minus those already stored.
 

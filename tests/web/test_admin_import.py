@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestClient
 from bs4 import BeautifulSoup
 
+from service.app import create_app
 from service.settings import Settings
+from service.store import token_history
+from service.store.db import open_database
 from service.web.keys import db_key, import_tasks_key
 from tests.support.panel import Panel, add_user
 
@@ -144,3 +149,17 @@ async def test_only_managers_of_jobs_may_import(panel: Panel) -> None:
     assert (await upload(panel, GOOD)).status == 403
     assert (await panel.client.get("/admin/import/1.json")).status == 403
     assert await rows(panel, "SELECT count(*) FROM token_history_imports") == [(0,)]
+
+
+async def test_an_import_left_running_by_a_stopped_service_is_marked_failed(
+    settings: Settings, aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]]
+) -> None:
+    """The service starts again: the import it was running is on record as failed, with why."""
+    async with open_database(settings.database_path) as db, db.transaction() as conn:
+        await token_history.start_import(conn, "old.csv", "0" * 64)
+    client = await aiohttp_client(create_app(settings, announce=lambda _: None))
+    async with client.app[db_key].read() as conn:
+        (item,) = await token_history.list_imports(conn)
+    assert (item.status, item.error) == (
+        "failed", "The service stopped before this import finished; nothing of it was stored."
+    )  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from service.ingest.token_import import ImportResult, import_file
-from service.store import token_history
+from service.store import fan_ledger, persons, token_history
 from service.store.db import Database
 from tests.support.events import ROOM, Feed, ingest, scalar
 
@@ -217,3 +217,41 @@ async def test_a_refused_file_stores_nothing(db: Database, tmp_path: Path) -> No
     async with db.read() as conn:
         (attempt,) = await token_history.list_imports(conn)
     assert (attempt.status, attempt.error, attempt.rows_read) == ("failed", result.error, 25_001)
+
+
+async def _no_differences(db: Database) -> None:
+    async with db.read() as conn:
+        broadcaster = await persons.get_person_id(conn, ROOM)
+        assert await fan_ledger.differences(conn, broadcaster) == []
+
+
+async def test_after_imports_the_ledger_equals_a_recomputation(db: Database, tmp_path: Path) -> None:
+    """Events, an import, the same import again and an overlapping newer one: `mhc check` finds nothing."""
+    await seed_broadcast(db)
+    await run(db, tmp_path, "a.csv", FILE_A)
+    await _no_differences(db)
+    await run(db, tmp_path, "a-again.csv", FILE_A)
+    await run(db, tmp_path, "b.csv", FILE_B)
+    await _no_differences(db)
+
+
+async def test_an_event_arriving_after_its_imported_row_counts_once(db: Database, tmp_path: Path) -> None:
+    """The stream catches up on a tip the file already held: the tip counts once, through the event, and
+    the tip bounds follow the event; a tip of another amount still counts both."""
+    await run(
+        db,
+        tmp_path,
+        "late.csv",
+        HEADER + "alice,300,2026-01-02 00:10:00,Tip\nalice,7,2026-01-02 00:11:00,Tip\n",
+    )
+    before, _ = await ledger(db)
+    assert (before["alice"]["lifetime_tokens"], before["alice"]["imported_tips"]) == (307, 2)
+    f = Feed()
+    await ingest(db, [f.event(10.5, "tip", "alice", tokens=300), f.event(11, "tip", "alice", tokens=8)])
+    after, days = await ledger(db)
+    alice = after["alice"]
+    assert (alice["lifetime_tokens"], alice["imported_tokens"], alice["imported_tips"]) == (315, 7, 1)
+    assert (alice["tips"], alice["tokens_tipped"], alice["biggest_tip"]) == (2, 308, 300)
+    assert alice["first_tip_at"] == "2026-01-02T00:10:30.000Z"  # the event's time, not the row's
+    assert days[("alice", "2026-01-02")] == 315
+    await _no_differences(db)

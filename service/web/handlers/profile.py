@@ -19,7 +19,7 @@ from service.store import directory, persons, scrapes
 from service.store import profile as profile_store
 from service.store import statbate as statbate_store
 from service.usernames import normalise_username
-from service.web import page_json, people, sessions
+from service.web import page_json, people, relations, sessions
 from service.web.access import requires
 from service.web.charts import Series, downsample, line_chart
 from service.web.handler_support import can_enqueue, scrape_availability
@@ -170,6 +170,7 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             # Drawn for the page only: the JSON twin carries the points themselves.
             "charts": None if wants_json(request) else _charts(history, start),
             "scrape": await scrape_availability(request, conn),
+            **await relations.profile_context(request, conn, pid),
         }
     context.update(people.HELPERS)
     context.update({"active": "profile", "windows": list(WINDOWS), "window": window,

@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("export", parents=[common], help="export the data tables")
     p.add_argument("--format", choices=("csv", "json"), required=True)
     p.add_argument("directory", type=Path)
+    p.add_argument(
+        "--include-notes", action="store_true", help="also export the notes about people (private data)"
+    )
 
     commands.add_parser(
         "pair", parents=[common], help="print a one-time code for pairing the Chrome extension"
@@ -96,7 +99,9 @@ def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return 
         case ("backup", _):
             return backup.run(settings, args.path, force=args.force)
         case ("export", _):
-            return asyncio.run(export.run(settings, args.format, args.directory))
+            return asyncio.run(
+                export.run(settings, args.format, args.directory, include_notes=args.include_notes)
+            )
         case ("pair", _):
             return asyncio.run(extension.pair(settings))
         case ("scrape", _):

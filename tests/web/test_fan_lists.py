@@ -13,6 +13,7 @@ from service.logs import SecretRegistry, configure_logging
 from service.store import fan_lists, person_notes
 from service.store.persons import ensure_persons
 from service.web.keys import db_key
+from service.web.render import create_environment
 from tests.support.panel import Panel, add_user
 
 FRIENDS, VIP, WATCHLIST, BANNED = 1, 2, 3, 4
@@ -300,3 +301,30 @@ async def test_note_text_never_reaches_the_log(admin_panel: Panel) -> None:
         logging.getLogger("aiosqlite").setLevel(saved[2])
     assert any("debug logging is on" in line for line in lines)
     assert not any("Zanzibar" in line for line in lines)
+
+
+async def test_the_marks_macro_renders_chips_for_a_page_of_names(admin_panel: Panel) -> None:
+    """marks_for + _fan_marks.html: list chips (Banned as a warning), a note chip carrying the pinned
+    note (escaped), and nothing at all for a person on no list."""
+    app = admin_panel.app
+    alice, bob = await _person(app, "alice"), await _person(app, "bob")
+    await admin_panel.get("/profile/alice")
+    for list_id in (BANNED, FRIENDS):
+        await admin_panel.post("/profile/alice/lists", {"list_id": str(list_id)})
+    await admin_panel.post(
+        "/profile/alice/notes", {"category": "note", "body": "<b>big</b> tipper", "pinned": "1"}
+    )
+    async with app[db_key].read() as conn:
+        marks = await fan_lists.marks_for(conn, [alice, bob])
+    template = create_environment().from_string(
+        '{% from "_fan_marks.html" import marks %}'
+        "<p id=a>{{ marks(m.get(a)) }}</p><p id=b>{{ marks(m.get(b)) }}</p><p id=c>{{ marks(m.get(0)) }}</p>"
+    )
+    soup = _soup(template.render(m=marks, a=alice, b=bob))
+    chips = soup.select("#a .chip")
+    assert [(c.text, "warning" in c["class"]) for c in chips] == [
+        ("Friends", False), ("Banned", True), ("note", False)
+    ]  # fmt: skip
+    assert chips[-1]["title"] == "Pinned note: <b>big</b> tipper"  # an attribute value, escaped in the HTML
+    assert soup.select_one("#b").decode_contents() == ""  # type: ignore[union-attr]
+    assert soup.select_one("#c").decode_contents() == ""  # type: ignore[union-attr]

@@ -212,3 +212,20 @@ async def test_an_existing_databases_subscriber_role_gains_edit_fans(tmp_path: P
     assert Permission.EDIT_FANS in held["subscriber"]
     assert Permission.EDIT_FANS not in held["viewer"]
     assert Permission.SCRAPE_PROFILES in held["subscriber"]  # nothing else changed
+
+
+async def test_deleting_a_panel_account_keeps_its_notes_and_memberships(db: Database) -> None:
+    """The person's notes and lists outlive the account that wrote them; only the name goes."""
+    ids = await _people(db, "alice")
+    owner = await _author(db)
+    helper = await _author(db, "helper", "subscriber")
+    async with db.transaction() as conn:
+        await person_notes.insert_note(conn, ids["alice"], category="note", body="kept", author_id=helper)
+        await fan_lists.add_member(conn, 1, ids["alice"], added_by=helper)
+        await system_users.delete_user(conn, helper)
+    async with db.read() as conn:
+        [note] = await person_notes.list_notes(conn, ids["alice"])
+        [member] = await fan_lists.memberships(conn, ids["alice"])
+    assert (note.body, note.author_id, note.author) == ("kept", None, None)
+    assert (member.chip.name, member.added_by) == ("Friends", None)
+    assert owner != helper

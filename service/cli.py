@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("export", parents=[common], help="export the data tables")
     p.add_argument("--format", choices=("csv", "json"), required=True)
     p.add_argument("directory", type=Path)
+    p.add_argument(
+        "--include-notes", action="store_true", help="also export the notes about people (private data)"
+    )
 
     imp = commands.add_parser("import", help="import data from files").add_subparsers(
         dest="action", required=True
@@ -107,7 +110,9 @@ def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return 
         case ("check", _):
             return asyncio.run(check.run(settings))
         case ("export", _):
-            return asyncio.run(export.run(settings, args.format, args.directory))
+            return asyncio.run(
+                export.run(settings, args.format, args.directory, include_notes=args.include_notes)
+            )
         case ("import", "token-history"):
             return asyncio.run(imports.token_history(settings, args.file))
         case ("pair", _):

@@ -46,3 +46,6 @@ def configure_logging(level: str, registry: SecretRegistry) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     # APScheduler narrates every add/run at INFO; job outcomes are recorded by our runner instead.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters at DEBUG: notes, names, hashes. The
+    # database's content is never log material, whatever the service's own level.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)

@@ -12,6 +12,7 @@ class Permission(StrEnum):
     MANAGE_JOBS = "manage_jobs"
     MANAGE_PRIORITIES = "manage_priorities"
     SCRAPE_PROFILES = "scrape_profiles"
+    EDIT_FANS = "edit_fans"
 
 
 PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
@@ -21,6 +22,7 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     Permission.MANAGE_JOBS: "Configure data sources, run and pause jobs",
     Permission.MANAGE_PRIORITIES: "Queue people for lookup and tracking",
     Permission.SCRAPE_PROFILES: "Ask the extension to scrape profiles and lists",
+    Permission.EDIT_FANS: "Write notes and curate fan lists",
 }
 
 DEFAULT_ROLES: dict[str, tuple[str, frozenset[Permission]]] = {
@@ -33,6 +35,7 @@ DEFAULT_ROLES: dict[str, tuple[str, frozenset[Permission]]] = {
                 Permission.VIEW_STATS,
                 Permission.MANAGE_PRIORITIES,
                 Permission.SCRAPE_PROFILES,
+                Permission.EDIT_FANS,
             }
         ),
     ),

@@ -1,4 +1,5 @@
-"""`mhc export --format csv|json DIR`: one file per data table."""
+"""`mhc export --format csv|json DIR [--include-notes]`: one file per data table (notes, private
+data, only when asked for)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from service.settings import Settings
 from service.store import export
 
 
-async def run(settings: Settings, fmt: str, directory: Path) -> int:
+async def run(settings: Settings, fmt: str, directory: Path, *, include_notes: bool = False) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     async with (
         command_database(settings) as db,
         db.read() as conn,
     ):
-        for table in export.EXPORTED_TABLES:
+        for table in export.exported_tables(include_notes=include_notes):
             names = await export.columns(conn, table)
             path = directory / f"{table}.{fmt}"
             count = 0

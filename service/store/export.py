@@ -24,14 +24,26 @@ EXPORTS: dict[str, str] = {
     "follower_history": "follower_history",
     "stats_snapshots": "stats_snapshots",
     "job_runs": "job_runs",
+    "fan_lists": "fan_lists",
+    "fan_list_members": "v_fan_list_members",
+}
+# Private data, written only when asked for (`mhc export --include-notes`).
+PRIVATE_EXPORTS: dict[str, str] = {
+    "notes": "v_person_notes",
 }
 EXPORTED_TABLES: tuple[str, ...] = tuple(EXPORTS)
 
 
+def exported_tables(*, include_notes: bool = False) -> tuple[str, ...]:
+    """The files an export writes; notes only when asked for."""
+    return EXPORTED_TABLES + (tuple(PRIVATE_EXPORTS) if include_notes else ())
+
+
 def _relation(name: str) -> str:
-    if name not in EXPORTS:
+    relation = EXPORTS.get(name) or PRIVATE_EXPORTS.get(name)
+    if relation is None:
         raise ValueError(f"{name} is not exportable")
-    return EXPORTS[name]
+    return relation
 
 
 async def columns(conn: Connection, name: str) -> list[str]:

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from service.store.directory import PersonState
+from service.web import relations
 from service.web.json_view import iso
 
 # person_state values that carry the source and time they came from.
@@ -161,6 +162,8 @@ def profile(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
                      "tips_requested_at": statbate["tips_requested_at"]},
         "history": {"window_days": context["window"], **_history(context["history"])},
         "records": context["records"],
+        "lists": relations.lists_json(context["memberships"]),
+        "notes": relations.notes_json(context["notes"]),
     }  # fmt: skip
 
 
@@ -215,3 +218,15 @@ def _stream(state: Any) -> dict[str, Any] | None:
     return {"state": state.state, "detail": state.detail, "until": iso(state.until),
             "stalled": state.stalled, "last_event_at": iso(state.last_event_at),
             "last_poll_at": iso(state.last_poll_at)}  # fmt: skip
+
+
+def fan_lists(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """Users › Lists: every list with its member count and (the newest `shown` of) its members."""
+    return {
+        "members_shown_per_list": context["shown"],
+        "lists": [{"id": x.fan_list.id, "name": x.fan_list.name, "builtin": x.fan_list.builtin,
+                   "created_at": iso(x.fan_list.created_at), "member_count": x.fan_list.member_count,
+                   "members": [{"username": m.username, "added_at": iso(m.added_at), "added_by": m.added_by}
+                               for m in x.members]}
+                  for x in context["lists"]],
+    }  # fmt: skip

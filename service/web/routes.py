@@ -20,6 +20,7 @@ from service.web.handlers import (
     directory,
     events,
     ext_api,
+    fan_lists,
     follows,
     images,
     pages,
@@ -53,6 +54,7 @@ def setup_routes(app: web.Application) -> None:
         "/profile/{username}/statbate-tips", profile.profile_statbate_tips, name="profile_statbate_tips"
     )
     r.add_get("/profile/{username}/room", room.profile_room, name="profile_room")
+    _fan_list_routes(r)
     r.add_get("/room", room.room, name="room")
     r.add_get("/room/broadcasts/{broadcast_id}", room.room_broadcast, name="room_broadcast")
     r.add_get("/events", events.events, name="events")
@@ -115,6 +117,24 @@ def _extension_routes(r: web.UrlDispatcher) -> None:
     r.add_post(revoke, admin_extension.admin_extension_revoke, name="admin_extension_revoke")
 
 
+def _fan_list_routes(r: web.UrlDispatcher) -> None:
+    """Issue 10: relationship lists (Users › Lists, and a person's lists on their profile) and notes."""
+    r.add_get("/users/lists", fan_lists.users_lists, name="users_lists")
+    r.add_post("/users/lists", fan_lists.users_list_create, name="users_list_create")
+    r.add_post("/users/lists/{list_id}/rename", fan_lists.users_list_rename, name="users_list_rename")
+    r.add_post("/users/lists/{list_id}/delete", fan_lists.users_list_delete, name="users_list_delete")
+    person = "/profile/{username}"
+    r.add_post(f"{person}/lists", fan_lists.profile_list_add, name="profile_list_add")
+    remove = f"{person}/lists/{{list_id}}/remove"
+    r.add_post(remove, fan_lists.profile_list_remove, name="profile_list_remove")
+    r.add_post(f"{person}/notes", fan_lists.profile_note_add, name="profile_note_add")
+    note = f"{person}/notes/{{note_id}}"
+    r.add_post(f"{note}/edit", fan_lists.profile_note_edit, name="profile_note_edit")
+    r.add_post(f"{note}/delete", fan_lists.profile_note_delete, name="profile_note_delete")
+    r.add_post(f"{note}/pin", fan_lists.profile_note_pin, name="profile_note_pin")
+    r.add_post(f"{note}/unpin", fan_lists.profile_note_unpin, name="profile_note_unpin")
+
+
 def _json_routes(r: web.UrlDispatcher) -> None:
     """Each page's data as JSON, from the page's own handler (service/web/json_view.py).
 
@@ -131,3 +151,4 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/users/following.json", follows.users_following, name="users_following_json")
     r.add_get("/users/followers.json", follows.users_followers, name="users_followers_json")
     r.add_get("/users/unfollowed.json", follows.users_unfollowed, name="users_unfollowed_json")
+    r.add_get("/users/lists.json", fan_lists.users_lists, name="users_lists_json")

@@ -79,6 +79,7 @@ async def test_default_view_lists_everyone_by_last_seen(admin_panel: Panel) -> N
         "Following",
         "Followers",
         "Unfollowed",
+        "Lists",
     ]
     assert soup.select_one("[data-testid=total]").text == "5"  # type: ignore[union-attr]
     headers = [th.text.strip(" ▲▼") for th in soup.select("table[data-testid=directory] thead th")]

@@ -19,7 +19,7 @@ from service.store import directory, fan_ledger, persons, scrapes
 from service.store import profile as profile_store
 from service.store import statbate as statbate_store
 from service.usernames import normalise_username
-from service.web import page_json, people, sessions
+from service.web import page_json, people, relations, sessions
 from service.web.access import requires
 from service.web.charts import Bar, Series, bar_chart, downsample, line_chart
 from service.web.handler_support import can_enqueue, scrape_availability
@@ -183,6 +183,7 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             "fan": fan,
             "fan_weeks": weeks,
             "fan_chart": _weeks_chart(weeks) if fan and not wants_json(request) else None,
+            **await relations.profile_context(request, conn, pid),
         }
     context.update(people.HELPERS)
     context.update({"active": "profile", "windows": list(WINDOWS), "window": window,

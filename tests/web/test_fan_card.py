@@ -83,3 +83,20 @@ async def test_a_person_never_in_the_room_has_no_fan_card(admin_panel: Panel) ->
     await _seed(admin_panel)
     status, html = await admin_panel.get(f"/profile/{ROOM}")
     assert status == 200 and "fan-card" not in html
+
+
+async def test_the_fan_card_shows_lists_the_pinned_note_and_the_latest_two(admin_panel: Panel) -> None:
+    await _seed(admin_panel)
+    await admin_panel.get("/profile/whale")
+    await admin_panel.post("/profile/whale/lists", {"list_id": "2"})  # VIP, built in
+    for n in range(4):
+        await admin_panel.post("/profile/whale/notes", {"category": "note", "body": f"note number {n}"})
+    await admin_panel.post("/profile/whale/notes", {"category": "tip_menu", "body": "likes the 99 menu",
+                                                    "pinned": "1"})  # fmt: skip
+    _, html = await admin_panel.get("/profile/whale")
+    card = BeautifulSoup(html, "html.parser").select_one("[data-testid=fan-card]")
+    assert card is not None
+    assert card.select_one("[data-testid=fan-lists]").get_text(" ", strip=True) == "VIP"  # type: ignore[union-attr]
+    notes = [li.get_text(" ", strip=True) for li in card.select("[data-testid=fan-notes] li")]
+    assert len(notes) == 3 and notes[0].startswith("pinned") and notes[0].endswith("likes the 99 menu")
+    assert [note[-13:] for note in notes[1:]] == ["note number 3", "note number 2"]

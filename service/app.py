@@ -28,12 +28,14 @@ from service.sources.spec import SourceSpec
 from service.store import system_users, web_sessions
 from service.store.db import Database
 from service.web.ext_guard import ext_guard
+from service.web.fan_counts import FanCounts
 from service.web.keys import (
     announce_key,
     config_key,
     db_key,
     events_hub_key,
     events_stream_key,
+    fan_counts_key,
     http_key,
     login_limiter_key,
     passwords_key,
@@ -222,6 +224,7 @@ def create_app(
     app[http_key] = http
     app[events_stream_key] = new_events_stream(settings, db, http, config)
     app[events_hub_key] = app[events_stream_key].hub
+    app[fan_counts_key] = FanCounts()
     app.cleanup_ctx.extend([database_ctx, http_ctx, setup_link_ctx, scheduler_ctx, events_stream_ctx])
     app.on_response_prepare.append(add_headers)
     app.on_shutdown.append(close_live_feeds)

@@ -18,6 +18,7 @@ from service.ratelimit import LoginThrottle
 from service.security import Passwords
 from service.settings import ConfigHolder, Settings
 from service.store.db import Database
+from service.web.fan_counts import FanCounts
 
 settings_key = web.AppKey("settings", Settings)
 db_key = web.AppKey("db", Database)
@@ -31,5 +32,6 @@ http_key = web.AppKey("http", httpx.AsyncClient)
 login_limiter_key = web.AppKey("login_limiter", LoginThrottle)
 events_hub_key = web.AppKey("events_hub", EventsHub)
 events_stream_key = web.AppKey("events_stream", EventsStream)
+fan_counts_key = web.AppKey("fan_counts", FanCounts)
 # Where the first-run setup link is announced (the console, for `mhc serve`).
 announce_key: web.AppKey[Callable[[str], None]] = web.AppKey("announce")

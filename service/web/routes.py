@@ -19,6 +19,7 @@ from service.web.handlers import (
     directory,
     events,
     ext_api,
+    fans,
     follows,
     images,
     pages,
@@ -42,6 +43,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/", pages.home, name="home")
     r.add_get("/users", pages.users, name="users")
     r.add_get("/users/directory", directory.users_directory, name="users_directory")
+    r.add_get("/users/fans", fans.users_fans, name="users_fans")
+    r.add_get("/users/fans.csv", fans.users_fans_csv, name="users_fans_csv")
     r.add_get("/users/directory.csv", directory.users_directory_csv, name="users_directory_csv")
     r.add_post("/users/directory/queue", directory.users_directory_queue, name="users_directory_queue")
     r.add_post("/users/directory/scrape", directory.users_directory_scrape, name="users_directory_scrape")
@@ -118,6 +121,7 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     Added before the pages: "/profile/{username}" would otherwise take "alice.json" for a username.
     """
     r.add_get("/users/directory.json", directory.users_directory, name="users_directory_json")
+    r.add_get("/users/fans.json", fans.users_fans, name="users_fans_json")
     r.add_get("/profile/{username}.json", profile.profile_person, name="profile_person_json")
     r.add_get("/room/broadcasts/{broadcast_id}.json", room.room_broadcast, name="room_broadcast_json")
     r.add_get("/events.json", events.events, name="events_json")

@@ -89,7 +89,7 @@ class Ledger:
 
 async def _names(db: Database, flt: FansFilter, rules: FanRules = DEFAULT_RULES) -> list[str]:
     async with db.read() as conn:
-        page = await fans.list_page(conn, flt, rules, now=NOW, with_counts=False)
+        page = await fans.list_page(conn, flt, rules, now=NOW)
     assert page.total == len(page.rows)
     return [r.username for r in page.rows]
 

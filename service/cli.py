@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from service import __version__
-from service.commands import backup, export, extension, jobs, serve, users
+from service.commands import backup, check, export, extension, jobs, serve, users
 from service.permissions import DEFAULT_ROLES
 from service.settings import Settings
 from service.store.db import DatabaseLockedError
@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
+    commands.add_parser(
+        "check", parents=[common], help="recompute the fan ledger and report any difference from it"
+    )
     p = commands.add_parser("export", parents=[common], help="export the data tables")
     p.add_argument("--format", choices=("csv", "json"), required=True)
     p.add_argument("directory", type=Path)
@@ -95,6 +98,8 @@ def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return 
             return asyncio.run(jobs.run(settings, args.name))
         case ("backup", _):
             return backup.run(settings, args.path, force=args.force)
+        case ("check", _):
+            return asyncio.run(check.run(settings))
         case ("export", _):
             return asyncio.run(export.run(settings, args.format, args.directory))
         case ("pair", _):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from service.ingest import broadcast_summary, follows
+from service.ingest import broadcast_summary, fan_ledger, follows
 from service.ingest.broadcast_stitching import Stitcher, StitchPolicy
 from service.ingest.event_rows import to_incoming
 from service.ingest.room_people import resolve_people, room_figures
@@ -76,7 +76,14 @@ async def ingest_events(
         broadcaster_id=broadcaster_id,
     )  # fmt: skip
     stored = await room_events.insert_events(conn, fresh, ids, assignments, received_at=received_at)
-    await room_events.add_room_figures(conn, room_figures(fresh, ids, broadcaster))
+    # Only what the store kept counts for people (an event it refused, a clash of (ms, seq), is not theirs).
+    counted = fresh if stored == len(fresh) else await _stored_of(conn, fresh)
+    figures = room_figures(counted, ids, broadcaster)
+    await fan_ledger.record(
+        conn, counted, ids, assignments, figures, broadcaster=broadcaster, rebuilt=stitcher.rebuilt()
+    )
+    await room_events.add_room_figures(conn, figures)
+    await fan_ledger.rebuild(conn, stitcher.rebuilt(), broadcaster_id)
     await follows.apply_room_events(conn, fresh, ids, broadcaster)
     quarantined = await room_events.insert_quarantine(conn, invalid, received_at=received_at)
     await broadcast_summary.apply(conn, summaries, broadcaster_id, all_stored=stored == len(fresh))
@@ -86,6 +93,11 @@ async def ingest_events(
         last_event_at=last.at if last else None, at=received_at,
     )  # fmt: skip
     return BatchResult(len(fresh), len(events) - len(fresh), quarantined, frozenset(touched))
+
+
+async def _stored_of(conn: Connection, events: Sequence[IncomingEvent]) -> list[IncomingEvent]:
+    stored = await room_events.known_event_ids(conn, (event.id for event in events))
+    return [event for event in events if event.id in stored]
 
 
 async def _fresh(conn: Connection, events: Sequence[IncomingEvent]) -> list[IncomingEvent]:

@@ -68,8 +68,17 @@ def room_figures(
         person.first, person.last = min(person.first, event.at), max(person.last, event.at)
         person.events += 1
         person.visits += event.method == "userEnter"
-        if event.method == "tip":
+        method = event.method
+        if method == "tip":
             person.tips += 1
             person.tokens += event.tokens
-            person.last_tip_at, person.last_tip_tokens = event.at, event.tokens
+            person.biggest_tip = max(person.biggest_tip, event.tokens)
+            person.first_tip_at = min(person.first_tip_at or event.at, event.at)
+            if event.at >= (person.last_tip_at or ""):
+                person.last_tip_at, person.last_tip_tokens = event.at, event.tokens
+        elif method == "mediaPurchase":
+            person.media_purchases += 1
+            person.media_tokens += event.tokens
+        elif method == "fanclubJoin":
+            person.fanclub_since = min(person.fanclub_since or event.at, event.at)
     return figures

@@ -108,19 +108,36 @@ class Visitor:
     visits: int
     first_at: datetime
     events: int
+    new: bool  # first seen in the room during this broadcast
+    tokens: int  # spent in this broadcast (tips and media, not anonymous ones)
+    lifetime_tokens: int
+    person_id: int
 
 
-async def visitors(conn: Connection, broadcast_id: int, *, exclude: str, limit: int = 500) -> list[Visitor]:
-    """Everyone seen in the broadcast (entered, chatted, tipped…), most active first."""
+async def visitors(
+    conn: Connection, broadcast_id: int, *, exclude: str, reveal: bool = False, limit: int = 500
+) -> list[Visitor]:
+    """Everyone seen in the broadcast (entered, chatted, tipped…), most active first. Someone whose only
+    trace is an anonymous tip is listed only with `reveal`: the list would otherwise name the tipper."""
     async with conn.execute(
-        "SELECT p.username, count(CASE WHEN e.method = 'userEnter' THEN 1 END) AS visits, "
-        "min(e.at) AS first_at, count(*) AS events FROM room_events e JOIN persons p ON p.id = e.person_id "
-        "WHERE e.broadcast_id = :id AND p.username <> :exclude "
-        "GROUP BY p.id ORDER BY events DESC, p.username LIMIT :limit",
-        {"id": broadcast_id, "exclude": exclude, "limit": limit},
+        "SELECT v.*, p.username, coalesce(st.first_seen_at >= b.started_at, 1) AS new, "
+        "coalesce(a.tokens, 0) AS tokens, coalesce(st.lifetime_tokens, 0) AS lifetime "
+        "FROM (SELECT e.person_id, count(CASE WHEN e.method = 'userEnter' THEN 1 END) AS visits, "
+        "      min(e.at) AS first_at, count(*) AS events FROM room_events e "
+        "      WHERE e.broadcast_id = :id AND e.person_id IS NOT NULL AND (:reveal OR NOT e.is_anon) "
+        "      GROUP BY e.person_id) v "
+        "JOIN persons p ON p.id = v.person_id JOIN broadcasts b ON b.id = :id "
+        "LEFT JOIN person_room_stats st ON st.person_id = v.person_id "
+        "LEFT JOIN broadcast_attendance a ON a.broadcast_id = :id AND a.person_id = v.person_id "
+        "WHERE p.username <> :exclude ORDER BY v.events DESC, p.username LIMIT :limit",
+        {"id": broadcast_id, "exclude": exclude, "reveal": int(reveal), "limit": limit},
     ) as cursor:
         rows = await cursor.fetchall()
-    return [Visitor(row["username"], row["visits"], from_db(row["first_at"]), row["events"]) for row in rows]
+    return [
+        Visitor(row["username"], row["visits"], from_db(row["first_at"]), row["events"], bool(row["new"]),
+                row["tokens"], row["lifetime"], row["person_id"])
+        for row in rows
+    ]  # fmt: skip
 
 
 async def stats_columns(conn: Connection) -> list[str]:

@@ -16,6 +16,10 @@ EXPORTS: dict[str, str] = {
     "follow_state": "v_person_follow_state",
     "room_events": "v_room_events_public",
     "broadcasts": "broadcasts",
+    # The fan ledger, by person id (persons.csv names them); anonymous tips count for nobody in it.
+    "fan_ledger": "person_room_stats",
+    "broadcast_attendance": "broadcast_attendance",
+    "token_history": "token_history",
     "affiliate_sessions": "affiliate_api_snapshots",
     "follower_history": "follower_history",
     "stats_snapshots": "stats_snapshots",

@@ -49,6 +49,12 @@ class PersonRoomFigures:
     tokens: int = 0
     last_tip_at: str | None = None
     last_tip_tokens: int | None = None
+    media_tokens: int = 0
+    media_purchases: int = 0
+    biggest_tip: int = 0
+    first_tip_at: str | None = None
+    fanclub_since: str | None = None
+    attended: int = 0  # broadcasts this batch made them attend for the first time
 
 
 async def known_event_ids(conn: Connection, event_ids: Iterable[str]) -> set[str]:
@@ -92,17 +98,29 @@ async def add_room_figures(conn: Connection, figures: Mapping[int, PersonRoomFig
     """Add each person's batch figures to their room stats (person id → figures)."""
     rows = [
         {"person": person_id, "first": f.first, "last": f.last, "visits": f.visits, "events": f.events,
-         "tips": f.tips, "tokens": f.tokens, "tip_at": f.last_tip_at, "tip_tokens": f.last_tip_tokens}
+         "tips": f.tips, "tokens": f.tokens, "tip_at": f.last_tip_at, "tip_tokens": f.last_tip_tokens,
+         "media_tokens": f.media_tokens, "media": f.media_purchases, "biggest": f.biggest_tip,
+         "first_tip": f.first_tip_at, "fanclub": f.fanclub_since, "attended": f.attended}
         for person_id, f in figures.items()
     ]  # fmt: skip
     await conn.executemany(
         "INSERT INTO person_room_stats (person_id, first_seen_at, last_seen_at, visits, events, tips, "
-        "tokens_tipped, last_tip_at, last_tip_tokens) VALUES (:person, :first, :last, :visits, "
-        ":events, :tips, :tokens, :tip_at, :tip_tokens) ON CONFLICT (person_id) DO UPDATE SET "
+        "tokens_tipped, last_tip_at, last_tip_tokens, media_tokens, media_purchases, biggest_tip, "
+        "first_tip_at, fanclub_since, broadcasts_attended) VALUES (:person, :first, :last, :visits, "
+        ":events, :tips, :tokens, :tip_at, :tip_tokens, :media_tokens, :media, :biggest, :first_tip, "
+        ":fanclub, :attended) ON CONFLICT (person_id) DO UPDATE SET "
         "first_seen_at = min(coalesce(first_seen_at, excluded.first_seen_at), excluded.first_seen_at), "
         "last_seen_at = max(coalesce(last_seen_at, excluded.last_seen_at), excluded.last_seen_at), "
         "visits = visits + excluded.visits, events = events + excluded.events, "
         "tips = tips + excluded.tips, tokens_tipped = tokens_tipped + excluded.tokens_tipped, "
+        "media_tokens = media_tokens + excluded.media_tokens, "
+        "media_purchases = media_purchases + excluded.media_purchases, "
+        "biggest_tip = max(biggest_tip, excluded.biggest_tip), "
+        "first_tip_at = coalesce(min(first_tip_at, excluded.first_tip_at), first_tip_at, "
+        "  excluded.first_tip_at), "
+        "fanclub_since = coalesce(min(fanclub_since, excluded.fanclub_since), fanclub_since, "
+        "  excluded.fanclub_since), "
+        "broadcasts_attended = broadcasts_attended + excluded.broadcasts_attended, "
         "last_tip_tokens = CASE WHEN excluded.last_tip_at >= coalesce(last_tip_at, '') "
         "  THEN excluded.last_tip_tokens ELSE last_tip_tokens END, "
         "last_tip_at = CASE WHEN excluded.last_tip_at >= coalesce(last_tip_at, '') "

@@ -311,3 +311,61 @@ def downsample(points: Sequence[Point], start: datetime, end: datetime, buckets:
         if broken_at is not None:
             thinned.append((broken_at, None))
     return thinned
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str  # under the bar (shown for every n-th bar when there are many)
+    value: float
+    title: str = ""  # the bar's tooltip; its label and value when empty
+
+
+def bar_chart(
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    width: int = 960,
+    height: int = 200,
+    css_class: str = "s1",
+    y_format: Callable[[float], str] = compact_number,
+) -> Markup:
+    """An inline <svg> bar chart of labelled values (e.g. tokens per week); zero bars stay visible as
+    gaps on a shared axis, so a quiet week reads as quiet, not as missing."""
+    head = (
+        f'<svg class="chart bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    )
+    if not bars:
+        return Markup(head + "</svg>")  # noqa: S704 — every interpolated text is escaped
+    low, high, step = value_axis(0.0, max(1.0, *(bar.value for bar in bars)), y_format)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)  # the frame's time axis is unused: bars are placed by slot
+    frame = _Frame(epoch, epoch, low, high, step, width, height)
+    parts = [head]
+    right = width - _PAD_RIGHT
+    for tick in value_ticks(frame.low, frame.high, frame.step):
+        y = frame.y(tick)
+        parts.append(f'<line class="gridline" x1="{_PAD_LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}"/>')
+        parts.append(
+            f'<text class="ylabel" x="{_PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{escape(y_format(tick))}</text>"
+        )
+    slot = (right - _PAD_LEFT) / len(bars)
+    every = max(1, math.ceil(len(bars) / 12))
+    bottom = frame.y(0.0)
+    parts.append(f'<g class="series {escape(css_class)}">')
+    for n, bar in enumerate(bars):
+        x, top = _PAD_LEFT + n * slot, frame.y(bar.value)
+        tip = bar.title or f"{bar.label}: {y_format(bar.value)}"
+        parts.append(
+            f'<rect x="{x + slot * 0.15:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" '
+            f'height="{max(bottom - top, 0):.1f}"><title>{escape(tip)}</title></rect>'
+        )
+        if n % every == 0:
+            parts.append(
+                f'<text class="xlabel" x="{x + slot / 2:.1f}" y="{bottom + 18:.1f}" text-anchor="middle">'
+                f"{escape(bar.label)}</text>"
+            )
+    parts.append("</g>")
+    parts.append(f'<line class="axis" x1="{_PAD_LEFT}" y1="{bottom:.1f}" x2="{right}" y2="{bottom:.1f}"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 — every interpolated text is escaped

@@ -7,6 +7,7 @@ hides them: event rows come from event_views.event_row, which drops the name bef
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -149,6 +150,7 @@ def profile(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
         "has_state": context["has_state"], "state": person_state(context["state"]),
         "follow": {"following_since": follow.following_since, "unfollowed_at": follow.unfollowed_at,
                    "follower_since": follow.follower_since, "unfollower_at": follow.unfollower_at},
+        "fan": _fan(context["fan"], context["fan_weeks"]),
         "session_count": context["session_count"],
         "sessions": [{"session_start": s.session_start, "last_seen_at": s.last_seen_at, "seconds": s.seconds,
                       "peak_viewers": s.peak_viewers, "followers_start": s.followers_start,
@@ -164,6 +166,19 @@ def profile(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _fan(fan: Any, weeks: list[tuple[Any, int]]) -> dict[str, Any] | None:
+    """The fan card's figures: the ledger in the room, imported history kept apart by its own keys."""
+    if fan is None:
+        return None
+    figures = {name: getattr(fan, name) for name in fan.__dataclass_fields__ if name != "recent"}
+    figures = {name: iso(value) if isinstance(value, datetime) else value for name, value in figures.items()}
+    return {
+        **figures,
+        "recent_tokens": {f"{days}d": tokens for days, tokens in fan.recent.items()},
+        "tokens_per_week": [{"week": monday.isoformat(), "tokens": tokens} for monday, tokens in weeks],
+    }
+
+
 def broadcast(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
     """One broadcast: its figures against the previous ten, tippers, follows, visitors, timeline."""
     b, figures = context["broadcast"], context["figures"]
@@ -177,7 +192,8 @@ def broadcast(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
                      "tokens": t.tokens} for t in context["tippers"]],
         "follows": [event(row) for row in context["follows"]],
         "visitors": [{"username": v.username, "visits": v.visits, "events": v.events,
-                      "first_at": iso(v.first_at)} for v in context["visitors"]],
+                      "first_at": iso(v.first_at), "new": v.new, "tokens": v.tokens,
+                      "lifetime_tokens": v.lifetime_tokens} for v in context["visitors"]],
         "timeline": [event(row) for row in context["timeline"]],
     }  # fmt: skip
 

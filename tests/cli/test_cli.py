@@ -36,6 +36,7 @@ def running_service(env: dict[str, str], tmp_path: Path) -> Iterator[ServiceProc
         ["job", "run"],
         ["backup"],
         ["export"],
+        ["check"],
     ],
 )
 def test_every_command_has_help(env: dict[str, str], command: list[str]) -> None:
@@ -132,6 +133,7 @@ def test_export_writes_data_tables_but_no_secrets(env: dict[str, str], tmp_path:
     assert result.returncode == 0, result.stdout + result.stderr
     names = sorted(p.name for p in out.iterdir())
     assert f"job_runs.{fmt}" in names and f"room_events.{fmt}" in names and f"persons.{fmt}" in names
+    assert {f"fan_ledger.{fmt}", f"broadcast_attendance.{fmt}", f"token_history.{fmt}"} <= set(names)
     text = (out / f"job_runs.{fmt}").read_text()
     if fmt == "json":
         rows = json.loads(text)
@@ -181,3 +183,20 @@ def test_export_csv_neutralises_formulas(env: dict[str, str], tmp_path: Path) ->
     assert mhc(env, "export", "--format", "json", str(json_out)).returncode == 0
     rows = json.loads((json_out / "room_events.json").read_text())
     assert rows[0]["message"] == '=HYPERLINK("http://evil.example")'  # JSON is data, not a spreadsheet
+
+
+def test_check_reports_a_ledger_that_differs_from_the_stored_events(env: dict[str, str]) -> None:
+    """An empty database checks out; a tip written behind the ledger's back is named, exit 1."""
+    first = mhc(env, "check")
+    assert first.returncode == 0 and "fan ledger: OK" in first.stdout
+    with sqlite3.connect(Path(env["MHC_DATA_DIR"]) / "mhc.sqlite3") as conn:
+        conn.execute("INSERT INTO persons (username, created_at, updated_at) VALUES ('fan', 'x', 'x')")
+        conn.execute(
+            "INSERT INTO room_events (id, ms, seq, at, method, person_id, tokens, is_anon, raw, received_at) "
+            "VALUES ('1767312000123-0', 1767312000123, 0, '2026-01-02T00:00:00.123Z', 'tip', 1, 50, 0, "
+            "'{}', 'x')"
+        )
+    second = mhc(env, "check")
+    assert second.returncode == 1
+    assert "person_room_stats person 1: tokens_tipped is 0, recomputed 50" in second.stdout
+    assert "person_room_days (1, '2026-01-02'): row is None, recomputed (50,)" in second.stdout

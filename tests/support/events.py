@@ -18,15 +18,16 @@ CURSOR = "http://127.0.0.1:1/events/my_room/{token}/?i=x&timeout=1"
 
 
 class Feed:
-    """Makes events with increasing ids at given minutes after T0."""
+    """Makes events with increasing ids at given minutes after `start` (T0 unless given)."""
 
-    def __init__(self) -> None:
+    def __init__(self, start: datetime = T0) -> None:
         self.seq = 0
+        self.start = start
 
     def event(
         self, minute: float, method: str, user: str | None = "fan_1", **fields: object
     ) -> IncomingEvent:
-        moment = T0 + timedelta(minutes=minute)
+        moment = self.start + timedelta(minutes=minute)
         ms = int(moment.timestamp() * 1000)
         self.seq += 1
         event_id = f"{ms}-{self.seq}"

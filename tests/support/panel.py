@@ -39,6 +39,10 @@ class Panel:
             self.csrf = found.group(1)
         return response.status, text
 
+    async def get_json(self, path: str) -> tuple[int, Any]:
+        response = await self.client.get(path, allow_redirects=False)
+        return response.status, await response.json()
+
     async def post(
         self,
         path: str,

@@ -134,8 +134,26 @@ async def test_broadcast_detail(admin_panel: Panel) -> None:
     assert tippers == [["anonymous", "1", "500"], ["alice", "1", "100"]]
     assert "bob" in page.select_one("[data-testid=follows]").get_text()  # type: ignore[union-attr]
     visitors = {a.get_text() for a in page.select("[data-testid=visitors] a")}
-    assert visitors == {"alice", "bob", "secret_sam"}
+    # secret_sam's only trace is his anonymous tip: listing him would name the anonymous tipper.
+    assert visitors == {"alice", "bob"}
+    assert "secret_sam" not in html
+    _, revealed = await admin_panel.get(f"{link}?reveal=1")
+    assert "secret_sam" in {a.get_text() for a in soup(revealed).select("[data-testid=visitors] a")}
+    # Everyone is new in the room's first broadcast.
+    assert soup(html).select_one("[data-testid=new-returning]").get_text() == "2 new · 0 returning"  # type: ignore[union-attr]
     assert (await admin_panel.get("/room/broadcasts/999"))[0] == 404
+
+
+async def test_broadcast_detail_tells_new_from_returning_visitors(admin_panel: Panel) -> None:
+    """alice, seen in the first broadcast, returns in the second; carol is new there."""
+    feed = await seed(admin_panel)
+    await ingest(admin_panel.app[db_key], [feed.event(122, "userEnter", "carol")])
+    _, html = await admin_panel.get("/room")
+    live = soup(html).select("[data-testid=broadcasts] tbody tr[data-broadcast]")[0]["data-broadcast"]
+    status, detail = await admin_panel.get_json(f"/room/broadcasts/{live}.json")
+    assert status == 200
+    shown = {v["username"]: (v["new"], v["tokens"], v["lifetime_tokens"]) for v in detail["visitors"]}
+    assert shown == {"alice": (False, 10, 110), "carol": (True, 0, 0)}
 
 
 async def test_profile_room_page(admin_panel: Panel) -> None:

@@ -15,13 +15,13 @@ from service.clock import from_db, to_db, utcnow
 from service.errors import NotFound
 from service.permissions import Permission
 from service.settings import source_spec
-from service.store import directory, persons, scrapes
+from service.store import directory, fan_ledger, persons, scrapes
 from service.store import profile as profile_store
 from service.store import statbate as statbate_store
 from service.usernames import normalise_username
 from service.web import page_json, people, sessions
 from service.web.access import requires
-from service.web.charts import Series, downsample, line_chart
+from service.web.charts import Bar, Series, bar_chart, downsample, line_chart
 from service.web.handler_support import can_enqueue, scrape_availability
 from service.web.json_view import respond, wants_json
 from service.web.keys import config_key, db_key, runner_key, scheduler_key
@@ -35,6 +35,7 @@ BASE_GAP = timedelta(minutes=30)
 BUCKETS = 360
 AFFILIATE, CBHOURS, STATS = source_spec("affiliate"), source_spec("cbhours"), source_spec("stats")
 SOURCE_SERIES = ((CBHOURS, "s1"), (AFFILIATE, "s2"), (STATS, "s3"))
+FAN_WEEKS = 26  # the fan card's tokens-per-week chart
 # Affiliate points are per broadcast session with a None after each: no time-based splitting.
 SPLIT_BY_SESSION = {AFFILIATE.on_charts}
 
@@ -113,6 +114,12 @@ def _records(records: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {label: {k: _unpacked(v) for k, v in record.items()} for label, record in records.items()}
 
 
+def _weeks_chart(weeks: list[tuple[Any, int]]) -> Markup:
+    bars = [Bar(monday.strftime("%m-%d"), tokens, f"week of {monday:%Y-%m-%d}: {tokens:,} tokens")
+            for monday, tokens in weeks]  # fmt: skip
+    return bar_chart(bars, title="Tokens per week (room and imported history)", height=160)
+
+
 async def _unknown(request: web.Request, username: str) -> web.Response:
     if wants_json(request):
         raise NotFound(f"{username or 'That name'} is not known yet.")
@@ -156,6 +163,9 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
         pid = person.id
         state = await directory.get_state(conn, pid)
         history = await _history(conn, person, start)
+        today = utcnow().date()
+        fan = await fan_ledger.fan_figures(conn, pid, today)
+        weeks = await fan_ledger.weekly_spending(conn, pid, today, FAN_WEEKS) if fan else []
         context: dict[str, Any] = {
             "person": person,
             "has_state": state is not None,
@@ -170,6 +180,9 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             # Drawn for the page only: the JSON twin carries the points themselves.
             "charts": None if wants_json(request) else _charts(history, start),
             "scrape": await scrape_availability(request, conn),
+            "fan": fan,
+            "fan_weeks": weeks,
+            "fan_chart": _weeks_chart(weeks) if fan and not wants_json(request) else None,
         }
     context.update(people.HELPERS)
     context.update({"active": "profile", "windows": list(WINDOWS), "window": window,

@@ -105,7 +105,7 @@ async def room_broadcast(request: web.Request) -> web.StreamResponse:
         tippers = await broadcasts.top_tippers(conn, found.id, reveal=reveal)
         follow_filter = room_store.EventFilter(broadcast_id=found.id, methods=("follow", "unfollow"))
         follow_changes = await room_store.list_events(conn, follow_filter, limit=500)
-        seen = await broadcasts.visitors(conn, found.id, exclude=broadcaster)
+        seen = await broadcasts.visitors(conn, found.id, exclude=broadcaster, reveal=reveal)
     # Still running: it has lasted until now, as the Room page says, not until its last event.
     running = duration((datetime.now(UTC) - found.started_at).total_seconds()) if found.live else None
     context = {"broadcast": found, "running_duration": running,

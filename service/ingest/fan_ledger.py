@@ -1,0 +1,65 @@
+"""What a batch of new room events adds to the fan ledger: who attended which broadcast, and who spent
+what on which day (the per-person totals are `room_people.room_figures`).
+
+Runs inside the batch's transaction, after its events are stored. Counted are the named, non-anonymous
+events of everyone but the broadcaster — the same rule as the per-person figures, so an anonymous tip
+moves nobody's ledger. A broadcast whose events changed wholesale (`Stitcher.rebuilt()`) has its
+attendance recomputed from its stored events instead of added to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from service.store import fan_ledger
+from service.store.db import Connection
+from service.store.fan_ledger import Attendance
+from service.store.room_events import IncomingEvent, PersonRoomFigures
+
+_SPENDING = frozenset({"tip", "mediaPurchase"})
+
+
+async def record(
+    conn: Connection,
+    events: Sequence[IncomingEvent],
+    person_ids: Mapping[str, int],
+    assignments: Mapping[str, int],
+    figures: Mapping[int, PersonRoomFigures],
+    *,
+    broadcaster: str,
+    rebuilt: set[int],
+) -> None:
+    """Add the batch's attendance and spending days, and count each person's newly attended broadcasts
+    into `figures` (call before `room_events.add_room_figures` writes them)."""
+    attendance: dict[tuple[int, int], Attendance] = {}
+    days: dict[tuple[int, str], int] = {}
+    for event in events:
+        if not event.username or event.username == broadcaster or event.is_anon:
+            continue
+        person = person_ids[event.username]
+        spent = event.tokens if event.method in _SPENDING else 0
+        if spent:
+            key = (person, event.at[:10])
+            days[key] = days.get(key, 0) + spent
+        broadcast = assignments.get(event.id)
+        if broadcast is None or broadcast in rebuilt:
+            continue
+        known = attendance.get((broadcast, person))
+        attendance[(broadcast, person)] = Attendance(
+            broadcast, person, min(known.first_at, event.at) if known else event.at,
+            (known.tokens if known else 0) + spent,
+        )  # fmt: skip
+    for broadcast in {b for b, _ in attendance}:
+        present = [p for b, p in attendance if b == broadcast]
+        already = await fan_ledger.attending(conn, broadcast, present)
+        for person in present:
+            if person not in already:
+                figures[person].attended += 1
+    await fan_ledger.add_attendance(conn, attendance.values())
+    await fan_ledger.add_spending_days(conn, days)
+
+
+async def rebuild(conn: Connection, rebuilt: set[int], broadcaster_id: int | None) -> None:
+    """Recompute attendance of the rebuilt broadcasts (call after the per-person figures are written)."""
+    if rebuilt:
+        await fan_ledger.rebuild_attendance(conn, rebuilt, broadcaster_id)

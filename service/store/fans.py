@@ -363,12 +363,32 @@ def _order(flt: FansFilter) -> str:
 
 
 async def _count(conn: Connection, flt: FansFilter, rules: FanRules, window: Window) -> int:
+    if flt.smart in _FOLLOW_LISTS and not flt.search and flt.tier is None and flt.list_id is None:
+        return (await _follow_list_counts(conn))[flt.smart]
     clauses, params = _where(flt, rules, window)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"SELECT count(*) FROM {_from(flt, counting=True)} {where}"  # noqa: S608 — fixed fragments
     async with conn.execute(sql, params) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
+
+
+_FOLLOW_LISTS = ("followers_never_tipped", "tippers_not_following")
+
+
+async def _follow_list_counts(conn: Connection) -> dict[str, int]:
+    """Both follow lists from three cheap counts (followers, tippers, tippers who follow) instead of a
+    probe per follower and per tipper each."""
+    followers = await _scalar(
+        conn, "SELECT count(*) FROM follow_periods WHERE direction = 'follower' AND ended_at IS NULL"
+    )
+    tippers = await _scalar(conn, "SELECT count(*) FROM person_room_stats WHERE lifetime_tokens > 0")
+    following_tippers = await _scalar(
+        conn,
+        f"SELECT count(*) FROM person_room_stats s WHERE s.lifetime_tokens > 0 AND {_OPEN_FOLLOWER}",  # noqa: S608
+    )
+    return {"followers_never_tipped": followers - following_tippers,
+            "tippers_not_following": tippers - following_tippers}  # fmt: skip
 
 
 async def _scalar(conn: Connection, sql: str, params: dict[str, Any] | None = None) -> int:
@@ -378,23 +398,11 @@ async def _scalar(conn: Connection, sql: str, params: dict[str, Any] | None = No
 
 
 async def list_counts(conn: Connection, rules: FanRules, *, now: datetime) -> dict[str, int]:
-    """How many persons each smart list holds right now.
-
-    The two follow lists come from three cheap counts (followers, tippers, tippers who follow)
-    instead of a probe per follower and per tipper each."""
+    """How many persons each smart list holds right now."""
     window = Window(now)
-    follow_lists = ("followers_never_tipped", "tippers_not_following")
     counts = {key: await _count(conn, FansFilter(smart=key), rules, window)
-              for key in LIST_KEYS if key not in follow_lists}  # fmt: skip
-    followers = await _scalar(
-        conn, "SELECT count(*) FROM follow_periods WHERE direction = 'follower' AND ended_at IS NULL"
-    )
-    following_tippers = await _scalar(
-        conn,
-        f"SELECT count(*) FROM person_room_stats s WHERE s.lifetime_tokens > 0 AND {_OPEN_FOLLOWER}",  # noqa: S608
-    )
-    counts["followers_never_tipped"] = followers - following_tippers
-    counts["tippers_not_following"] = counts["top"] - following_tippers
+              for key in LIST_KEYS if key not in _FOLLOW_LISTS}  # fmt: skip
+    counts.update(await _follow_list_counts(conn))
     return {key: counts[key] for key in LIST_KEYS}
 
 

@@ -33,3 +33,7 @@ class FanCounts:
             self._counts = await fans.list_counts(conn, rules, now=now)
             self._key, self._at = key, self._clock()
         return dict(self._counts)
+
+    def clear(self) -> None:
+        """Forget the counts: the next page counts every list again."""
+        self._key = None

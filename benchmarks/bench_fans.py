@@ -239,9 +239,10 @@ def main() -> bool:
               f"attendance rows and {built['days']:,} person-day rows (the ledger of {EVENTS:,} synthetic "
               f"room events, written directly) in {built['seconds']} s")  # fmt: skip
         results = asyncio.run(measure(data_dir))
-    print(f"   GET /users/fans (aiohttp test client), median of {RUNS} after one warm-up: as browsed (the "
-          "smart lists' counts kept 30 s), with the counts recomputed for the request, and the baseline = "
-          "the same store calls (page, total and every count) without HTTP, session and rendering:")  # fmt: skip
+    print(f"   GET /users/fans (aiohttp test client), median of {RUNS} after one warm-up: as browsed "
+          "(the smart lists' counts kept 30 s), with the counts recomputed for the request, and the "
+          "baseline = the same store calls (page, total and every count) without HTTP, session and "
+          "rendering:")  # fmt: skip
     slow = 0
     for query, warm, cold, direct, rows in results:
         flag = "" if warm <= TARGET_MS else "  <-- over target"

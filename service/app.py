@@ -25,10 +25,11 @@ from service.security import Passwords, hash_token, new_token
 from service.settings import ConfigHolder, Settings
 from service.sources.registry import SOURCES
 from service.sources.spec import SourceSpec
-from service.store import system_users, web_sessions
+from service.store import system_users, token_history, web_sessions
 from service.store.db import Database
 from service.web.ext_guard import ext_guard
 from service.web.fan_counts import FanCounts
+from service.web.import_tasks import ImportTasks
 from service.web.keys import (
     announce_key,
     config_key,
@@ -37,6 +38,7 @@ from service.web.keys import (
     events_stream_key,
     fan_counts_key,
     http_key,
+    import_tasks_key,
     login_limiter_key,
     passwords_key,
     runner_key,
@@ -109,6 +111,15 @@ def new_http_client() -> httpx.AsyncClient:
 async def http_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[http_key].aclose()
+
+
+async def import_tasks_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Token history imports started from the panel end (cancelled) before the database closes;
+    one a stopped service left 'running' is recorded as failed when it starts again."""
+    async with app[db_key].transaction() as conn:
+        await token_history.fail_unfinished(conn)
+    yield
+    await app[import_tasks_key].shutdown()
 
 
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -225,7 +236,10 @@ def create_app(
     app[events_stream_key] = new_events_stream(settings, db, http, config)
     app[events_hub_key] = app[events_stream_key].hub
     app[fan_counts_key] = FanCounts()
-    app.cleanup_ctx.extend([database_ctx, http_ctx, setup_link_ctx, scheduler_ctx, events_stream_ctx])
+    app[import_tasks_key] = ImportTasks(db, settings.data_dir / "uploads")
+    app.cleanup_ctx.extend(
+        [database_ctx, import_tasks_ctx, http_ctx, setup_link_ctx, scheduler_ctx, events_stream_ctx]
+    )
     app.on_response_prepare.append(add_headers)
     app.on_shutdown.append(close_live_feeds)
     setup_routes(app)

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from service import __version__
-from service.commands import backup, check, export, extension, jobs, serve, users
+from service.commands import backup, check, export, extension, imports, jobs, serve, users
 from service.permissions import DEFAULT_ROLES
 from service.settings import Settings
 from service.store.db import DatabaseLockedError
@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("csv", "json"), required=True)
     p.add_argument("directory", type=Path)
 
+    imp = commands.add_parser("import", help="import data from files").add_subparsers(
+        dest="action", required=True
+    )
+    p = imp.add_parser("token-history", parents=[common], help="import the site's token history CSV")
+    p.add_argument("file", type=Path)
+
     commands.add_parser(
         "pair", parents=[common], help="print a one-time code for pairing the Chrome extension"
     )
@@ -102,6 +108,8 @@ def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return 
             return asyncio.run(check.run(settings))
         case ("export", _):
             return asyncio.run(export.run(settings, args.format, args.directory))
+        case ("import", "token-history"):
+            return asyncio.run(imports.token_history(settings, args.file))
         case ("pair", _):
             return asyncio.run(extension.pair(settings))
         case ("scrape", _):
@@ -123,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         backup.BackupError,
         serve.ServeError,
         extension.ScrapeCommandError,
+        imports.ImportCommandError,
     ) as exc:
         print(f"mhc: {exc}")
         return 2

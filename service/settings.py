@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Extension API only: a 100,000-name list snapshot is a few MiB of JSON.
     ext_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # Admin › Import only: a token history CSV of a few years is tens of MiB (streamed to disk).
+    import_max_body_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     ext_pair_code_minutes: int = Field(default=10, ge=1)
     # Sign-in throttling is per account only (every local client is 127.0.0.1): this many failed
     # attempts are free, then the account waits a lock that doubles per further failure, from the

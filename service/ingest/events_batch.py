@@ -84,6 +84,7 @@ async def ingest_events(
     )
     await room_events.add_room_figures(conn, figures)
     await fan_ledger.rebuild(conn, stitcher.rebuilt(), broadcaster_id)
+    await fan_ledger.match_imported(conn, counted, ids, broadcaster=broadcaster)
     await follows.apply_room_events(conn, fresh, ids, broadcaster)
     quarantined = await room_events.insert_quarantine(conn, invalid, received_at=received_at)
     await broadcast_summary.apply(conn, summaries, broadcaster_id, all_stored=stored == len(fresh))

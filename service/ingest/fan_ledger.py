@@ -10,11 +10,14 @@ attendance recomputed from its stored events instead of added to.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
+from service.ingest.token_import import MATCH_TOLERANCE, choose_matches
 from service.store import fan_ledger
 from service.store.db import Connection
-from service.store.fan_ledger import Attendance
+from service.store.fan_ledger import Attendance, SpendingProbe
 from service.store.room_events import IncomingEvent, PersonRoomFigures
+from service.store.token_history import Candidate
 
 _SPENDING = frozenset({"tip", "mediaPurchase"})
 
@@ -63,3 +66,23 @@ async def rebuild(conn: Connection, rebuilt: set[int], broadcaster_id: int | Non
     """Recompute attendance of the rebuilt broadcasts (call after the per-person figures are written)."""
     if rebuilt:
         await fan_ledger.rebuild_attendance(conn, rebuilt, broadcaster_id)
+
+
+async def match_imported(
+    conn: Connection, events: Sequence[IncomingEvent], person_ids: Mapping[str, int], *, broadcaster: str
+) -> None:
+    """A tip or media purchase whose spending was already imported from the token history (the stream
+    caught up on a period the file covered) is the same spending: the imported row stops counting, as
+    the import itself would have matched it (same person, kind and tokens, nearest within the import's
+    tolerance, each row and event once)."""
+    probes = [
+        SpendingProbe(event.id, person_ids[event.username], event.ms, event.tokens,
+                      "tip" if event.method == "tip" else "media")
+        for event in events
+        if event.method in _SPENDING and event.username not in (None, broadcaster) and not event.is_anon
+    ]  # fmt: skip
+    tolerance_ms = MATCH_TOLERANCE // timedelta(milliseconds=1)
+    twins = await fan_ledger.imported_twins(conn, probes, tolerance_ms)
+    if twins:
+        chosen = choose_matches([Candidate(row, event, distance, 0) for row, event, distance in twins])
+        await fan_ledger.count_through_events(conn, chosen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -11,6 +12,8 @@ from service.ingest import follows
 from service.ingest.models import ListPageIn, ListSnapshotRequest
 from service.store import snapshots
 from service.store.db import Database
+
+log = logging.getLogger(__name__)
 
 LISTS_OF_KIND = {"following": ("online", "offline"), "followers": ("followers",)}
 DIRECTION_OF_KIND = {"following": "following", "followers": "follower"}
@@ -103,6 +106,9 @@ async def ingest_list_snapshot(
             expected_total=snap.expected_total, claimed_complete=snap.complete, complete=reason is None,
             abort_reason=reason, names=len(names), pages=pages,
         )  # fmt: skip
+        if reason:
+            # The code and a failed page's message are for the log; the page shows a sentence.
+            log.info("list snapshot %d (%s) is partial: %s", snapshot_id, snap.kind, reason)
         effect = await follows.reconcile_snapshot(
             conn, snapshot_id, DIRECTION_OF_KIND[snap.kind], names, complete=reason is None,
             at=to_db(snap.started_at),

@@ -9,11 +9,11 @@ the stored ledger disagrees, which `mhc check` reports and the tests use as the 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from service.clock import from_db
+from service.clock import from_db, to_db
 from service.store.db import Connection
 
 # Every query below counts the same events, "e.person_id IS NOT NULL AND NOT e.is_anon AND e.person_id IS
@@ -326,3 +326,97 @@ async def weekly_spending(
         moment = date.fromisoformat(day)
         totals[moment - timedelta(days=moment.weekday())] += int(tokens)
     return sorted(totals.items())
+
+
+# --- Imported history that a later event turns out to repeat --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SpendingProbe:
+    """A newly stored tip or media purchase, to look for the same spending among imported rows."""
+
+    event_id: str
+    person_id: int
+    ms: int
+    tokens: int
+    kind: str  # the token history kind it would be: 'tip' or 'media'
+
+
+async def imported_twins(
+    conn: Connection, probes: Sequence[SpendingProbe], tolerance_ms: int
+) -> list[tuple[int, str, int]]:
+    """(row id, event id, distance ms) for unmatched imported rows of the same person, kind and tokens
+    at most `tolerance_ms` from a probe (one indexed lookup per probe, in one statement)."""
+    if not probes:
+        return []
+    values = ", ".join(f"(:e{n}, :p{n}, :lo{n}, :hi{n}, :t{n}, :k{n}, :ms{n})" for n in range(len(probes)))
+    params: dict[str, object] = {}
+    for n, probe in enumerate(probes):
+        params.update({
+            f"e{n}": probe.event_id, f"p{n}": probe.person_id, f"t{n}": probe.tokens, f"k{n}": probe.kind,
+            f"lo{n}": _db_time(probe.ms - tolerance_ms), f"hi{n}": _db_time(probe.ms + tolerance_ms),
+            f"ms{n}": probe.ms,
+        })  # fmt: skip
+    head = f"WITH probe (event_id, person_id, lo, hi, tokens, kind, ms) AS (VALUES {values}) "
+    sql = head + (  # noqa: S608 - placeholders only
+        "SELECT t.id, probe.event_id, "
+        "       abs(round((julianday(t.at) - 2440587.5) * 86400000) - probe.ms) AS distance "
+        "  FROM probe JOIN token_history t "
+        "    ON t.person_id = probe.person_id AND t.at BETWEEN probe.lo AND probe.hi "
+        " WHERE t.tokens = probe.tokens AND t.kind = probe.kind AND t.matched_event_id IS NULL"
+    )
+    return [(int(r[0]), str(r[1]), int(r[2])) for r in await conn.execute_fetchall(sql, params)]
+
+
+def _db_time(ms: int) -> str:
+    return to_db(datetime.fromtimestamp(ms / 1000, tz=UTC))
+
+
+async def count_through_events(conn: Connection, matches: Sequence[tuple[int, str]]) -> None:
+    """Imported rows that stored events repeat now count through those events only: each row is marked
+    matched and taken out of its person's imported totals and spending day, and the tip bounds (biggest,
+    first, last, fan club since) are recomputed from what still counts."""
+    if not matches:
+        return
+    ids = {"r" + str(n): row_id for n, (row_id, _event) in enumerate(matches)}
+    marks = ", ".join(f":{key}" for key in ids)
+    rows = await conn.execute_fetchall(
+        f"SELECT person_id, at, tokens, kind FROM token_history WHERE id IN ({marks})",  # noqa: S608
+        ids,
+    )
+    await conn.executemany(
+        "UPDATE token_history SET matched_event_id = :event WHERE id = :row",
+        [{"row": row_id, "event": event_id} for row_id, event_id in matches],
+    )
+    await conn.executemany(
+        "UPDATE person_room_stats SET imported_tokens = imported_tokens - :tokens, "
+        "imported_tips = imported_tips - :tip WHERE person_id = :person",
+        [{"person": r[0], "tokens": r[2], "tip": int(r[3] == "tip")} for r in rows],
+    )
+    await conn.executemany(
+        "UPDATE person_room_days SET tokens = tokens - :tokens WHERE person_id = :person AND day = :day",
+        [{"person": r[0], "day": r[1][:10], "tokens": r[2]} for r in rows],
+    )
+    await conn.execute("DELETE FROM person_room_days WHERE tokens <= 0")
+    await _refresh_tip_bounds(conn, {int(r[0]) for r in rows})
+
+
+async def _refresh_tip_bounds(conn: Connection, person_ids: Collection[int]) -> None:
+    """Biggest, first and last tip and fan club since of these persons, from their counted events and
+    unmatched imported rows (the last tip's amount from whichever is latest)."""
+    await conn.executemany(
+        "WITH tips AS ("
+        "  SELECT e.at, e.tokens, e.method AS kind FROM room_events e WHERE e.person_id = :person "
+        "     AND NOT e.is_anon AND e.method IN ('tip', 'fanclubJoin') "
+        "  UNION ALL SELECT t.at, t.tokens, CASE t.kind WHEN 'fanclub' THEN 'fanclubJoin' ELSE t.kind END "
+        "    FROM token_history t WHERE t.person_id = :person AND t.matched_event_id IS NULL "
+        "     AND t.kind IN ('tip', 'fanclub')) "
+        "UPDATE person_room_stats SET "
+        "  biggest_tip = coalesce((SELECT max(tokens) FROM tips WHERE kind = 'tip'), 0), "
+        "  first_tip_at = (SELECT min(at) FROM tips WHERE kind = 'tip'), "
+        "  last_tip_at = (SELECT max(at) FROM tips WHERE kind = 'tip'), "
+        "  last_tip_tokens = (SELECT tokens FROM tips WHERE kind = 'tip' ORDER BY at DESC LIMIT 1), "
+        "  fanclub_since = (SELECT min(at) FROM tips WHERE kind = 'fanclubJoin') "
+        "WHERE person_id = :person",
+        [{"person": person} for person in person_ids],
+    )

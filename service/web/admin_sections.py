@@ -31,6 +31,8 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
                  Permission.MANAGE_JOBS),
     AdminSection("system", "/admin/system", "System Stats",
                  "database and image-store size and their growth per day", Permission.MANAGE_JOBS),
+    AdminSection("import", "/admin/import", "Import",
+                 "the site's token history CSV into the fans' lifetime figures", Permission.MANAGE_JOBS),
     AdminSection("extension", "/admin/extension", "Extension",
                  "pair the Chrome extension, see its last contact, revoke it", Permission.MANAGE_JOBS),
 )  # fmt: skip

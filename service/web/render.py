@@ -16,6 +16,7 @@ from service.permissions import Permission
 from service.web import sessions
 from service.web.admin_sections import ADMIN_SECTIONS
 from service.web.keys import config_key, templates_key
+from service.web.list_reasons import list_reason
 from service.web.stream_view import stream_warning
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -75,6 +76,7 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environmen
     env.filters["utctime"] = utctime
     env.filters["num"] = number
     env.filters["pretty_json"] = pretty_json
+    env.filters["list_reason"] = list_reason
     env.globals["version"] = __version__
     env.globals["Permission"] = Permission
     env.globals["ADMIN_SECTIONS"] = ADMIN_SECTIONS

@@ -11,6 +11,7 @@ from service.web.handlers import (
     admin,
     admin_events,
     admin_extension,
+    admin_import,
     admin_sources,
     admin_system,
     admin_users,
@@ -42,12 +43,7 @@ def setup_routes(app: web.Application) -> None:
 
     r.add_get("/", pages.home, name="home")
     r.add_get("/users", pages.users, name="users")
-    r.add_get("/users/directory", directory.users_directory, name="users_directory")
-    r.add_get("/users/fans", fans.users_fans, name="users_fans")
-    r.add_get("/users/fans.csv", fans.users_fans_csv, name="users_fans_csv")
-    r.add_get("/users/directory.csv", directory.users_directory_csv, name="users_directory_csv")
-    r.add_post("/users/directory/queue", directory.users_directory_queue, name="users_directory_queue")
-    r.add_post("/users/directory/scrape", directory.users_directory_scrape, name="users_directory_scrape")
+    _users_routes(r)
     _extension_routes(r)
     r.add_get("/profile", profile.profile, name="profile")
     r.add_get("/profile/{username}", profile.profile_person, name="profile_person")
@@ -82,11 +78,23 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/admin/sources/{source}/test", admin_sources.admin_source_test, name="admin_source_test")
     r.add_get("/images/{sha256}", images.image, name="image")
     r.add_get("/admin/events", admin_events.admin_events, name="admin_events")
+    r.add_get("/admin/import", admin_import.admin_import, name="admin_import")
+    r.add_post("/admin/import", admin_import.admin_import_upload, name="admin_import_upload")
     r.add_post("/admin/jobs/{name}/pause", admin.admin_job_pause, name="admin_job_pause")
     r.add_post("/admin/jobs/{name}/resume", admin.admin_job_resume, name="admin_job_resume")
     r.add_post("/admin/jobs/{name}/run", admin.admin_job_run, name="admin_job_run")
 
     r.add_get("/api/v1/status", api.api_status, name="api_status")
+
+
+def _users_routes(r: web.UrlDispatcher) -> None:
+    """Users › Directory and Users › Fans (the follow tabs are with the extension's routes)."""
+    r.add_get("/users/directory", directory.users_directory, name="users_directory")
+    r.add_get("/users/directory.csv", directory.users_directory_csv, name="users_directory_csv")
+    r.add_post("/users/directory/queue", directory.users_directory_queue, name="users_directory_queue")
+    r.add_post("/users/directory/scrape", directory.users_directory_scrape, name="users_directory_scrape")
+    r.add_get("/users/fans", fans.users_fans, name="users_fans")
+    r.add_get("/users/fans.csv", fans.users_fans_csv, name="users_fans_csv")
 
 
 def _extension_routes(r: web.UrlDispatcher) -> None:
@@ -125,6 +133,9 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/profile/{username}.json", profile.profile_person, name="profile_person_json")
     r.add_get("/room/broadcasts/{broadcast_id}.json", room.room_broadcast, name="room_broadcast_json")
     r.add_get("/events.json", events.events, name="events_json")
+    r.add_get("/admin/import.json", admin_import.admin_import, name="admin_import_json")
+    r.add_post("/admin/import.json", admin_import.admin_import_upload, name="admin_import_upload_json")
+    r.add_get("/admin/import/{import_id}.json", admin_import.admin_import_status, name="admin_import_status")
     r.add_get("/api/followers/unfollowed", follows.users_unfollowed, name="api_followers_unfollowed")
     r.add_get("/users/following.json", follows.users_following, name="users_following_json")
     r.add_get("/users/followers.json", follows.users_followers, name="users_followers_json")

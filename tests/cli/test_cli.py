@@ -37,6 +37,7 @@ def running_service(env: dict[str, str], tmp_path: Path) -> Iterator[ServiceProc
         ["backup"],
         ["export"],
         ["check"],
+        ["import", "token-history"],
     ],
 )
 def test_every_command_has_help(env: dict[str, str], command: list[str]) -> None:

@@ -64,7 +64,14 @@ async def test_setup_link_works_once(panel: Panel, announcements: list[str]) -> 
     await panel.get(f"/setup?token={token}")
     form = {"token": token, "username": "owner", "password": PASSWORD, "password_again": PASSWORD}
     assert (await panel.post("/setup", form)).status == 303
-    assert (await panel.get(f"/setup?token={token}"))[0] == 404
+    # The old link now leads into the panel, or to the sign-in page, which says why (not a bare "404").
+    response = await panel.client.get(f"/setup?token={token}", allow_redirects=False)
+    assert (response.status, response.headers["Location"]) == (303, "/")
+    panel.client.session.cookie_jar.clear()
+    response = await panel.client.get(f"/setup?token={token}", allow_redirects=False)
+    assert (response.status, response.headers["Location"]) == (303, "/login?setup=complete")
+    status, html = await panel.get("/login?setup=complete")
+    assert status == 200 and "Setup is already complete" in html
 
 
 async def test_setup_form_errors_are_explained(panel: Panel, announcements: list[str]) -> None:

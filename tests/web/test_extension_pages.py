@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -39,8 +40,21 @@ async def test_following_tab_lists_follows_with_since_and_last_run(admin_panel: 
     assert len(rows) == 50
     assert rows[0].select("time")
     assert "partial" in page.select_one('[data-testid="last-run"]').text  # type: ignore[union-attr]
-    assert "challenge" in page.select_one('[data-testid="last-run"]').text  # type: ignore[union-attr]
+    assert "prove it is not a robot" in page.select_one('[data-testid="last-run"]').text  # type: ignore[union-attr]
     assert "extension" in page.select_one('[data-testid="run-panel"]').text  # type: ignore[union-attr]
+
+
+async def test_a_failed_page_is_told_in_words_and_its_detail_logged(
+    admin_panel: Panel, ext: Ext, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Chromium's own message for a page that would not load stays out of the page, in the log."""
+    caplog.set_level(logging.INFO, logger="service.ingest.lists")
+    detail = "page_error: Frame with ID 0 is showing error page"
+    await ext.post("lists", snapshot("followers", NAMES[:3], complete=False, abort_reason=detail))
+    _, html = await admin_panel.get("/users/followers")
+    shown = soup(html).select_one('[data-testid="last-run"]').text  # type: ignore[union-attr]
+    assert "would not load" in shown and "Frame with ID" not in html and "page_error" not in html
+    assert detail in caplog.text
 
 
 async def test_following_tab_is_the_directory_table_plus_since(admin_panel: Panel, ext: Ext) -> None:

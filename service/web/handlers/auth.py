@@ -82,7 +82,9 @@ def safe_next(target: str) -> str:
 async def login(request: web.Request) -> web.StreamResponse:
     if sessions.current(request):
         raise web.HTTPSeeOther(safe_next(request.query.get("next", "/")))
-    return await render(request, "auth/login.html", {"next": request.query.get("next", ""), "error": None})
+    notice = SETUP_DONE if request.query.get("setup") == "complete" else None
+    context = {"next": request.query.get("next", ""), "error": None, "notice": notice}
+    return await render(request, "auth/login.html", context)
 
 
 def _wait_text(seconds: int) -> str:
@@ -127,6 +129,9 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+SETUP_DONE = "Setup is already complete: the panel has an account. Sign in with it."
+
+
 async def _require_setup_open(request: web.Request, token: str) -> None:
     async with request.app[db_key].read() as conn:
         if await system_users.count_users(conn) > 0:
@@ -141,6 +146,11 @@ async def _require_setup_open(request: web.Request, token: str) -> None:
 @requires(Access.PUBLIC)
 async def setup(request: web.Request) -> web.StreamResponse:
     token = request.query.get("token", "")
+    async with request.app[db_key].read() as conn:
+        done = await system_users.count_users(conn) > 0
+    if done:
+        # An old setup link (a bookmark, the terminal's scrollback) leads to where the account is used.
+        raise web.HTTPSeeOther("/" if sessions.current(request) else "/login?setup=complete")
     await _require_setup_open(request, token)
     return await render(request, "auth/setup.html", {"token": token, "errors": [], "username": ""})
 

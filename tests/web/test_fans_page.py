@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
+from service.ingest.token_import import import_file
 from service.web.keys import db_key
 from tests.support.events import ROOM, T0, ingest, seed_room
 from tests.support.panel import Panel, add_user
@@ -202,3 +204,25 @@ async def test_csv_streams_every_batch(admin_panel: Panel, monkeypatch: pytest.M
     _, html = await admin_panel.get("/users/fans?sort=visits&dir=asc")
     assert [r["username"] for r in rows] == _names(html)
     assert len(rows) >= 4
+
+
+async def test_imported_token_history_ranks_and_says_its_source(admin_panel: Panel, tmp_path: Path) -> None:
+    """Spending from an imported token history CSV (real import path) counts in lifetime, tier and the
+    lists, and the row says part of it was imported."""
+    await _recent_room(admin_panel)
+    history = tmp_path / "tokens.csv"
+    history.write_text(
+        "User,Token change,Timestamp,Note\n"
+        "zoe,6000,2025-03-01 20:00:00,Tip\n"
+        "zoe,40,2025-03-02 20:00:00,Private show\n"
+        "alice,2000,2025-04-01 20:00:00,Tip\n",
+        encoding="utf-8",
+    )
+    await import_file(admin_panel.app[db_key], history)
+    _, html = await admin_panel.get("/users/fans")
+    assert _names(html)[:3] == ["zoe", "alice", "carol"]
+    zoe = _row(html, "zoe")
+    assert zoe.select_one(".tier").text == "Gold"  # type: ignore[union-attr]
+    assert "incl. imported" in zoe.text
+    _, html = await admin_panel.get("/users/fans?list=lapsed")
+    assert "zoe" in _names(html)

@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 13
+-- schema-version: 15
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. A change adds the next
 -- migration file and edits this file in the same commit; tests/test_schema.py proves both paths
@@ -188,6 +188,10 @@ CREATE TABLE person_room_stats (
 , media_tokens INTEGER NOT NULL DEFAULT 0, media_purchases INTEGER NOT NULL DEFAULT 0, biggest_tip INTEGER NOT NULL DEFAULT 0, first_tip_at TEXT, broadcasts_attended INTEGER NOT NULL DEFAULT 0, fanclub_since TEXT, imported_tokens INTEGER NOT NULL DEFAULT 0, imported_tips INTEGER NOT NULL DEFAULT 0, lifetime_tokens INTEGER
     GENERATED ALWAYS AS (tokens_tipped + media_tokens + imported_tokens) VIRTUAL);
 CREATE INDEX idx_person_room_stats_lifetime ON person_room_stats (lifetime_tokens);
+-- The Fans smart lists New and Lapsed (migration 0015).
+CREATE INDEX idx_person_room_stats_first_seen ON person_room_stats (first_seen_at);
+CREATE INDEX idx_person_room_stats_first_tip ON person_room_stats (first_tip_at);
+CREATE INDEX idx_person_room_stats_last_tip ON person_room_stats (last_tip_at);
 
 -- Sessions of the own room, stitched from broadcastStart/broadcastStop with a merge gap. The summary
 -- columns are recomputed from room_events in the transaction that stores each batch; the viewer

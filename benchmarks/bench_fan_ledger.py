@@ -36,7 +36,7 @@ def _run(tmp: Path, name: str, *, ledger: bool) -> float:
     run_dir.mkdir()
     shipped = events_batch.fan_ledger
     if not ledger:
-        events_batch.fan_ledger = SimpleNamespace(record=_nothing, rebuild=_nothing)  # type: ignore[assignment]
+        events_batch.fan_ledger = SimpleNamespace(record=_nothing, rebuild=_nothing, match_imported=_nothing)  # type: ignore[assignment]
     try:
         return asyncio.run(bench_ingest(run_dir, INGEST_EVENTS)).rate
     finally:

@@ -28,6 +28,7 @@ from service.sources.spec import SourceSpec
 from service.store import system_users, token_history, web_sessions
 from service.store.db import Database
 from service.web.ext_guard import ext_guard
+from service.web.fan_counts import FanCounts
 from service.web.import_tasks import ImportTasks
 from service.web.keys import (
     announce_key,
@@ -35,6 +36,7 @@ from service.web.keys import (
     db_key,
     events_hub_key,
     events_stream_key,
+    fan_counts_key,
     http_key,
     import_tasks_key,
     login_limiter_key,
@@ -233,6 +235,7 @@ def create_app(
     app[http_key] = http
     app[events_stream_key] = new_events_stream(settings, db, http, config)
     app[events_hub_key] = app[events_stream_key].hub
+    app[fan_counts_key] = FanCounts()
     app[import_tasks_key] = ImportTasks(db, settings.data_dir / "uploads")
     app.cleanup_ctx.extend(
         [database_ctx, import_tasks_ctx, http_ctx, setup_link_ctx, scheduler_ctx, events_stream_ctx]

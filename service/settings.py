@@ -26,6 +26,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from service import fan_tiers
+from service.fan_tiers import FanRules
 from service.logs import SecretRegistry
 from service.sources.registry import SOURCES
 from service.sources.spec import FieldKind, SettingField, SourceConfig, SourceSpec
@@ -36,9 +38,10 @@ from service.usernames import USERNAME
 # SOURCES, SettingField and SourceSpec are re-exported: pages reach the upstreams' specs through the
 # settings module (an import contract keeps web away from sources/).
 __all__ = [
-    "ENV_PREFIX", "GENERAL", "GENERAL_FIELDS", "LOOPBACK_HOSTS", "SOURCES", "ConfigHolder", "SettingField",
-    "SettingValue", "Settings", "SourceConfig", "SourceSpec", "all_fields", "config_of", "field_groups",
-    "resolve", "resolve_values", "source_spec", "validate_value",
+    "ENV_PREFIX", "FANS", "FANS_FIELDS", "GENERAL", "GENERAL_FIELDS", "LOOPBACK_HOSTS", "SOURCES",
+    "ConfigHolder", "SettingField", "SettingValue", "Settings", "SourceConfig", "SourceSpec", "all_fields",
+    "config_of", "fan_rules",
+    "field_groups", "resolve", "resolve_values", "source_spec", "validate_value",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -168,6 +171,35 @@ GENERAL_FIELDS: tuple[SettingField, ...] = (
                  help="The room this panel is about; it names the third navigation item."),
 )  # fmt: skip
 
+
+def _fan_check(key: str) -> Callable[[str], str]:
+    return lambda text: fan_tiers.normalise(key, text)
+
+
+def _fan_field(key: str, label: str, help_text: str) -> SettingField:
+    return SettingField(key, label, FieldKind.TEXT, default=fan_tiers.DEFAULTS[key], help=help_text,
+                        check=_fan_check(key))  # fmt: skip
+
+
+# Spend tiers and the smart lists of Users › Fans (rules and formats: service/fan_tiers.py).
+FANS = "Fans"
+FANS_FIELDS: tuple[SettingField, ...] = (
+    _fan_field(fan_tiers.TIERS_KEY, "Spend tiers (name and lifetime tokens)",
+               "1–8 tiers, lowest first, thresholds rising, e.g. “Bronze 100, Silver 1000, Gold 5000”"),
+    _fan_field(fan_tiers.RECENT_KEY, "Recent rule (optional)",
+               "e.g. “Gold 1000 in 30 days”: whoever spent that much lately is at least that tier; "
+               "empty for none"),
+    _fan_field(fan_tiers.REGULARS_KEY, "Regulars attend",
+               "“k of n”: at least k of the last n broadcasts, e.g. “3 of 5”"),
+    _fan_field(fan_tiers.DRIFTING_SHARE_KEY, "Drifting share",
+               "a fan is drifting when the last 30 days fall below this share of their own 30-day "
+               "average over the 90 days before, e.g. 0.5"),
+    _fan_field(fan_tiers.REGULAR_MISSED_KEY, "Regular missed (broadcasts)",
+               "a regular of the n broadcasts before the last n who attended none of these is drifting"),
+    _fan_field(fan_tiers.LAPSED_DAYS_KEY, "Lapsed after (days)", "tipped before, nothing for this many days"),
+    _fan_field(fan_tiers.NEW_DAYS_KEY, "New for (days)", "first seen or first tip within this many days"),
+)  # fmt: skip
+
 Origin = Literal["panel", "environment", "default"]
 
 
@@ -188,7 +220,8 @@ def source_spec(key: str) -> SourceSpec:
 
 def field_groups(sources: Sequence[SourceSpec] = SOURCES) -> list[tuple[str, tuple[SettingField, ...]]]:
     """(group, fields) in the order the Settings page shows them."""
-    return [(GENERAL, GENERAL_FIELDS)] + [(s.label, s.fields) for s in sources if s.fields]
+    upstreams = [(s.label, s.fields) for s in sources if s.fields]
+    return [(GENERAL, GENERAL_FIELDS), *upstreams, (FANS, FANS_FIELDS)]
 
 
 def all_fields(sources: Sequence[SourceSpec] = SOURCES) -> dict[str, SettingField]:
@@ -233,6 +266,8 @@ _TOKEN = re.compile(r"^[\x21-\x7e]{1,512}$")
 def validate_value(setting: SettingField, raw: str) -> str:
     """The normalised value to store, or ValueError with a message for the form."""
     value = raw.strip()
+    if setting.check is not None:
+        return setting.check(value)
     if setting.kind is FieldKind.USERNAME:
         value = value.lower()
         if not USERNAME.match(value):
@@ -254,6 +289,21 @@ def validate_value(setting: SettingField, raw: str) -> str:
     return value
 
 
+def fan_rules(values: Mapping[str, SettingValue]) -> FanRules:
+    """The Fans rules of these values; ValueError (a sentence) when they do not fit together (a recent
+    rule naming a tier that is not in the tiers)."""
+    return FanRules.parse({key: values[key].value for key in fan_tiers.DEFAULTS if key in values})
+
+
+def _fan_rules_or_default(values: Mapping[str, SettingValue]) -> FanRules:
+    try:
+        return fan_rules(values)
+    except ValueError as exc:
+        # Only the environment can get here (the Settings page refuses such values).
+        log.warning("the Fans settings are not valid (%s); the defaults apply", exc)
+        return fan_tiers.DEFAULT_RULES
+
+
 class ConfigHolder:
     """The effective source settings in memory, reloaded whenever the admin saves Settings."""
 
@@ -268,6 +318,8 @@ class ConfigHolder:
             log.warning("%s%s is not a setting of this service; it is ignored", ENV_PREFIX, key.upper())
         self.values = resolve_values(settings, {}, self.sources)
         self.current = config_of(self.values)
+        # Spend tiers and smart-list thresholds, parsed once per reload.
+        self.fans = _fan_rules_or_default(self.values)
         # Called with the new configuration after each reload (the events stream restarts on a new token).
         self.listeners: list[Callable[[SourceConfig], None]] = []
 
@@ -280,6 +332,7 @@ class ConfigHolder:
             saved = await saved_settings.get_all(conn)
         self.values = resolve_values(self._settings, saved, self.sources)
         self.current = config_of(self.values)
+        self.fans = _fan_rules_or_default(self.values)
         self._secrets.replace(self.current.secrets())
         for listener in self.listeners:
             listener(self.current)

@@ -34,6 +34,9 @@ class SettingField:
     kind: FieldKind
     default: str = ""
     help: str = ""
+    # A field with rules of its own (the Fans group's texts): the value to store, or ValueError with
+    # a sentence for the form. Fields without one are checked by their kind.
+    check: Callable[[str], str] | None = None
 
     @property
     def secret(self) -> bool:

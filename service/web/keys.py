@@ -18,6 +18,7 @@ from service.ratelimit import LoginThrottle
 from service.security import Passwords
 from service.settings import ConfigHolder, Settings
 from service.store.db import Database
+from service.web.fan_counts import FanCounts
 from service.web.import_tasks import ImportTasks
 
 settings_key = web.AppKey("settings", Settings)
@@ -32,6 +33,7 @@ http_key = web.AppKey("http", httpx.AsyncClient)
 login_limiter_key = web.AppKey("login_limiter", LoginThrottle)
 events_hub_key = web.AppKey("events_hub", EventsHub)
 events_stream_key = web.AppKey("events_stream", EventsStream)
+fan_counts_key = web.AppKey("fan_counts", FanCounts)
 import_tasks_key = web.AppKey("import_tasks", ImportTasks)
 # Where the first-run setup link is announced (the console, for `mhc serve`).
 announce_key: web.AppKey[Callable[[str], None]] = web.AppKey("announce")

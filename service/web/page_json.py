@@ -13,7 +13,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from service.fan_tiers import Tier
 from service.store.directory import PersonState
+from service.store.fans import FanRow
 from service.web import relations
 from service.web.json_view import iso
 
@@ -229,4 +231,40 @@ def fan_lists(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
                    "members": [{"username": m.username, "added_at": iso(m.added_at), "added_by": m.added_by}
                                for m in x.members]}
                   for x in context["lists"]],
+    }  # fmt: skip
+
+
+def tier(value: Tier | None) -> dict[str, Any] | None:
+    """A spend tier as JSON (any page that shows a badge): its name, rank (1 = lowest) and threshold."""
+    return None if value is None else {"name": value.name, "rank": value.rank, "threshold": value.threshold}
+
+
+def fan_row(row: FanRow) -> dict[str, Any]:
+    return {"username": row.username, "tier": tier(row.tier), "lifetime_tokens": row.lifetime,
+            "tokens_30_days": row.d30, "tokens_7_days": row.d7, "tips": row.tips,
+            "biggest_tip": row.biggest_tip, "visits": row.visits, "broadcasts_attended": row.broadcasts,
+            "imported_tokens": row.imported_tokens, "first_seen_at": row.first_seen_at,
+            "last_seen_at": row.last_seen_at, "first_tip_at": row.first_tip_at,
+            "last_tip_at": row.last_tip_at, "follower_since": row.follower_since,
+            "fanclub_since": row.fanclub_since}  # fmt: skip
+
+
+def fans(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """Users › Fans: the page's rows, the smart lists with their counts and rules, the tiers."""
+    query, result = context["query"], context["result"]
+    flt = query.flt
+
+    def url(page: int) -> str | None:
+        return request.path + query.url(page=page) if 1 <= page <= result.pages else None
+
+    return {
+        "filters": {"list": flt.smart, "tier": flt.tier, "q": query.raw_search, "sort": flt.sort,
+                    "dir": "desc" if flt.descending else "asc"},
+        "valid_search": context["valid_search"],
+        "total": result.total, "page": result.page, "pages": result.pages, "page_size": result.page_size,
+        "prev_url": url(result.page - 1), "next_url": url(result.page + 1),
+        "lists": [{"key": s.key, "label": s.label, "count": context["counts"][s.key],
+                   "rule": context["explain"][s.key]} for s in context["lists"]],
+        "tiers": [tier(t) for t in context["rules"].tiers.tiers],
+        "fans": [fan_row(row) for row in result.rows],
     }  # fmt: skip

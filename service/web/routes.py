@@ -21,6 +21,7 @@ from service.web.handlers import (
     events,
     ext_api,
     fan_lists,
+    fans,
     follows,
     images,
     pages,
@@ -43,10 +44,7 @@ def setup_routes(app: web.Application) -> None:
 
     r.add_get("/", pages.home, name="home")
     r.add_get("/users", pages.users, name="users")
-    r.add_get("/users/directory", directory.users_directory, name="users_directory")
-    r.add_get("/users/directory.csv", directory.users_directory_csv, name="users_directory_csv")
-    r.add_post("/users/directory/queue", directory.users_directory_queue, name="users_directory_queue")
-    r.add_post("/users/directory/scrape", directory.users_directory_scrape, name="users_directory_scrape")
+    _users_routes(r)
     _extension_routes(r)
     r.add_get("/profile", profile.profile, name="profile")
     r.add_get("/profile/{username}", profile.profile_person, name="profile_person")
@@ -89,6 +87,16 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/admin/jobs/{name}/run", admin.admin_job_run, name="admin_job_run")
 
     r.add_get("/api/v1/status", api.api_status, name="api_status")
+
+
+def _users_routes(r: web.UrlDispatcher) -> None:
+    """Users › Directory and Users › Fans (the follow tabs are with the extension's routes)."""
+    r.add_get("/users/directory", directory.users_directory, name="users_directory")
+    r.add_get("/users/directory.csv", directory.users_directory_csv, name="users_directory_csv")
+    r.add_post("/users/directory/queue", directory.users_directory_queue, name="users_directory_queue")
+    r.add_post("/users/directory/scrape", directory.users_directory_scrape, name="users_directory_scrape")
+    r.add_get("/users/fans", fans.users_fans, name="users_fans")
+    r.add_get("/users/fans.csv", fans.users_fans_csv, name="users_fans_csv")
 
 
 def _extension_routes(r: web.UrlDispatcher) -> None:
@@ -141,6 +149,7 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     Added before the pages: "/profile/{username}" would otherwise take "alice.json" for a username.
     """
     r.add_get("/users/directory.json", directory.users_directory, name="users_directory_json")
+    r.add_get("/users/fans.json", fans.users_fans, name="users_fans_json")
     r.add_get("/profile/{username}.json", profile.profile_person, name="profile_person_json")
     r.add_get("/room/broadcasts/{broadcast_id}.json", room.room_broadcast, name="room_broadcast_json")
     r.add_get("/events.json", events.events, name="events_json")

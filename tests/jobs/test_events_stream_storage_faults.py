@@ -129,11 +129,11 @@ def tiny_filesystem(path: Path, size: str) -> Iterator[Path]:
 def fill(path: Path) -> None:
     """Write a filler file until the filesystem has no space left."""
     chunk = b"\0" * 65536
-    with path.open("wb") as filler:
+    # Unbuffered: a buffered file would try to flush its last chunk on close, and fail there.
+    with path.open("wb", buffering=0) as filler:
         with contextlib.suppress(OSError):
             while True:
                 filler.write(chunk)
-                filler.flush()
         with contextlib.suppress(OSError):
             os.fsync(filler.fileno())
 

@@ -101,3 +101,42 @@ async def test_resubmitting_unchanged_defaults_stores_nothing(admin_panel: Panel
     response = await admin_panel.post("/admin/settings", fields)
     assert response.status == 303
     assert await _stored(admin_panel) == {}
+
+
+async def test_fans_group_saves_tiers_and_rules(admin_panel: Panel) -> None:
+    """The Fans group stores tiers and list thresholds; the rules in memory follow at once."""
+    _, html = await admin_panel.get("/admin/settings")
+    assert "<legend>Fans</legend>" in html
+    assert 'value="Bronze 100, Silver 1000, Gold 5000, Diamond 25000"' in html
+    response = await admin_panel.post(
+        "/admin/settings",
+        {
+            "fan_tiers": "Fan 10, Big Fan 500",
+            "fan_recent_tier": "big fan 200 in 7 days",
+            "fan_regulars": "2 of 4",
+        },
+    )
+    assert response.status == 303, await response.text()
+    stored = await _stored(admin_panel)
+    assert stored["fan_tiers"] == "Fan 10, Big Fan 500"
+    assert stored["fan_recent_tier"] == "big fan 200 in 7 days"
+    rules = admin_panel.app[config_key].fans
+    assert [t.name for t in rules.tiers.tiers] == ["Fan", "Big Fan"]
+    assert rules.tiers.tier_for(20, 200) is not None and rules.tiers.tier_for(20, 200).name == "Big Fan"  # type: ignore[union-attr]
+    assert (rules.lists.regulars_k, rules.lists.regulars_n) == (2, 4)
+
+
+async def test_fans_rules_that_do_not_fit_change_nothing(admin_panel: Panel) -> None:
+    """A bad tier text, or a recent rule naming a tier that is not there, is refused with 400."""
+    await admin_panel.get("/admin/settings")
+    response = await admin_panel.post("/admin/settings", {"fan_tiers": "Gold 5000, Silver 1000"})
+    assert response.status == 400
+    assert "fan_tiers: thresholds must rise" in await response.text()
+    await admin_panel.get("/admin/settings")
+    response = await admin_panel.post(
+        "/admin/settings", {"fan_tiers": "Fan 10, Big Fan 500", "fan_recent_tier": "Gold 1000 in 30 days"}
+    )
+    assert response.status == 400
+    assert "Fans: the recent rule names “Gold”, which is not a tier (Fan, Big Fan)" in await response.text()
+    assert await _stored(admin_panel) == {}
+    assert admin_panel.app[config_key].fans.tiers.tiers[0].name == "Bronze"

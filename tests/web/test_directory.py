@@ -76,6 +76,7 @@ async def test_default_view_lists_everyone_by_last_seen(admin_panel: Panel) -> N
     soup = _soup(html)
     assert [a.text for a in soup.select("nav.subnav a")] == [
         "Directory",
+        "Fans",
         "Following",
         "Followers",
         "Unfollowed",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from service.errors import InvalidInput, NotFound
+from service.fan_tiers import FanRules
 from service.jobs.base import JobSpec
 from service.models import JobState
 from service.permissions import Permission
@@ -116,6 +117,18 @@ def _parse_settings(
     return changes, intervals
 
 
+def _check_fan_rules(
+    values: dict[str, SettingValue], changes: dict[str, str | None], defaults: dict[str, str]
+) -> None:
+    """The Fans settings must fit together once saved (the recent rule names one of the tiers)."""
+    after = {key: value.value for key, value in values.items()}
+    after.update({key: defaults.get(key, "") if new is None else new for key, new in changes.items()})
+    try:
+        FanRules.parse(after)
+    except ValueError as exc:
+        raise InvalidInput("Nothing was saved: the form has errors", details=[f"Fans: {exc}"]) from None
+
+
 @requires(Permission.MANAGE_JOBS)
 async def admin_settings_save(request: web.Request) -> web.StreamResponse:
     posted = await request.post()
@@ -131,6 +144,7 @@ async def admin_settings_save(request: web.Request) -> web.StreamResponse:
         )
         for seconds in intervals.values():
             scheduler.check_interval(seconds)
+        _check_fan_rules(holder.values, changes, defaults)
     except InvalidInput as exc:
         return await _settings_page(request, errors=exc.details, status=400)
     session = sessions.current(request)

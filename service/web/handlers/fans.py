@@ -20,6 +20,7 @@ from service.store.fans import DEFAULT_SORT, LISTS, SORTS, FanRow, FansFilter, F
 from service.usernames import USERNAME
 from service.web import page_json, people
 from service.web.access import requires
+from service.web.fan_badges import badges_for
 from service.web.json_view import respond
 from service.web.keys import config_key, db_key, fan_counts_key
 from service.web.query_params import whole_number
@@ -100,6 +101,7 @@ async def users_fans(request: web.Request) -> web.StreamResponse:
             result = FansPage([], 0, 1, fans.PAGE_SIZE)
         counts = await request.app[fan_counts_key].get(conn, rules, now=now)
         ledger_empty = counts["top"] == 0 and not await fans.has_ledger(conn)
+        badges = await badges_for(request, conn, (row.username for row in result.rows))
     active = next((s for s in LISTS if s.key == query.flt.smart), None)
     context = {
         "active": "users",
@@ -114,6 +116,7 @@ async def users_fans(request: web.Request) -> web.StreamResponse:
         "columns": COLUMNS,
         "valid_search": valid_search,
         "ledger_empty": ledger_empty,
+        "badges": badges,
         **people.HELPERS,
     }
     return await respond(request, "users/fans.html", context, page_json.fans)

@@ -258,8 +258,8 @@ def fans(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
         return request.path + query.url(page=page) if 1 <= page <= result.pages else None
 
     return {
-        "filters": {"list": flt.smart, "tier": flt.tier, "q": query.raw_search, "sort": flt.sort,
-                    "dir": "desc" if flt.descending else "asc"},
+        "filters": {"list": flt.smart, "tier": flt.tier, "rel": flt.list_id, "q": query.raw_search,
+                    "sort": flt.sort, "dir": "desc" if flt.descending else "asc"},
         "valid_search": context["valid_search"],
         "total": result.total, "page": result.page, "pages": result.pages, "page_size": result.page_size,
         "prev_url": url(result.page - 1), "next_url": url(result.page + 1),

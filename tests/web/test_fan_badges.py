@@ -62,3 +62,35 @@ async def test_an_anonymous_tip_carries_no_badge(admin_panel: Panel) -> None:
     assert "secret_sam" not in html
     _, revealed = await admin_panel.get("/events?reveal=1")
     assert badges_beside(revealed, "secret_sam") == []
+
+
+async def test_the_fans_page_filters_by_relationship_list(admin_panel: Panel) -> None:
+    await seed_room(admin_panel.app[db_key])
+    await admin_panel.get("/profile/alice")
+    await admin_panel.post("/profile/bob/lists", {"list_id": VIP})
+    status, body = await admin_panel.get_json(f"/users/fans.json?rel={VIP}")
+    assert status == 200 and [row["username"] for row in body["fans"]] == ["bob"]
+    _, everyone = await admin_panel.get_json("/users/fans.json")
+    assert {row["username"] for row in everyone["fans"]} >= {"alice", "bob"}
+    _, html = await admin_panel.get(f"/users/fans?rel={VIP}")
+    selected = BeautifulSoup(html, "html.parser").select_one("[data-testid=rel-filter] option[selected]")
+    assert selected is not None and selected.get_text() == "VIP"
+
+
+async def test_the_directory_shows_tokens_and_filters_by_tier(admin_panel: Panel) -> None:
+    """alice spent 110 (Bronze), bob nothing; the tier filter keeps alice only, the CSV too."""
+    await seed_room(admin_panel.app[db_key])
+    async with admin_panel.app[db_key].transaction() as conn:
+        await person_state.refresh_all(conn)
+    _, html = await admin_panel.get("/users/directory")
+    rows = {
+        tr["data-username"]: tr.select_one("[data-testid=tokens]").get_text(strip=True)  # type: ignore[union-attr]
+        for tr in BeautifulSoup(html, "html.parser").select(
+            "table[data-testid=directory] tbody tr[data-username]"
+        )
+    }
+    assert rows["alice"] == "110" and rows["bob"] == ""
+    _, filtered = await admin_panel.get_json("/users/directory.json?tier=1")
+    assert [p["username"] for p in filtered["persons"]] == ["alice"]
+    _, none_silver = await admin_panel.get_json("/users/directory.json?tier=2")
+    assert none_silver["persons"] == []

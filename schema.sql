@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 16
+-- schema-version: 20
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. A change adds the next
 -- migration file and edits this file in the same commit; tests/test_schema.py proves both paths
@@ -1082,3 +1082,20 @@ CREATE TABLE ext_alert_cursors (
     last_alert_id INTEGER NOT NULL DEFAULT 0,
     updated_at TEXT NOT NULL
 );
+
+-- The written summary of each closed broadcast (migration 0020). The Events batch marks the broadcasts
+-- it touched stale; a report is (re)generated from stored data once its broadcast is closed. `facts`
+-- holds the figures the sentences were built from, `sentences` the rendered parts (text, times and
+-- names), `fingerprint` a hash of the facts. `announce`: raise the "summary ready" alert when first
+-- generated (0 for broadcasts that had ended before the migration).
+CREATE TABLE broadcast_reports (
+    broadcast_id INTEGER PRIMARY KEY REFERENCES broadcasts (id) ON DELETE CASCADE,
+    stale INTEGER NOT NULL DEFAULT 1 CHECK (stale IN (0, 1)),
+    announce INTEGER NOT NULL DEFAULT 1 CHECK (announce IN (0, 1)),
+    generated_at TEXT,
+    fingerprint TEXT,
+    facts TEXT NOT NULL DEFAULT '{}',
+    sentences TEXT NOT NULL DEFAULT '[]',
+    CHECK (generated_at IS NOT NULL OR stale = 1)
+);
+CREATE INDEX idx_broadcast_reports_stale ON broadcast_reports (stale) WHERE stale = 1;

@@ -16,7 +16,7 @@ from service.ingest.broadcast_stitching import Stitcher, StitchPolicy
 from service.ingest.event_rows import to_incoming
 from service.ingest.room_people import resolve_people, room_figures
 from service.sources.events import EventBatch
-from service.store import room_events, stream_state
+from service.store import broadcast_reports, room_events, stream_state
 from service.store.db import Connection
 from service.store.room_events import IncomingEvent, QuarantineItem
 
@@ -88,6 +88,8 @@ async def ingest_events(
     await follows.apply_room_events(conn, fresh, ids, broadcaster)
     quarantined = await room_events.insert_quarantine(conn, invalid, received_at=received_at)
     await broadcast_summary.apply(conn, summaries, broadcaster_id, all_stored=stored == len(fresh))
+    # Their written summaries are regenerated after the batch (jobs/broadcast_reports.py), not in it.
+    await broadcast_reports.mark_stale(conn, touched)
     last = events[-1] if events else None
     await stream_state.record_cursor(
         conn, cursor, fingerprint=cursor_fingerprint, last_event_id=last.id if last else None,

@@ -30,6 +30,7 @@ from service.clock import now_db, to_db, utcnow
 from service.ingest.broadcast_stitching import StitchPolicy
 from service.ingest.events_batch import ingest_batch
 from service.ingest.live_feed import EventsHub
+from service.jobs.broadcast_reports import fan_rules, regenerate_due
 from service.redaction import mask
 from service.sources.base import SourceAuthError, SourceError, SourceNotFoundError
 from service.sources.events import (
@@ -262,6 +263,16 @@ class EventsStream:
             log.warning("quarantined %d invalid events", result.quarantined)
         if result.stored or result.broadcast_ids:
             self.hub.notify()
+        if result.broadcast_ids:
+            await self._write_summaries()
+
+    async def _write_summaries(self) -> None:
+        """A broadcast the batch closed (or changed after it ended) gets its written summary now; a
+        failure leaves it stale for the broadcast_reports job and never stops the stream."""
+        try:
+            await regenerate_due(self._db, fan_rules(self._config()), limit=10)
+        except (sqlite3.Error, OSError) as error:
+            log.warning("events stream: broadcast summaries left for the job: %s", error)
 
     async def _status(self, state: str, detail: str | None, *, until: datetime | None = None) -> None:
         """Show the state at once (in memory), then record it; a failed record is logged, not fatal."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.jobs import (
     affiliate,
+    broadcast_reports,
     cbhours,
     extension_lists,
     images,
@@ -26,6 +27,7 @@ ALL_JOBS: tuple[JobSpec, ...] = (
     lookup.SPEC,
     images.SPEC,
     extension_lists.SPEC,
+    broadcast_reports.SPEC,
 )
 
 

@@ -16,7 +16,7 @@ from aiohttp import web
 from service.fan_tiers import Tier
 from service.store.directory import PersonState
 from service.store.fans import FanRow
-from service.web import relations
+from service.web import relations, report_view
 from service.web.json_view import iso
 
 # person_state values that carry the source and time they came from.
@@ -198,6 +198,19 @@ def broadcast(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
                       "first_at": iso(v.first_at), "new": v.new, "tokens": v.tokens,
                       "lifetime_tokens": v.lifetime_tokens} for v in context["visitors"]],
         "timeline": [event(row) for row in context["timeline"]],
+        "summary": report_view.summary_json(context["summary"]),
+    }  # fmt: skip
+
+
+def room(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """The Room page: the weekly digest and the broadcasts, newest first, against the ten before each."""
+    figures = context["figures"]
+    return {
+        "live_broadcast_id": context["live"].id if context["live"] else None,
+        "digest": report_view.summary_json(context["digest"]),
+        "broadcasts": [{"id": b.id, "started_at": iso(b.started_at), "ended_at": iso(b.ended_at),
+                        "figures": {key: b.figures.get(key) for key in figures}}
+                       for b in context["broadcasts"]],
     }  # fmt: skip
 
 

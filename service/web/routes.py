@@ -152,6 +152,7 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/users/fans.json", fans.users_fans, name="users_fans_json")
     r.add_get("/profile/{username}.json", profile.profile_person, name="profile_person_json")
     r.add_get("/room/broadcasts/{broadcast_id}.json", room.room_broadcast, name="room_broadcast_json")
+    r.add_get("/room.json", room.room, name="room_json")
     r.add_get("/events.json", events.events, name="events_json")
     r.add_get("/admin/import.json", admin_import.admin_import, name="admin_import_json")
     r.add_post("/admin/import.json", admin_import.admin_import_upload, name="admin_import_upload_json")

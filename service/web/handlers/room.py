@@ -11,7 +11,7 @@ from service.errors import NotFound
 from service.permissions import Permission
 from service.store import broadcasts, persons
 from service.store import room as room_store
-from service.web import page_json
+from service.web import page_json, report_view
 from service.web.access import requires
 from service.web.event_views import PAGE_SIZE, can_reveal, event_row, parse_cursor, reveal_requested
 from service.web.fan_badges import badges_for
@@ -79,6 +79,7 @@ async def room(request: web.Request) -> web.StreamResponse:
         state = await stream_state(request, conn)
         # The Stats API can say "live" while the Events stream is down or never saw the start.
         stats_live = await broadcasts.stats_live(conn, room=broadcaster, now=now, fresh=STATS_LIVE_FRESH)
+        digest = await report_view.digest(conn)
     if live:
         live_seconds: float | None = (now - live.started_at).total_seconds()
     else:
@@ -88,8 +89,8 @@ async def room(request: web.Request) -> web.StreamResponse:
                "live_viewers": viewers,
                "broadcasts": recent, "figures": LIST_FIGURES, "trend": trend, "duration": duration,
                "account": _account(latest, before), "account_known": latest is not None,
-               "stream": state, "active": "room"}  # fmt: skip
-    return await render(request, "room/index.html", context)
+               "stream": state, "digest": digest, "active": "room"}  # fmt: skip
+    return await respond(request, "room/index.html", context, page_json.room)
 
 
 @requires(Permission.VIEW_STATS)
@@ -107,6 +108,7 @@ async def room_broadcast(request: web.Request) -> web.StreamResponse:
         follow_filter = room_store.EventFilter(broadcast_id=found.id, methods=("follow", "unfollow"))
         follow_changes = await room_store.list_events(conn, follow_filter, limit=500)
         seen = await broadcasts.visitors(conn, found.id, exclude=broadcaster, reveal=reveal)
+        summary = await report_view.broadcast_summary(conn, found, request.app[config_key].fans)
         timeline_rows = [event_row(e, reveal=reveal) for e in reversed(timeline)]
         follow_rows = [event_row(e, reveal=reveal) for e in follow_changes]
         shown = ([t.username for t in tippers] + [v.username for v in seen]
@@ -116,7 +118,8 @@ async def room_broadcast(request: web.Request) -> web.StreamResponse:
     running = duration((datetime.now(UTC) - found.started_at).total_seconds()) if found.live else None
     context = {"broadcast": found, "running_duration": running,
                "timeline": timeline_rows, "tippers": tippers, "follows": follow_rows, "badges": badges,
-               "visitors": seen, "figures": LIST_FIGURES, "trend": trend, "duration": duration,
+               "visitors": seen, "summary": summary, "figures": LIST_FIGURES, "trend": trend,
+               "duration": duration,
                "reveal": reveal, "can_reveal": can_reveal(request), "active": "room"}  # fmt: skip
     return await respond(request, "room/broadcast.html", context, page_json.broadcast)
 

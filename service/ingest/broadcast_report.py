@@ -147,7 +147,7 @@ def _people_sentences(f: dict[str, Any]) -> list[Sentence]:
         out.append([*s, "."])
     fans = f["fans"]
     if fans["new"] or fans["returning"]:
-        s = [rt.num(fans["new"] + fans["returning"]), " fans came: ", rt.num(fans["new"]), " new, ",
+        s = [*rt.counted(fans["new"] + fans["returning"], "fan"), " came: ", rt.num(fans["new"]), " new, ",
              rt.num(fans["returning"]), " returning"]  # fmt: skip
         if fans["lapsed"]:
             away = f" back after more than {fans['lapsed_days']} days: "

@@ -29,6 +29,11 @@ def user(name: str, tier: str | None = None, rank: int | None = None) -> dict[st
     return {"user": name, "tier": tier, "rank": rank}
 
 
+def counted(value: float, noun: str) -> Sentence:
+    """[figure, " noun"] with the noun in the plural unless the figure is exactly 1."""
+    return [num(value), f" {noun}" if value == 1 else f" {noun}s"]
+
+
 def names(users: Sequence[Part], *, limit: int = 8) -> Sentence:
     """ "a, b and c" (with "and N more" past `limit`)."""
     shown = list(users[:limit])

@@ -66,8 +66,9 @@ def _vs(value: float, average: float) -> Sentence:
 
 def digest_sentences(f: dict[str, Any]) -> list[Sentence]:
     now, before = f["last_7_days"], f["weekly_average_before"]
-    first: Sentence = ["From ", rt.time(f["since"]), " to ", rt.time(f["until"]), ": ", rt.num(now["hours"]),
-                       " hours live in ", rt.num(int(now["broadcasts"])), " broadcasts",
+    first: Sentence = ["From ", rt.time(f["since"]), " to ", rt.time(f["until"]), ": ",
+                       *rt.counted(now["hours"], "hour"),
+                       " live in ", *rt.counted(int(now["broadcasts"]), "broadcast"),
                        *_vs(now["hours"], before["hours"]), ", ",
                        rt.num(int(now["tokens"])), " tokens"]  # fmt: skip
     comparison = rt.against(now["tokens"], before["tokens"] or None, ["the 4 weeks before"])

@@ -1,0 +1,52 @@
+"""Broadcast summaries written by the Events stream right after the batch that ends a broadcast, and by
+the broadcast_reports job for anything left stale."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from service.jobs import broadcast_reports
+from service.jobs.base import JobContext
+from service.jobs.events_stream import EventsStream
+from service.store.db import Database
+from tests.fakes.events import EventsScript
+from tests.support.events import ROOM, Feed, ingest, scalar
+from tests.support.events_stream import ConfigBox, eventually
+
+
+async def _written(db: Database) -> bool:
+    return bool(await scalar(db, "SELECT count(*) FROM broadcast_reports WHERE generated_at IS NOT NULL"))
+
+
+async def test_the_stream_writes_the_summary_after_the_batch_that_ends_a_broadcast(
+    db: Database, script: EventsScript, make_stream: Callable[[], EventsStream]
+) -> None:
+    """Start, a 250-token tip and the stop through the fake Events API: the summary is stored at once."""
+    script.add("broadcastStart", {})
+    script.add("tip", {"user": {"username": "alice"}, "tip": {"tokens": 250, "isAnon": False}})
+    script.add("broadcastStop", {})
+    stream = make_stream()
+    stream.start()
+    try:
+        await eventually(lambda: _written(db))
+    finally:
+        await stream.stop()
+    sentences = await scalar(db, "SELECT sentences FROM broadcast_reports")
+    assert '{"num": 250}' in sentences
+    assert await scalar(db, "SELECT stale FROM broadcast_reports") == 0
+
+
+async def test_the_job_catches_up_on_stale_reports(
+    db: Database, http: httpx.AsyncClient, config: ConfigBox, tmp_path: Path
+) -> None:
+    """Two ended broadcasts stored without the stream: one run writes both; the next writes nothing."""
+    f = Feed()
+    await ingest(db, [f.event(0, "broadcastStart", ROOM), f.event(30, "broadcastStop", ROOM),
+                      f.event(60, "broadcastStart", ROOM), f.event(90, "broadcastStop", ROOM)])  # fmt: skip
+    context = JobContext(db=db, config=config.current, data_dir=tmp_path, http=http)
+    assert await broadcast_reports.run(context) == "generated 2 broadcast summaries, 0 alerts"
+    assert await broadcast_reports.run(context) == "generated 0 broadcast summaries, 0 alerts"
+    assert await scalar(db, "SELECT count(*) FROM broadcast_reports WHERE stale = 0") == 2

@@ -1,4 +1,4 @@
-"""The written summary at the top of a broadcast's page and in its JSON; the weekly digest on the Room page."""
+"""The written summary atop a broadcast's page and in its JSON; the weekly digest on the Room page."""
 
 from __future__ import annotations
 

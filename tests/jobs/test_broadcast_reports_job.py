@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from service.fan_tiers import DEFAULT_RULES
 from service.jobs import broadcast_reports
 from service.jobs.base import JobContext
 from service.jobs.events_stream import EventsStream
@@ -50,3 +51,10 @@ async def test_the_job_catches_up_on_stale_reports(
     assert await broadcast_reports.run(context) == "generated 2 broadcast summaries, 0 alerts"
     assert await broadcast_reports.run(context) == "generated 0 broadcast summaries, 0 alerts"
     assert await scalar(db, "SELECT count(*) FROM broadcast_reports WHERE stale = 0") == 2
+
+
+def test_the_job_reads_the_fans_settings(config: ConfigBox) -> None:
+    """The lapsed-days setting reaches the summaries; settings that do not parse give the defaults."""
+    assert broadcast_reports.fan_rules(config.current.replace(fan_lapsed_days="12")).lists.lapsed_days == 12
+    broken = config.current.replace(fan_tiers="Gold 10, Silver 5")
+    assert broadcast_reports.fan_rules(broken) == DEFAULT_RULES

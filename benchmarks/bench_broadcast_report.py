@@ -119,8 +119,11 @@ def build(path: Path) -> float:
             conn.execute(statement)
         conn.execute(
             f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {FOLLOW_PERIODS}) "
-            "INSERT INTO follow_periods (id, person_id, direction, started_at, start_source) "
-            f"SELECT i, (i % {PERSONS}) + 2, 'follower', '2021-01-01T00:00:00.000Z', 'list_snapshot' FROM n"
+            "INSERT INTO follow_periods "
+            "(id, person_id, direction, started_at, start_source, ended_at, end_source) "
+            f"SELECT i, (i % {PERSONS}) + 2, 'follower', '2021-01-01T00:00:00.000Z', 'list_snapshot', "
+            f"CASE WHEN i > {PERSONS} THEN '2021-02-01T00:00:00.000Z' END, "
+            f"CASE WHEN i > {PERSONS} THEN 'list_snapshot' END FROM n"
         )
         conn.execute(
             "INSERT INTO list_snapshots (id, idempotency_key, kind, account, started_at, finished_at, "

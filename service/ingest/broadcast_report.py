@@ -65,8 +65,8 @@ async def _facts(
     tippers = await broadcast_facts.tippers(conn, broadcast_id, limit=TOP_TIPPERS + 1)
     tiers = await fans.tiers_for(conn, rules.tiers, [t.person_id for t in tippers if t.person_id], now=now)
     people = await broadcast_facts.attendees(
-        conn, broadcast_id, lapsed_since=to_db(lapsed_since), lapsed_since_day=to_db(lapsed_since)[:10],
-        start_day=start[:10],
+        conn, broadcast_id, start=start, lapsed_since=to_db(lapsed_since),
+        lapsed_since_day=to_db(lapsed_since)[:10], start_day=start[:10],
     )  # fmt: skip
     changes = await broadcast_facts.follow_events(conn, broadcast_id)
     removals = await broadcast_facts.follower_removals(conn, since=start, until=end)

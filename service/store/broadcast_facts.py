@@ -85,20 +85,34 @@ async def tippers(conn: Connection, broadcast_id: int, *, limit: int = 5) -> lis
 
 
 async def attendees(
-    conn: Connection, broadcast_id: int, *, lapsed_since: str, lapsed_since_day: str, start_day: str
+    conn: Connection,
+    broadcast_id: int,
+    *,
+    start: str,
+    lapsed_since: str,
+    lapsed_since_day: str,
+    start_day: str,
 ) -> list[Attendee]:
-    """Everyone who attended (the ledger leaves out anonymous tips and the broadcaster), most spent first."""
+    """Everyone who attended (the ledger leaves out anonymous tips and the broadcaster), most spent first.
+    Lapsed: no attendance of a broadcast started in [lapsed_since, start) — one small set of broadcasts,
+    checked per person by seeks on (person, broadcast) — and no spending day in the same window."""
     async with conn.execute(
         "SELECT p.username, a.person_id, a.tokens, coalesce(st.first_seen_at >= b.started_at, 1) AS new, "
-        "NOT EXISTS (SELECT 1 FROM broadcast_attendance a2 JOIN broadcasts b2 ON b2.id = a2.broadcast_id "
-        "  WHERE a2.person_id = a.person_id AND a2.broadcast_id <> a.broadcast_id "
-        "  AND b2.started_at >= :since AND b2.started_at < b.started_at) "
+        "NOT EXISTS (SELECT 1 FROM broadcast_attendance a2 WHERE a2.person_id = a.person_id "
+        "  AND a2.broadcast_id IN (SELECT w.id FROM broadcasts w "
+        "    WHERE w.started_at >= :since AND w.started_at < :start)) "
         "AND NOT EXISTS (SELECT 1 FROM person_room_days d WHERE d.person_id = a.person_id "
         "  AND d.day >= :since_day AND d.day < :start_day) AS lapsed "
         "FROM broadcast_attendance a JOIN broadcasts b ON b.id = a.broadcast_id "
         "JOIN persons p ON p.id = a.person_id LEFT JOIN person_room_stats st ON st.person_id = a.person_id "
         "WHERE a.broadcast_id = :id ORDER BY a.tokens DESC, p.username",
-        {"id": broadcast_id, "since": lapsed_since, "since_day": lapsed_since_day, "start_day": start_day},
+        {
+            "id": broadcast_id,
+            "since": lapsed_since,
+            "since_day": lapsed_since_day,
+            "start_day": start_day,
+            "start": start,
+        },
     ) as cursor:
         rows = await cursor.fetchall()
     return [

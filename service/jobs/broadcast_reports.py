@@ -9,6 +9,7 @@ between the two, settings that were broken) and raises the weekly digest.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from service.clock import utcnow
@@ -32,11 +33,14 @@ def fan_rules(config: SourceConfig) -> FanRules:
         return DEFAULT_RULES
 
 
-async def regenerate_due(db: Database, rules: FanRules, *, limit: int = 100) -> tuple[int, int]:
-    """(reports generated, alerts raised) for the closed broadcasts whose report is stale; each in its
-    own short transaction, so the Events stream is never held up for long."""
+async def regenerate_due(
+    db: Database, rules: FanRules, *, limit: int = 100, among: Iterable[int] | None = None
+) -> tuple[int, int]:
+    """(reports generated, alerts raised) for the closed broadcasts whose report is stale (only those
+    `among` these, when given); each in its own short transaction, so the Events stream is never held
+    up for long."""
     async with db.read() as conn:
-        due = await broadcast_reports.due(conn, limit=limit)
+        due = await broadcast_reports.due(conn, limit=limit, among=among)
     raised = 0
     for broadcast_id in due:
         async with db.transaction() as conn:

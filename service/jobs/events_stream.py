@@ -264,13 +264,14 @@ class EventsStream:
         if result.stored or result.broadcast_ids:
             self.hub.notify()
         if result.broadcast_ids:
-            await self._write_summaries()
+            await self._write_summaries(result.broadcast_ids)
 
-    async def _write_summaries(self) -> None:
-        """A broadcast the batch closed (or changed after it ended) gets its written summary now; a
-        failure leaves it stale for the broadcast_reports job and never stops the stream."""
+    async def _write_summaries(self, broadcast_ids: frozenset[int]) -> None:
+        """A broadcast the batch closed (or changed after it ended) gets its written summary now; older
+        stale ones are the broadcast_reports job's. A failure leaves it stale for the job and never
+        stops the stream."""
         try:
-            await regenerate_due(self._db, fan_rules(self._config()), limit=10)
+            await regenerate_due(self._db, fan_rules(self._config()), among=broadcast_ids)
         except (sqlite3.Error, OSError) as error:
             log.warning("events stream: broadcast summaries left for the job: %s", error)
 

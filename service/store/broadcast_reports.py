@@ -47,12 +47,14 @@ async def mark_stale(conn: Connection, broadcast_ids: Iterable[int]) -> None:
     )
 
 
-async def due(conn: Connection, *, limit: int = 100) -> list[int]:
-    """Closed broadcasts whose report is stale, oldest first."""
+async def due(conn: Connection, *, limit: int = 100, among: Iterable[int] | None = None) -> list[int]:
+    """Closed broadcasts whose report is stale, oldest first (only those `among` these, when given)."""
     async with conn.execute(
         "SELECT r.broadcast_id FROM broadcast_reports r JOIN broadcasts b ON b.id = r.broadcast_id "
-        "WHERE r.stale = 1 AND b.ended_at IS NOT NULL ORDER BY b.started_at, b.id LIMIT :limit",
-        {"limit": limit},
+        "WHERE r.stale = 1 AND b.ended_at IS NOT NULL "
+        "AND (:among IS NULL OR r.broadcast_id IN (SELECT value FROM json_each(:among))) "
+        "ORDER BY b.started_at, b.id LIMIT :limit",
+        {"limit": limit, "among": None if among is None else json.dumps(sorted(among))},
     ) as cursor:
         return [int(row[0]) for row in await cursor.fetchall()]
 

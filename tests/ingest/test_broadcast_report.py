@@ -216,3 +216,15 @@ def test_times_in_text_are_utc() -> None:
     """A time part reads as UTC in text (pages show it in the reader's zone)."""
     moment = datetime(2026, 3, 1, 18, 5, tzinfo=UTC)
     assert report_text.text([["At ", report_text.time(to_db(moment)), "."]]) == "At 2026-03-01 18:05 UTC."
+
+
+async def test_the_stream_writes_only_the_broadcasts_its_batch_touched(db: Database) -> None:
+    """`among` keeps a backlog of stale reports (an upgrade's) for the job, not the stream's batch."""
+    f = Feed()
+    await ingest(db, [f.event(0, "broadcastStart", ROOM), f.event(30, "broadcastStop", ROOM)])
+    await ingest(db, [f.event(60, "broadcastStart", ROOM), f.event(90, "broadcastStop", ROOM)])
+    newest = await _last_id(db)
+    assert await regenerate_due(db, DEFAULT_RULES, among={newest}) == (1, 0)
+    assert await scalar(
+        db, "SELECT group_concat(broadcast_id) FROM broadcast_reports WHERE stale = 1"
+    ) == str(newest - 1)

@@ -118,5 +118,6 @@ def test_the_broadcast_page_starts_with_the_summary_the_stream_wrote(
         digest = page.locator("[data-testid=weekly-digest]")
         expect(digest).to_contain_text("2.5 hours live in 1 broadcast")
         expect(digest).to_contain_text("Best broadcast:")
+        page.screenshot(path=str(SHOTS / "room-digest.png"))
     finally:
         context.close()

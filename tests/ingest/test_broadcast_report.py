@@ -228,3 +228,24 @@ async def test_the_stream_writes_only_the_broadcasts_its_batch_touched(db: Datab
     assert await scalar(
         db, "SELECT group_concat(broadcast_id) FROM broadcast_reports WHERE stale = 1"
     ) == str(newest - 1)
+
+
+async def test_viewers_come_from_the_stats_api_snapshots(db: Database) -> None:
+    """Two Stats API snapshots during the broadcast (20 and 40 viewers): peak 40, average 30."""
+    async with db.transaction() as conn:
+        for minute, viewers in ((10, 20), (40, 40)):
+            at = to_db(T0 + timedelta(minutes=minute))
+            await conn.execute(
+                "INSERT INTO stats_snapshots (username, fetched_at, last_fetched_at, fingerprint, "
+                "token_balance, tips_in_last_hour, votes_up, votes_down, satisfaction_score, time_online, "
+                "num_followers, num_viewers, num_registered_viewers) "
+                "VALUES (:room, :at, :at, :fp, 0, 0, 0, 0, 0, :online, 100, :viewers, 0)",
+                {"room": ROOM, "at": at, "fp": f"fp{minute}", "online": minute, "viewers": viewers},
+            )
+    f = Feed()
+    await ingest(db, [f.event(0, "broadcastStart", ROOM), f.event(60, "broadcastStop", ROOM)])
+    async with db.read() as conn:
+        report = await broadcast_report.build(conn, await _last_id(db), DEFAULT_RULES, now=NOW)
+    assert report is not None
+    assert report.facts["viewers"] == {"peak": 40, "average": 30.0}
+    assert "Viewers: peak 40, average 30." in report_text.text(report.sentences)

@@ -27,6 +27,8 @@ class BatchResult:
     duplicates: int
     quarantined: int
     broadcast_ids: frozenset[int] = field(default_factory=frozenset)
+    # The touched broadcasts that are closed after the batch: their written summaries are due.
+    summaries_due: frozenset[int] = field(default_factory=frozenset)
 
 
 async def ingest_batch(
@@ -89,13 +91,13 @@ async def ingest_events(
     quarantined = await room_events.insert_quarantine(conn, invalid, received_at=received_at)
     await broadcast_summary.apply(conn, summaries, broadcaster_id, all_stored=stored == len(fresh))
     # Their written summaries are regenerated after the batch (jobs/broadcast_reports.py), not in it.
-    await broadcast_reports.mark_stale(conn, touched)
+    due = await broadcast_reports.mark_stale(conn, touched)
     last = events[-1] if events else None
     await stream_state.record_cursor(
         conn, cursor, fingerprint=cursor_fingerprint, last_event_id=last.id if last else None,
         last_event_at=last.at if last else None, at=received_at,
     )  # fmt: skip
-    return BatchResult(len(fresh), len(events) - len(fresh), quarantined, frozenset(touched))
+    return BatchResult(len(fresh), len(events) - len(fresh), quarantined, frozenset(touched), due)
 
 
 async def _stored_of(conn: Connection, events: Sequence[IncomingEvent]) -> list[IncomingEvent]:

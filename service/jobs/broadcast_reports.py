@@ -1,9 +1,10 @@
 """Broadcast summaries and the weekly digest: (re)generate the reports the Events batches marked stale
 and raise the weekly digest alert once its week is over.
 
-The Events stream calls `regenerate_due` right after each batch that touched a broadcast, so a summary
-is ready moments after a broadcast ends; this job catches up on anything left (a stream restarted
-between the two, settings that were broken) and raises the weekly digest.
+The Events stream calls `regenerate_due` right after each batch that ended a broadcast (or changed
+one already ended), for those broadcasts only, so a summary is ready moments after a broadcast ends;
+this job catches up on anything left (a stream restarted between the two, the backlog of broadcasts
+that ended before the upgrade) and raises the weekly digest.
 """
 
 from __future__ import annotations

@@ -263,8 +263,8 @@ class EventsStream:
             log.warning("quarantined %d invalid events", result.quarantined)
         if result.stored or result.broadcast_ids:
             self.hub.notify()
-        if result.broadcast_ids:
-            await self._write_summaries(result.broadcast_ids)
+        if result.summaries_due:
+            await self._write_summaries(result.summaries_due)
 
     async def _write_summaries(self, broadcast_ids: frozenset[int]) -> None:
         """A broadcast the batch closed (or changed after it ended) gets its written summary now; older

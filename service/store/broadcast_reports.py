@@ -35,16 +35,25 @@ class Saved:
     announce: bool  # the report wants its "summary ready" alert
 
 
-async def mark_stale(conn: Connection, broadcast_ids: Iterable[int]) -> None:
-    """These broadcasts changed: their reports are generated again once the broadcast is closed."""
+async def mark_stale(conn: Connection, broadcast_ids: Iterable[int]) -> frozenset[int]:
+    """These broadcasts changed: the closed ones among them have their reports generated again (an open
+    one is marked when it closes, which touches it). Returns the closed ones: one seek per id, and
+    no write at all for a batch that only added to the open broadcast."""
     ids = sorted(set(broadcast_ids))
     if not ids:
-        return
-    await conn.execute(
-        "INSERT INTO broadcast_reports (broadcast_id) SELECT value FROM json_each(:ids) WHERE true "
-        "ON CONFLICT (broadcast_id) DO UPDATE SET stale = 1",
+        return frozenset()
+    async with conn.execute(
+        "SELECT id FROM broadcasts WHERE id IN (SELECT value FROM json_each(:ids)) AND ended_at IS NOT NULL",
         {"ids": json.dumps(ids)},
-    )
+    ) as cursor:
+        closed = [int(row[0]) for row in await cursor.fetchall()]
+    if closed:
+        await conn.execute(
+            "INSERT INTO broadcast_reports (broadcast_id) SELECT value FROM json_each(:ids) WHERE true "
+            "ON CONFLICT (broadcast_id) DO UPDATE SET stale = 1",
+            {"ids": json.dumps(closed)},
+        )
+    return frozenset(closed)
 
 
 async def due(conn: Connection, *, limit: int = 100, among: Iterable[int] | None = None) -> list[int]:

@@ -177,9 +177,7 @@ async def test_the_batch_marks_broadcasts_stale_and_the_generator_stores_and_ann
     assert await regenerate_due(db, DEFAULT_RULES) == (0, 0)
     # A restart within the merge gap reopens it; while open, nothing is generated.
     await ingest(db, [f.event(65, "broadcastStart", ROOM), f.event(66, "tip", "bob", tokens=50)])
-    assert await scalar(
-        db, "SELECT stale FROM broadcast_reports WHERE broadcast_id = :id", {"id": broadcast_id}
-    )
+    assert await scalar(db, "SELECT ended_at FROM broadcasts WHERE id = :id", {"id": broadcast_id}) is None
     assert await regenerate_due(db, DEFAULT_RULES) == (0, 0)
     await ingest(db, [f.event(70, "broadcastStop", ROOM)])
     assert await regenerate_due(db, DEFAULT_RULES) == (1, 0)

@@ -192,6 +192,7 @@ class DesktopBatch:
     # nobody wants on the desktop, raised before pairing); the extension acknowledges it once shown.
     last_id: int
     cursor: int
+    more: bool  # this batch was full and newer alerts remain: ask again at once
 
 
 async def desktop_unwanted_kinds(conn: Connection) -> list[str]:
@@ -240,8 +241,9 @@ async def desktop_batch(
         },
     )
     alerts = [_alert(row) for row in found]
-    last_id = alerts[-1].id if len(alerts) == limit else max(int(newest), cursor)
-    return DesktopBatch(alerts=alerts, last_id=last_id, cursor=cursor)
+    full = len(alerts) == limit
+    last_id = alerts[-1].id if full else max(int(newest), cursor)
+    return DesktopBatch(alerts=alerts, last_id=last_id, cursor=cursor, more=full and last_id < int(newest))
 
 
 async def advance_desktop_cursor(conn: Connection, client_id: int, last_id: int) -> int:

@@ -89,14 +89,18 @@ async def test_each_client_has_its_own_cursor_and_a_page_is_twenty(ext: Ext) -> 
     assert app is not None
     ids = [await raise_one(app, title=f"tip {n}") for n in range(25)]
     _, body = await ext.get("alerts")
-    assert [a["id"] for a in body["alerts"]] == ids[:20] and body["last_id"] == ids[19]
+    assert [a["id"] for a in body["alerts"]] == ids[:20] and body["last_id"] == ids[19] and body["more"]
     await ext.post("alerts/ack", {"last_id": body["last_id"]})
     second = Ext(ext.client)
     await second.pair(app)
     await raise_one(app, title="after the second pairing")
     _, mine = await ext.get("alerts")
     _, theirs = await second.get("alerts")
-    assert len(mine["alerts"]) == 6 and [a["title"] for a in theirs["alerts"]] == ["after the second pairing"]
+    assert (
+        len(mine["alerts"]) == 6
+        and not mine["more"]
+        and [a["title"] for a in theirs["alerts"]] == ["after the second pairing"]
+    )
 
 
 async def test_wait_holds_the_call_until_an_alert_is_raised(ext: Ext) -> None:

@@ -150,7 +150,9 @@ async def ext_alerts(request: web.Request) -> web.StreamResponse:
     alerts = [{"id": a.id, "kind": a.kind, "raised_at": a.raised_at.isoformat().replace("+00:00", "Z"),
                "title": a.title, "body": a.body, "username": a.username, "url": absolute_link(a, origin)}
               for a in batch.alerts]  # fmt: skip
-    return web.json_response({"ok": True, "cursor": batch.cursor, "last_id": batch.last_id, "alerts": alerts})
+    return web.json_response(
+        {"ok": True, "cursor": batch.cursor, "last_id": batch.last_id, "more": batch.more, "alerts": alerts}
+    )
 
 
 @requires(Access.EXTENSION)

@@ -58,8 +58,10 @@ def test_a_raised_alert_pops_up_and_bumps_the_bell(browser: Browser, served: Ser
         count = page.locator("[data-testid=bell-count]")
         expect(count).to_have_text("1")
         page.wait_for_timeout(300)  # the EventSource connects
-        served.run(raise_one(served.app, "fan_enters", "whale_one entered the room",
-                             body="Whale · 12,400 tokens lifetime · last visit 3 weeks ago", username="whale_one"))  # fmt: skip
+        body = "Whale · 12,400 tokens lifetime · last visit 3 weeks ago"
+        served.run(
+            raise_one(served.app, "fan_enters", "whale_one entered the room", body=body, username="whale_one")
+        )
         toast = page.locator("[data-testid=toasts] .toast")
         expect(toast).to_have_count(1)
         expect(toast).to_contain_text("whale_one entered the room")
@@ -77,8 +79,9 @@ def test_a_raised_alert_pops_up_and_bumps_the_bell(browser: Browser, served: Ser
 
 
 def test_the_notification_centre_marks_read(browser: Browser, served: ServiceThread) -> None:
-    for title, kind, user in (("500 tokens from alice", "big_tip", "alice"), ("bob followed you", "new_follower", "bob"),
-                              ("carol unfollowed you", "unfollow", "carol")):  # fmt: skip
+    raised = (("500 tokens from alice", "big_tip", "alice"), ("bob followed you", "new_follower", "bob"),
+              ("carol unfollowed you", "unfollow", "carol"))  # fmt: skip
+    for title, kind, user in raised:
         served.run(raise_one(served.app, kind, title, body=f"About {user}", username=user))
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()

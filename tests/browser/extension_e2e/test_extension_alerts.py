@@ -98,7 +98,9 @@ def test_an_alert_becomes_a_desktop_notification_and_advances_the_cursor(
     options: Page, service: Service, worker: Worker
 ) -> None:
     """The worker's alarm polls; the notification carries the alert's title and body; then it acks."""
-    assert "notifications" in worker.evaluate("() => chrome.runtime.getManifest().permissions")
+    manifest = worker.evaluate("() => chrome.runtime.getManifest()")
+    assert manifest["permissions"] == ["storage", "alarms", "scripting", "notifications"]  # only one more
+    assert "optional_permissions" not in manifest
     alarms = worker.evaluate(
         "() => chrome.alarms.getAll().then(a => a.map(x => [x.name, x.periodInMinutes]))"
     )

@@ -3,6 +3,8 @@ the live toasts), each user's delivery choices, and the extension's desktop curs
 
 A user's choice is a row in alert_preferences per channel ('panel' or 'desktop') and alert kind; no row
 means wanted. Only the kinds a user wants on the panel are counted, listed and toasted for them.
+An alert is read for a user when it is at or below their "read through" mark (Mark all read) or has a
+row of its own in alert_reads (Mark read).
 """
 
 from __future__ import annotations
@@ -60,10 +62,16 @@ _UNWANTED_ON_PANEL = (
     "NOT EXISTS (SELECT 1 FROM alert_preferences p WHERE p.user_id = :user AND p.channel = 'panel' "
     "AND p.kind = a.kind AND p.wanted = 0)"
 )
+_MARK = "coalesce((SELECT m.through_id FROM alert_read_marks m WHERE m.user_id = :user), 0)"
+_IS_READ = (
+    "(a.id <= "  # noqa: S608 - constants only
+    + _MARK
+    + " OR EXISTS (SELECT 1 FROM alert_reads r WHERE r.user_id = :user AND r.alert_id = a.id))"
+)
 _SELECT = (
-    "SELECT a.id, a.kind, a.raised_at, a.title, a.body, a.url, a.quiet, pe.username, "
-    "EXISTS (SELECT 1 FROM alert_reads r WHERE r.user_id = :user AND r.alert_id = a.id) AS is_read "
-    "FROM alerts a LEFT JOIN persons pe ON pe.id = a.person_id "
+    "SELECT a.id, a.kind, a.raised_at, a.title, a.body, a.url, a.quiet, pe.username, "  # noqa: S608 - constants only
+    + _IS_READ
+    + " AS is_read FROM alerts a LEFT JOIN persons pe ON pe.id = a.person_id "
 )
 
 
@@ -86,10 +94,12 @@ def _alert(row: aiosqlite.Row) -> InboxAlert:
 
 async def bell(conn: Connection, user_id: int, *, since: datetime) -> Bell:
     """The header's figures in one statement: unread alerts raised since `since` of the kinds this
-    user wants on the panel (a range of idx_alerts_raised, primary-key probes for the read marks and
-    choices, stopping after COUNT_CAP + 1), and the newest alert id (the rowid's maximum)."""
+    user wants on the panel (a range of the rowid past the user's read-through mark and of
+    idx_alerts_raised, primary-key probes for single read marks and choices, stopping after
+    COUNT_CAP + 1), and the newest alert id (the rowid's maximum)."""
     rows = await conn.execute_fetchall(
         "SELECT (SELECT count(*) FROM (SELECT 1 FROM alerts a WHERE a.raised_at >= :since "
+        "  AND a.id > coalesce((SELECT m.through_id FROM alert_read_marks m WHERE m.user_id = :user), 0) "
         "  AND NOT EXISTS (SELECT 1 FROM alert_reads r WHERE r.user_id = :user AND r.alert_id = a.id) "
         "  AND NOT EXISTS (SELECT 1 FROM alert_preferences p WHERE p.user_id = :user AND p.channel = 'panel' "
         "    AND p.kind = a.kind AND p.wanted = 0) LIMIT :cap)), "
@@ -108,7 +118,7 @@ async def list_for_user(
     if before_id is not None:
         where.append("a.id < :before")
     if unread_only:
-        where.append("NOT EXISTS (SELECT 1 FROM alert_reads r WHERE r.user_id = :user AND r.alert_id = a.id)")
+        where.append("NOT " + _IS_READ)
     rows = await conn.execute_fetchall(
         _SELECT + "WHERE " + " AND ".join(where) + " ORDER BY a.id DESC LIMIT :limit",
         {"user": user_id, "before": before_id, "limit": limit},
@@ -138,23 +148,34 @@ async def alert_exists(conn: Connection, alert_id: int) -> bool:
 async def mark_read(conn: Connection, user_id: int, alert_id: int) -> bool:
     """True if the alert was unread for this user (and now is read)."""
     cursor = await conn.execute(
-        "INSERT OR IGNORE INTO alert_reads (user_id, alert_id, read_at) "
-        "SELECT :user, id, :now FROM alerts WHERE id = :alert",
+        "INSERT OR IGNORE INTO alert_reads (user_id, alert_id, read_at) "  # noqa: S608 - constants only
+        "SELECT :user, a.id, :now FROM alerts a WHERE a.id = :alert AND a.id > " + _MARK,
         {"user": user_id, "alert": alert_id, "now": now_db()},
     )
     return cursor.rowcount == 1
 
 
 async def mark_all_read(conn: Connection, user_id: int, *, through_id: int) -> int:
-    """Mark every alert up to `through_id` (the newest the user was shown) read; how many were unread.
-    An alert raised after the page was drawn stays unread."""
-    cursor = await conn.execute(
-        "INSERT OR IGNORE INTO alert_reads (user_id, alert_id, read_at) "
-        "SELECT :user, a.id, :now FROM alerts a WHERE a.id <= :through "
-        "AND NOT EXISTS (SELECT 1 FROM alert_reads r WHERE r.user_id = :user AND r.alert_id = a.id)",
+    """Mark every alert up to `through_id` (the newest the user was shown) read: the user's mark moves
+    there (never back) and the single read marks it covers go. How many were unread. An alert raised
+    after the page was drawn stays unread."""
+    rows = await conn.execute_fetchall(
+        "SELECT count(*) FROM alerts a WHERE a.id <= :through AND NOT " + _IS_READ,  # noqa: S608 - constants only
+        {"user": user_id, "through": through_id},
+    )
+    unread = int(next(iter(rows))[0])
+    await conn.execute(
+        "INSERT INTO alert_read_marks (user_id, through_id, updated_at) VALUES (:user, :through, :now) "
+        "ON CONFLICT (user_id) DO UPDATE SET through_id = max(through_id, excluded.through_id), "
+        "updated_at = excluded.updated_at",
         {"user": user_id, "through": through_id, "now": now_db()},
     )
-    return int(cursor.rowcount)
+    await conn.execute(
+        "DELETE FROM alert_reads WHERE user_id = :user AND alert_id <= "
+        "(SELECT through_id FROM alert_read_marks WHERE user_id = :user)",
+        {"user": user_id},
+    )
+    return unread
 
 
 # --------------------------------------------------------------------------- choices

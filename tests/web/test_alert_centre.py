@@ -132,6 +132,14 @@ async def test_mark_read_and_mark_all_read(admin_panel: Panel) -> None:
     _, html = await admin_panel.get("/alerts?unread=1")
     assert [r[0] for r in _rows(html)] == [late]
     assert "1 alert(s) marked read." in html
+    async with app[db_key].read() as conn:  # one mark per user instead of a row per alert
+        marks = list(await conn.execute_fetchall("SELECT user_id, through_id FROM alert_read_marks"))
+        singles = list(await conn.execute_fetchall("SELECT alert_id FROM alert_reads"))
+    assert ([tuple(m) for m in marks], singles) == ([(1, second)], [])
+    await admin_panel.post(f"/alerts/{first}/read")  # already read by the mark: no row
+    response = await admin_panel.post("/alerts/read-all", {"through": str(first)})  # never back
+    _, html = await admin_panel.get("/alerts")
+    assert {r[0]: r[1] for r in _rows(html)} == {first: "read", second: "read", late: "unread"}
     assert (await admin_panel.post("/alerts/9999/read")).status == 404
 
 

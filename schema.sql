@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 16
+-- schema-version: 18
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. A change adds the next
 -- migration file and edits this file in the same commit; tests/test_schema.py proves both paths
@@ -1056,7 +1056,7 @@ CREATE TABLE alert_deliveries (
     last_error TEXT,
     sent_at TEXT,
     created_at TEXT NOT NULL
-);
+, last_attempt_at TEXT);
 CREATE UNIQUE INDEX idx_alert_deliveries_pair ON alert_deliveries (alert_id, destination_id);
 CREATE INDEX idx_alert_deliveries_due ON alert_deliveries (state, next_attempt_at);
 

@@ -17,22 +17,16 @@ from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
 from service.clock import now_db
-from service.ingest.live_feed import EventsHub
-from service.jobs.alert_delivery import AlertDelivery, DeliveryOptions, refresh_secrets, send_test
+from service.jobs.alert_delivery import DeliveryOptions, refresh_secrets, send_test
 from service.logs import RedactingFormatter, SecretRegistry
-from service.settings import Settings, resolve
-from service.sources.spec import SourceConfig
-from service.store import alert_destinations, alert_outbox, alerts
-from service.store.alerts import NewAlert
+from service.store import alert_destinations, alert_outbox
 from service.store.db import Database
 from tests.fakes import Fault
 from tests.fakes.alert_receivers import ReceiverFake, make_app
+from tests.support.alerts import FAST, add_destination, config_of, deliveries, raise_one, sender
 
 SECRET = "signing-secret-42"
 TOKEN = "Tok3nInThePath"
-
-FAST = DeliveryOptions(retry_first=0.05, retry_max=0.2, send_timeout=2, poll_seconds=0.2,
-                       panel_url="http://127.0.0.1:8756")  # fmt: skip
 
 
 @pytest.fixture
@@ -49,43 +43,6 @@ def receiver() -> ReceiverFake:
 @pytest.fixture
 async def server(aiohttp_server: AiohttpServer, receiver: ReceiverFake) -> TestServer:
     return await aiohttp_server(make_app(receiver), host="127.0.0.1")
-
-
-def config_of(tmp_path: Path, **changes: str) -> SourceConfig:
-    return resolve(Settings(data_dir=tmp_path), {}).replace(**changes)
-
-
-async def add_destination(
-    db: Database, kind: str, target: str, *, secret: str | None = None, kinds: list[str] | None = None,
-    enabled: bool = True,
-) -> int:  # fmt: skip
-    async with db.transaction() as conn:
-        return await alert_destinations.insert_destination(
-            conn, kind=kind, name=f"my {kind}", target=target, signing_secret=secret, kinds=kinds or [],
-            enabled=enabled, at=now_db(),
-        )  # fmt: skip
-
-
-async def raise_one(db: Database, n: int, kind: str = "big_tip", title: str = "whale tipped 5,000") -> int:
-    async with db.transaction() as conn:
-        alert_id = await alerts.raise_alert(
-            conn, NewAlert(rule_id=1, kind=kind, trigger_key=f"event-{n}", title=title,
-                           body="That is their biggest tip.", url="/profile/whale"), at=now_db(),
-        )  # fmt: skip
-    assert alert_id is not None
-    return alert_id
-
-
-async def deliveries(db: Database) -> list[alert_outbox.DeliveryRow]:
-    async with db.read() as conn:
-        return await alert_outbox.list_deliveries(conn)
-
-
-def sender(
-    db: Database, http: httpx.AsyncClient, config: SourceConfig, options: DeliveryOptions = FAST,
-    secrets: SecretRegistry | None = None,
-) -> AlertDelivery:  # fmt: skip
-    return AlertDelivery(db, http, lambda: config, EventsHub(), secrets or SecretRegistry(), options)
 
 
 async def until(check: Callable[[], Awaitable[bool]], seconds: float = 10) -> None:

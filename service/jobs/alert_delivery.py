@@ -114,10 +114,19 @@ class AlertDelivery:
         self._secrets = secrets
         self.options = options
         self._task: asyncio.Task[None] | None = None
+        self._woken = asyncio.Event()
 
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self.run(), name="alert-delivery")
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def wake(self) -> None:
+        """Look at the outbox now (a destination was enabled or changed)."""
+        self._woken.set()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -135,7 +144,19 @@ class AlertDelivery:
                 log.exception("alert delivery failed; trying again shortly")
                 wait = self.options.poll_seconds
             if wait > 0:
-                await self._hub.wait(wait)
+                await self._sleep(wait)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Until `seconds` pass, alerts are committed (the hub) or someone calls wake()."""
+        woken = asyncio.ensure_future(self._woken.wait())
+        notified = asyncio.ensure_future(self._hub.wait(seconds))
+        try:
+            await asyncio.wait({woken, notified}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (woken, notified):
+                task.cancel()
+            await asyncio.gather(woken, notified, return_exceptions=True)
+        self._woken.clear()
 
     async def _until_next(self) -> float:
         async with self._db.read() as conn:

@@ -57,12 +57,13 @@ class JobFailure:
 
 
 async def failing_jobs(conn: Connection) -> list[JobFailure]:
-    """Jobs whose latest finished run (skips aside) is an error, with the start of that failure."""
+    """Jobs whose latest finished run (skips aside) is an error, with the start of that failure (runs
+    are ordered by id: two runs may start in the same millisecond)."""
     rows = await conn.execute_fetchall(
         "SELECT s.name, s.last_error, ("
         "  SELECT min(r.started_at) FROM job_runs r WHERE r.job_name = s.name AND r.status = 'error'"
-        "  AND r.started_at > coalesce((SELECT max(g.started_at) FROM job_runs g"
-        "    WHERE g.job_name = s.name AND g.status IN ('ok', 'partial')), '')) AS since "
+        "  AND r.id > coalesce((SELECT max(g.id) FROM job_runs g"
+        "    WHERE g.job_name = s.name AND g.status IN ('ok', 'partial')), 0)) AS since "
         "FROM job_state s WHERE s.last_status = 'error' ORDER BY s.name"
     )
     return [JobFailure(row["name"], from_db(row["since"]), row["last_error"] or "")

@@ -68,7 +68,7 @@ async def test_each_alert_arrives_exactly_once_across_an_outage_and_a_killed_ser
                 async with db.transaction() as conn:
                     for _ in range(count):
                         n = len(raised) + 1
-                        alert = NewAlert(rule_id=1, kind="big_tip", trigger_key=f"event-{n}", title=f"tip {n}")
+                        alert = NewAlert(rule_id=1, kind="big_tip", trigger_key=f"e-{n}", title=f"tip {n}")
                         alert_id = await alerts.raise_alert(conn, alert, at=now_db())
                         assert alert_id is not None
                         raised.append(alert_id)

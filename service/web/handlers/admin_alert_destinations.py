@@ -38,7 +38,7 @@ ALERT_KINDS: dict[str, str] = {
     "extension_silent": "the extension is silent",
 }  # fmt: skip
 DESTINATION_KINDS: dict[str, str] = {
-    "webhook": "Webhook (JSON, signed)", "discord": "Discord webhook", "ntfy": "ntfy topic",
+    "webhook": "Webhook (JSON)", "discord": "Discord webhook", "ntfy": "ntfy topic",
     "email": "E-mail",
 }  # fmt: skip
 MAX_URL_LENGTH = 2000

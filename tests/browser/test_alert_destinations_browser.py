@@ -38,8 +38,7 @@ def receiver() -> Iterator[tuple[ReceiverFake, int]]:
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", port).start()
             ready.set()
-            while not stop.is_set():
-                await asyncio.sleep(0.05)
+            await asyncio.to_thread(stop.wait)
             await runner.cleanup()
 
         loop.run_until_complete(main())
@@ -70,8 +69,11 @@ def _troubled_deliveries(process: ServiceProcess) -> None:
     """One delivery given up and one failing, as the delivery task records them."""
     with sqlite3.connect(process.data_dir / "mhc.sqlite3") as conn:
         for n, state in ((1, "gave_up"), (2, "pending")):
-            conn.execute("INSERT INTO alerts (rule_id, kind, trigger_key, raised_at, title) VALUES "
-                         "(1, 'big_tip', ?, '2026-12-06T10:00:00.000Z', ?)", (f"e{n}", f"whale tipped {n},000"))  # fmt: skip
+            conn.execute(
+                "INSERT INTO alerts (rule_id, kind, trigger_key, raised_at, title) VALUES "
+                "(1, 'big_tip', ?, '2026-12-06T10:00:00.000Z', ?)",
+                (f"e{n}", f"whale tipped {n},000"),
+            )
             conn.execute(
                 "INSERT INTO alert_deliveries (alert_id, destination_id, state, attempts, next_attempt_at, "
                 "last_error, created_at, last_attempt_at) VALUES (?, 1, ?, 7, '2026-12-06T11:00:00.000Z', ?, "

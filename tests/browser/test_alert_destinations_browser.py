@@ -139,8 +139,8 @@ def test_add_a_webhook_and_send_a_test(
         expect(page.locator("[data-testid=given-up]")).to_contain_text("gave up after 24 h and 30 attempts")
         page.screenshot(path=str(SHOTS / "alert-destinations-trouble.png"), full_page=True)
 
-        dark = browser.new_context(viewport={"width": 768, "height": 1000}, color_scheme="dark")
-        dark.add_cookies(context.cookies())
+        dark = browser.new_context(viewport={"width": 768, "height": 1000}, color_scheme="dark",
+                                   storage_state=context.storage_state())  # fmt: skip
         tablet = dark.new_page()
         tablet.goto(base + "/admin/alerts/destinations")
         tablet.screenshot(path=str(SHOTS / "alert-destinations-768-dark.png"), full_page=True)

@@ -195,19 +195,31 @@ class AlertDelivery:
             if now >= deadline:
                 await self._gave_up(delivery, give_up, delivery.last_error, attempted=False)
                 continue
-            try:
-                outcome = await send(
-                    self._http, destination, message_of(delivery, self.options.panel_url),
-                    smtp=smtp, seconds=self.options.send_timeout,
-                )  # fmt: skip
-            except SendError as exc:
-                error = mask(str(exc), secrets)[:MAX_ERROR_LENGTH]
-                await self._failed(delivery, destination, error, retry_after=exc.retry_after,
+            failure = await self._attempt(destination, delivery, smtp, secrets)
+            if failure is not None:
+                error, retry_after = failure
+                await self._failed(delivery, destination, error, retry_after=retry_after,
                                    deadline=deadline, give_up=give_up)  # fmt: skip
                 return  # the destination's other due deliveries wait for its next attempt
-            async with self._db.transaction() as conn:
-                await alert_outbox.mark_sent(conn, delivery.id, at=to_db(utcnow()))
-            log.info("alert %d sent to destination %d (%s)", delivery.alert_id, destination.id, outcome)
+
+    async def _attempt(
+        self, destination: Destination, delivery: DueDelivery, smtp: SmtpSettings, secrets: list[str]
+    ) -> tuple[str, float | None] | None:
+        """Send one delivery and record it sent; None on success, else (masked error, Retry-After)."""
+        message = message_of(delivery, self.options.panel_url)
+        try:
+            outcome = await send(
+                self._http, destination, message, smtp=smtp, seconds=self.options.send_timeout
+            )
+        except SendError as exc:
+            return mask(str(exc), secrets)[:MAX_ERROR_LENGTH], exc.retry_after
+        except Exception as exc:  # a bug costs an attempt and shows; it never loops unseen on one delivery
+            log.exception("alert %d to destination %d: unexpected error", delivery.alert_id, destination.id)
+            return mask(f"{type(exc).__name__}: {exc}", secrets)[:MAX_ERROR_LENGTH], None
+        async with self._db.transaction() as conn:
+            await alert_outbox.mark_sent(conn, delivery.id, at=to_db(utcnow()))
+        log.info("alert %d sent to destination %d (%s)", delivery.alert_id, destination.id, outcome)
+        return None
 
     async def _failed(
         self,

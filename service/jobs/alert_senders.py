@@ -149,7 +149,7 @@ async def _post(
         response = await http.post(url, content=body, headers=sent, timeout=httpx.Timeout(seconds))
     except httpx.TimeoutException:
         raise SendError(f"no answer within {seconds:g} s") from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise SendError(f"could not connect: {_one_line(str(exc)) or type(exc).__name__}") from None
     if 200 <= response.status_code < 300:
         return f"HTTP {response.status_code}"
@@ -174,7 +174,7 @@ def email_message(message: Message, *, sender: str, recipient: str) -> EmailMess
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = recipient
-    mail["Subject"] = message.title
+    mail["Subject"] = " ".join(message.title.split())  # a header is one line
     mail["Date"] = formatdate(usegmt=True)
     # The Message-ID is the idempotency key: a mail system or client that sees it twice keeps one.
     mail["Message-ID"] = f"<{message.idempotency_key}@mhc-control-panel>"

@@ -68,7 +68,7 @@ async def test_an_alert_email_is_sent_once_with_its_key_as_message_id(
     config = config_of(tmp_path, smtp_host="127.0.0.1", smtp_port=str(port), smtp_starttls="off",
                        smtp_user="panel", smtp_password=PASSWORD, smtp_from="panel@example.org")  # fmt: skip
     dest = await add_destination(db, "email", "me@example.org", kinds=["summary_ready", "source_failing"])
-    alert_id = await raise_one(db, 1, kind="summary_ready", title="Your broadcast summary is ready")
+    alert_id = await raise_one(db, 1, kind="summary_ready", title="Your broadcast summary\nis ready")
     await raise_one(db, 2, kind="big_tip")  # not a kind this destination takes
     async with httpx.AsyncClient() as http:
         delivery = sender(db, http, config)

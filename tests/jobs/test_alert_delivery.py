@@ -17,7 +17,8 @@ from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
 from service.clock import now_db
-from service.jobs.alert_delivery import DeliveryOptions, refresh_secrets, send_test
+from service.ingest.live_feed import EventsHub
+from service.jobs.alert_delivery import AlertDelivery, DeliveryOptions, refresh_secrets, send_test
 from service.logs import RedactingFormatter, SecretRegistry
 from service.store import alert_destinations, alert_outbox
 from service.store.db import Database
@@ -263,3 +264,23 @@ async def test_the_logs_mask_destination_urls_and_secrets(db: Database) -> None:
     line = formatter.format(record)
     assert TOKEN not in line and SECRET not in line and "settings-token" not in line
     assert "hooks.example/in" not in line
+
+
+async def test_a_committed_alert_wakes_the_sender_at_once(
+    db: Database, http: httpx.AsyncClient, server: TestServer, receiver: ReceiverFake, tmp_path: Path
+) -> None:
+    """With a long poll interval, the hub's notice (sent after a commit that raised alerts) is what
+    makes the sender look at the outbox."""
+    await add_destination(db, "webhook", f"{base(server)}/hook/{TOKEN}", secret=SECRET)
+    hub = EventsHub()
+    slow_poll = DeliveryOptions(retry_first=1, retry_max=1, send_timeout=2, poll_seconds=60)
+    delivery = AlertDelivery(db, http, lambda: config_of(tmp_path), hub, SecretRegistry(), slow_poll)
+    delivery.start()
+    try:
+        await asyncio.sleep(0.2)  # the sender found nothing and sleeps for a minute
+        await raise_one(db, 1)
+        hub.notify()
+        await until(lambda: _all_sent(db), seconds=3)
+    finally:
+        await delivery.stop()
+    assert len(receiver.accepted) == 1

@@ -114,3 +114,19 @@ async def test_email_without_smtp_settings_says_what_is_missing(db: Database, tm
         "The test message to “my email” failed: e-mail is not set up: set the SMTP server and the sender "
         "address in Admin › Settings."
     )
+
+
+async def test_starttls_on_refuses_a_server_without_it(
+    db: Database, tmp_path: Path, smtp: tuple[Mailbox, int]
+) -> None:
+    """STARTTLS "on" never falls back to plain text: a server that does not offer it is a failure."""
+    mailbox, port = smtp
+    config = config_of(tmp_path, smtp_host="127.0.0.1", smtp_port=str(port), smtp_starttls="on",
+                       smtp_from="panel@example.org")  # fmt: skip
+    await add_destination(db, "email", "me@example.org")
+    await raise_one(db, 1, kind="source_failing")
+    async with httpx.AsyncClient() as http:
+        await sender(db, http, config).deliver_due()
+    [row] = await deliveries(db)
+    assert row.state == "pending" and row.last_error == "SMTP: STARTTLS extension not supported by server."
+    assert mailbox.messages == []

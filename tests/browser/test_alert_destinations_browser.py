@@ -132,6 +132,12 @@ def test_add_a_webhook_and_send_a_test(
         expect(page.locator(".flash")).to_contain_text("was accepted (HTTP 200)")
         assert len(fake.accepted) == 2  # the URL and secret were kept without retyping
 
+        page.goto(base + "/admin/settings")
+        group = page.locator("fieldset", has=page.locator("legend", has_text="Alert delivery"))
+        expect(group.locator("[data-key=smtp_password] .state")).to_have_text("not set")
+        group.screenshot(path=str(SHOTS / "settings-alert-delivery.png"))
+        page.goto(base + "/admin/alerts/destinations")
+
         _troubled_deliveries(service)
         page.reload()
         expect(page.locator("[data-testid=destinations] .pending")).to_contain_text("1")

@@ -1056,7 +1056,7 @@ CREATE TABLE alert_deliveries (
     last_error TEXT,
     sent_at TEXT,
     created_at TEXT NOT NULL
-);
+, last_attempt_at TEXT);
 CREATE UNIQUE INDEX idx_alert_deliveries_pair ON alert_deliveries (alert_id, destination_id);
 CREATE INDEX idx_alert_deliveries_due ON alert_deliveries (state, next_attempt_at);
 
@@ -1080,6 +1080,14 @@ CREATE TABLE alert_preferences (
 CREATE TABLE ext_alert_cursors (
     client_id INTEGER PRIMARY KEY REFERENCES ext_clients (id) ON DELETE CASCADE,
     last_alert_id INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+
+-- The notification centre's "read through" mark per panel user (0019): Mark all read stores one number
+-- instead of a row per alert, and the header's unread count only looks past it.
+CREATE TABLE alert_read_marks (
+    user_id INTEGER PRIMARY KEY REFERENCES system_users (id) ON DELETE CASCADE,
+    through_id INTEGER NOT NULL CHECK (through_id >= 0),
     updated_at TEXT NOT NULL
 );
 

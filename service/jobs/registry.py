@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.jobs import (
     affiliate,
+    alert_watch,
     broadcast_reports,
     cbhours,
     extension_lists,
@@ -28,6 +29,7 @@ ALL_JOBS: tuple[JobSpec, ...] = (
     images.SPEC,
     extension_lists.SPEC,
     broadcast_reports.SPEC,
+    alert_watch.SPEC,
 )
 
 

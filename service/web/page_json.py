@@ -281,3 +281,16 @@ def fans(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
         "tiers": [tier(t) for t in context["rules"].tiers.tiers],
         "fans": [fan_row(row) for row in result.rows],
     }  # fmt: skip
+
+
+def alerts(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """The notification centre: the user's alerts newest first, keyset-paged by id like the Events page."""
+    rows = context["rows"]
+    return {
+        "unread_only": context["unread_only"], "newest_id": context["through"],
+        "next_before": rows[-1]["id"] if context["older_url"] else None, "next_url": context["older_url"],
+        "alerts": [{"id": row["id"], "kind": row["kind"], "raised_at": iso(row["raised_at"]),
+                    "title": row["title"], "body": row["body"], "link": row["link"],
+                    "username": row["username"], "quiet": row["quiet"], "read": row["read"]}
+                   for row in rows],
+    }  # fmt: skip

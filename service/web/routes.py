@@ -9,12 +9,14 @@ from aiohttp import web
 from service.web.handlers import (
     account,
     admin,
+    admin_alert_destinations,
     admin_events,
     admin_extension,
     admin_import,
     admin_sources,
     admin_system,
     admin_users,
+    alerts,
     api,
     auth,
     directory,
@@ -53,11 +55,13 @@ def setup_routes(app: web.Application) -> None:
     )
     r.add_get("/profile/{username}/room", room.profile_room, name="profile_room")
     _fan_list_routes(r)
+    _alert_destination_routes(r)
     r.add_get("/room", room.room, name="room")
     r.add_get("/room/broadcasts/{broadcast_id}", room.room_broadcast, name="room_broadcast")
     r.add_get("/events", events.events, name="events")
     r.add_get("/events/live", events.events_live, name="events_live")
 
+    _alert_routes(r)
     r.add_get("/account", account.account, name="account")
     r.add_post("/account/password", account.account_password, name="account_password")
     r.add_post("/account/api-keys", account.account_api_key_create, name="account_api_key_create")
@@ -125,6 +129,17 @@ def _extension_routes(r: web.UrlDispatcher) -> None:
     r.add_post(revoke, admin_extension.admin_extension_revoke, name="admin_extension_revoke")
 
 
+def _alert_routes(r: web.UrlDispatcher) -> None:
+    """Issue 11: the notification centre, its live toasts, each user's choices, the extension's alerts."""
+    r.add_get("/alerts", alerts.alerts, name="alerts")
+    r.add_get("/alerts/live", alerts.alerts_live, name="alerts_live")
+    r.add_post("/alerts/read-all", alerts.alerts_read_all, name="alerts_read_all")
+    r.add_post("/alerts/{alert_id}/read", alerts.alert_read, name="alert_read")
+    r.add_post("/account/alerts", account.account_alert_preferences, name="account_alert_preferences")
+    r.add_get("/api/ext/v1/alerts", ext_api.ext_alerts, name="ext_alerts")
+    r.add_post("/api/ext/v1/alerts/ack", ext_api.ext_alerts_ack, name="ext_alerts_ack")
+
+
 def _fan_list_routes(r: web.UrlDispatcher) -> None:
     """Issue 10: relationship lists (Users › Lists, and a person's lists on their profile) and notes."""
     r.add_get("/users/lists", fan_lists.users_lists, name="users_lists")
@@ -141,6 +156,20 @@ def _fan_list_routes(r: web.UrlDispatcher) -> None:
     r.add_post(f"{note}/delete", fan_lists.profile_note_delete, name="profile_note_delete")
     r.add_post(f"{note}/pin", fan_lists.profile_note_pin, name="profile_note_pin")
     r.add_post(f"{note}/unpin", fan_lists.profile_note_unpin, name="profile_note_unpin")
+
+
+def _alert_destination_routes(r: web.UrlDispatcher) -> None:
+    """Issue 11: Admin › Alert destinations (webhooks and e-mail the outbox delivers to)."""
+    handlers = admin_alert_destinations
+    base = "/admin/alerts/destinations"
+    r.add_get(base, handlers.admin_alert_destinations, name="admin_alert_destinations")
+    r.add_post(base, handlers.admin_alert_destination_create, name="admin_alert_destination_create")
+    one = f"{base}/{{destination_id}}"
+    r.add_get(one, handlers.admin_alert_destination, name="admin_alert_destination")
+    r.add_post(one, handlers.admin_alert_destination_save, name="admin_alert_destination_save")
+    r.add_post(f"{one}/test", handlers.admin_alert_destination_test, name="admin_alert_destination_test")
+    delete = handlers.admin_alert_destination_delete
+    r.add_post(f"{one}/delete", delete, name="admin_alert_destination_delete")
 
 
 def _json_routes(r: web.UrlDispatcher) -> None:
@@ -162,3 +191,4 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/users/followers.json", follows.users_followers, name="users_followers_json")
     r.add_get("/users/unfollowed.json", follows.users_unfollowed, name="users_unfollowed_json")
     r.add_get("/users/lists.json", fan_lists.users_lists, name="users_lists_json")
+    r.add_get("/alerts.json", alerts.alerts, name="alerts_json")

@@ -1,9 +1,10 @@
 """The written summary of a closed broadcast, from stored data only: deterministic, no AI.
 
 `build` reads the facts (store/broadcast_facts.py) and writes the sentences (ingest/report_text.py
-parts); `regenerate` stores the report with a fingerprint of its facts and, the first time a report
-of a freshly ended broadcast is ready, raises the "summary ready" alert when an enabled alert rule
-of that kind exists. Rules where the issue leaves room:
+parts); `regenerate` stores the report with a fingerprint of its facts and says whether its "summary
+ready" alert is due (the first report of a broadcast that ended after the upgrade); the job layer
+raises it for each enabled alert rule of that kind (jobs/broadcast_reports.py).
+Rules where the issue leaves room:
 - tokens are compared with the ten broadcasts before (as the broadcasts list does) and with the last
   ten started on the same weekday, in UTC (the panel has no time zone of its own);
 - the best hour is the UTC clock hour with the most tokens (tips and media);
@@ -27,7 +28,7 @@ from service.clock import from_db, to_db
 from service.fan_tiers import FanRules
 from service.ingest import report_text as rt
 from service.ingest.report_text import Sentence
-from service.store import alerts, broadcast_facts, broadcast_reports, broadcasts, fans
+from service.store import broadcast_facts, broadcast_reports, broadcasts, fans
 from service.store.alerts import NewAlert
 from service.store.broadcast_facts import FollowChange
 from service.store.db import Connection
@@ -224,28 +225,31 @@ async def build(conn: Connection, broadcast_id: int, rules: FanRules, *, now: da
     return None if facts is None else Report(facts, sentences(facts))
 
 
-async def regenerate(conn: Connection, broadcast_id: int, rules: FanRules, *, now: datetime) -> int | None:
-    """Store the broadcast's report (call inside a transaction); the id of the alert raised, if any."""
+@dataclass(frozen=True, slots=True)
+class Regenerated:
+    report: Report
+    announce: bool  # first written for a broadcast that ended after the upgrade: its alert is due
+
+    def alert(self, rule_id: int, *, quiet: bool = False) -> NewAlert:
+        """The "summary ready" alert of this report for one rule."""
+        broadcast_id = self.report.facts["broadcast_id"]
+        started = from_db(self.report.facts["started_at"]).strftime("%Y-%m-%d %H:%M UTC")
+        return NewAlert(
+            rule_id=rule_id, kind="summary_ready", trigger_key=f"summary:{broadcast_id}",
+            title=f"Broadcast summary ready: {started}", body=rt.text(self.report.sentences, limit=2),
+            url=f"/room/broadcasts/{broadcast_id}", quiet=quiet,
+        )  # fmt: skip
+
+
+async def regenerate(
+    conn: Connection, broadcast_id: int, rules: FanRules, *, now: datetime
+) -> Regenerated | None:
+    """Store the broadcast's report (call inside a transaction); None while the broadcast is open."""
     report = await build(conn, broadcast_id, rules, now=now)
     if report is None:
         return None
-    at = to_db(now)
     saved = await broadcast_reports.save(
-        conn,
-        broadcast_id,
-        fingerprint=report.fingerprint,
-        facts=report.facts,
-        sentences=report.sentences,
-        at=at,
-    )
-    if not (saved.first and saved.announce):
-        return None
-    rule = await broadcast_reports.summary_rule(conn)
-    if rule is None:
-        return None
-    started = from_db(report.facts["started_at"]).strftime("%Y-%m-%d %H:%M UTC")
-    return await alerts.raise_alert(conn, NewAlert(
-        rule_id=rule, kind="summary_ready", trigger_key=f"summary:{broadcast_id}",
-        title=f"Broadcast summary ready: {started}", body=rt.text(report.sentences, limit=2),
-        url=f"/room/broadcasts/{broadcast_id}",
-    ), at=at)  # fmt: skip
+        conn, broadcast_id, fingerprint=report.fingerprint, facts=report.facts,
+        sentences=report.sentences, at=to_db(now),
+    )  # fmt: skip
+    return Regenerated(report, announce=saved.first and saved.announce)

@@ -16,7 +16,7 @@ from typing import Any
 from service.clock import to_db
 from service.ingest import report_text as rt
 from service.ingest.report_text import Sentence
-from service.store import alerts, broadcast_facts, broadcast_reports
+from service.store import broadcast_facts
 from service.store.alerts import NewAlert
 from service.store.broadcast_facts import WindowTotals
 from service.store.db import Connection
@@ -95,18 +95,9 @@ def last_whole_week(now: datetime) -> tuple[datetime, str]:
     return monday, f"{year}-W{week:02d}"
 
 
-async def announce(conn: Connection, *, now: datetime) -> int | None:
-    """Raise the digest of the last whole ISO week once (call inside a transaction); the alert's id if
-    this call raised it, None without an enabled summary_ready rule or when it was raised already."""
-    rule = await broadcast_reports.summary_rule(conn)
-    if rule is None:
-        return None
-    until, week = last_whole_week(now)
-    key = f"digest:{week}"
-    if await broadcast_reports.alert_exists(conn, rule, key):
-        return None
-    digest = await build(conn, until=until)
-    return await alerts.raise_alert(conn, NewAlert(
-        rule_id=rule, kind="summary_ready", trigger_key=key, title=f"Weekly digest {week}",
-        body=rt.text(digest.sentences), url="/room",
-    ), at=to_db(now))  # fmt: skip
+def alert(digest: Digest, week: str, rule_id: int, *, quiet: bool = False) -> NewAlert:
+    """The digest's alert for one rule, once per ISO week ("digest:2026-W05")."""
+    return NewAlert(
+        rule_id=rule_id, kind="summary_ready", trigger_key=f"digest:{week}", title=f"Weekly digest {week}",
+        body=rt.text(digest.sentences), url="/room", quiet=quiet,
+    )  # fmt: skip

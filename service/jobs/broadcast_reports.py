@@ -10,16 +10,18 @@ that ended before the upgrade) and raises the weekly digest.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
-from service.clock import utcnow
+from service.clock import to_db, utcnow
 from service.fan_tiers import DEFAULT_RULES, DEFAULTS, FanRules
 from service.ingest import broadcast_report, weekly_digest
+from service.jobs.alert_watch import in_quiet_hours
 from service.jobs.base import JobContext, JobSpec
 from service.sources.spec import SourceConfig
-from service.store import broadcast_reports
-from service.store.db import Database
+from service.store import alert_watch, alerts, broadcast_reports
+from service.store.alerts import NewAlert
+from service.store.db import Connection, Database
 
 log = logging.getLogger(__name__)
 ROUND = 100
@@ -45,9 +47,39 @@ async def regenerate_due(
     raised = 0
     for broadcast_id in due:
         async with db.transaction() as conn:
-            if await broadcast_report.regenerate(conn, broadcast_id, rules, now=utcnow()) is not None:
-                raised += 1
+            now = utcnow()
+            done = await broadcast_report.regenerate(conn, broadcast_id, rules, now=now)
+            if done is not None and done.announce:
+                raised += await _raise(conn, done.alert, now)
     return len(due), raised
+
+
+async def _raise(conn: Connection, alert: Callable[..., NewAlert], now: datetime) -> int:
+    """Raise an alert once for each enabled summary_ready rule (quiet in its quiet hours), as
+    jobs/alert_watch.py does for its kinds; how many were raised now."""
+    raised = 0
+    for rule in await alert_watch.enabled_rules(conn, ("summary_ready",)):
+        made = alert(rule.id, quiet=in_quiet_hours(rule, now))
+        raised += await alerts.raise_alert(conn, made, at=to_db(now)) is not None
+    return raised
+
+
+async def announce_digest(conn: Connection, *, now: datetime) -> int:
+    """Raise the digest of the last whole ISO week (Monday to Monday, UTC) for each enabled
+    summary_ready rule that has not had it yet (call inside a transaction); how many were raised."""
+    until, week = weekly_digest.last_whole_week(now)
+    pending = [
+        rule for rule in await alert_watch.enabled_rules(conn, ("summary_ready",))
+        if not await broadcast_reports.alert_exists(conn, rule.id, f"digest:{week}")
+    ]  # fmt: skip
+    if not pending:
+        return 0
+    digest = await weekly_digest.build(conn, until=until)
+    raised = 0
+    for rule in pending:
+        made = weekly_digest.alert(digest, week, rule.id, quiet=in_quiet_hours(rule, now))
+        raised += await alerts.raise_alert(conn, made, at=to_db(now)) is not None
+    return raised
 
 
 async def run(context: JobContext) -> str:
@@ -59,8 +91,8 @@ async def run(context: JobContext) -> str:
         if done < ROUND:
             break
     async with context.db.transaction() as conn:
-        digest = await weekly_digest.announce(conn, now=utcnow())
-    week = "; weekly digest raised" if digest is not None else ""
+        digest = await announce_digest(conn, now=utcnow())
+    week = "; weekly digest raised" if digest else ""
     return f"generated {generated} broadcast summaries, {raised} alerts{week}"
 
 

@@ -1,5 +1,5 @@
 """The written summaries kept with broadcasts: marking them stale, finding the ones to (re)generate,
-storing one, reading one, and the rule an alert about one needs.
+storing one, reading one, and whether an alert about one was raised already.
 
 The Events batch marks every broadcast it touched stale (`mark_stale`, one statement in the batch's
 transaction); the generator takes the stale reports of closed broadcasts (`due`), and `save` stores
@@ -115,15 +115,6 @@ async def get_report(conn: Connection, broadcast_id: int) -> StoredReport | None
         fingerprint=row["fingerprint"], facts=json.loads(row["facts"]),
         sentences=json.loads(row["sentences"]),
     )  # fmt: skip
-
-
-async def summary_rule(conn: Connection) -> int | None:
-    """The enabled alert rule of kind summary_ready (the oldest if several), None without one."""
-    async with conn.execute(
-        "SELECT min(id) FROM alert_rules WHERE kind = 'summary_ready' AND enabled = 1"
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None or row[0] is None else int(row[0])
 
 
 async def alert_exists(conn: Connection, rule_id: int, trigger_key: str) -> bool:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from service.clock import to_db
 from service.ingest import report_text, weekly_digest
+from service.jobs import broadcast_reports
 from service.store.db import Database
 from tests.support.events import ROOM, T0, Feed, ingest, scalar
 
@@ -59,22 +60,33 @@ async def test_the_digest_compares_the_week_with_the_four_before(db: Database) -
     assert text.endswith("Best broadcast: 2026-01-03 00:00 UTC with 300 tokens.")
 
 
-async def test_the_weekly_alert_is_raised_once_per_iso_week_and_only_with_a_rule(db: Database) -> None:
-    """Without an enabled summary_ready rule nothing is raised; with one, "digest:2026-W02" once."""
+async def test_the_weekly_alert_is_raised_once_per_iso_week_for_each_enabled_rule(db: Database) -> None:
+    """Without an enabled summary_ready rule nothing is raised; with two, "digest:2026-W02" once for each,
+    quiet for the rule whose quiet hours (08:00–10:00 UTC) hold the moment; a disabled one gets none."""
     await _weeks(db)
     wednesday = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)
     assert weekly_digest.last_whole_week(wednesday) == (datetime(2026, 1, 12, tzinfo=UTC), "2026-W02")
     async with db.transaction() as conn:
-        assert await weekly_digest.announce(conn, now=wednesday) is None
+        assert await broadcast_reports.announce_digest(conn, now=wednesday) == 0
         await conn.execute(
-            "INSERT INTO alert_rules (kind, name, created_at) VALUES ('summary_ready', 'Digest', :at)",
+            "INSERT INTO alert_rules (kind, name, enabled, quiet_start_minute, quiet_end_minute, quiet_tz, "
+            "created_at) VALUES ('summary_ready', 'Night', 1, 480, 600, 'UTC', :at), "
+            "('summary_ready', 'Plain', 1, NULL, NULL, NULL, :at), "
+            "('summary_ready', 'Off', 0, NULL, NULL, NULL, :at)",
             {"at": to_db(wednesday)},
         )
     async with db.transaction() as conn:
-        assert await weekly_digest.announce(conn, now=wednesday) is not None
+        assert await broadcast_reports.announce_digest(conn, now=wednesday) == 2
     async with db.transaction() as conn:
-        assert await weekly_digest.announce(conn, now=wednesday + timedelta(days=2)) is None
-    assert await scalar(db, "SELECT count(*) FROM alerts") == 1
-    assert await scalar(db, "SELECT trigger_key FROM alerts") == "digest:2026-W02"
-    body = await scalar(db, "SELECT body FROM alerts")
+        assert await broadcast_reports.announce_digest(conn, now=wednesday + timedelta(days=2)) == 0
+    async with (
+        db.read() as conn,
+        conn.execute(
+            "SELECT r.name, a.trigger_key, a.quiet FROM alerts a "
+            "JOIN alert_rules r ON r.id = a.rule_id ORDER BY r.id"
+        ) as cursor,
+    ):
+        rows = [tuple(row) for row in await cursor.fetchall()]
+    assert rows == [("Night", "digest:2026-W02", 1), ("Plain", "digest:2026-W02", 0)]
+    body = await scalar(db, "SELECT body FROM alerts LIMIT 1")
     assert body.startswith("From 2026-01-05 00:00 UTC to 2026-01-12 00:00 UTC: 1 hour live in 1 broadcast")

@@ -271,7 +271,9 @@ class EventsStream:
         stale ones are the broadcast_reports job's. A failure leaves it stale for the job and never
         stops the stream."""
         try:
-            await regenerate_due(self._db, fan_rules(self._config()), among=broadcast_ids)
+            _, raised = await regenerate_due(self._db, fan_rules(self._config()), among=broadcast_ids)
+            if raised:
+                self.hub.notify()  # the alert deliveries and the panel's pop-ups wake on it
         except (sqlite3.Error, OSError) as error:
             log.warning("events stream: broadcast summaries left for the job: %s", error)
 

@@ -25,7 +25,13 @@ async def _written(db: Database) -> bool:
 async def test_the_stream_writes_the_summary_after_the_batch_that_ends_a_broadcast(
     db: Database, script: EventsScript, make_stream: Callable[[], EventsStream]
 ) -> None:
-    """Start, a 250-token tip and the stop through the fake Events API: the summary is stored at once."""
+    """Start, a 250-token tip and the stop through the fake Events API: the summary is stored at once,
+    and with an enabled summary_ready rule its alert is raised (once)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO alert_rules (kind, name, created_at) VALUES ('summary_ready', 'Summaries', "
+            "'2026-01-01T00:00:00.000Z')"
+        )
     script.add("broadcastStart", {})
     script.add("tip", {"user": {"username": "alice"}, "tip": {"tokens": 250, "isAnon": False}})
     script.add("broadcastStop", {})
@@ -38,6 +44,8 @@ async def test_the_stream_writes_the_summary_after_the_batch_that_ends_a_broadca
     sentences = await scalar(db, "SELECT sentences FROM broadcast_reports")
     assert '{"num": 250}' in sentences
     assert await scalar(db, "SELECT stale FROM broadcast_reports") == 0
+    broadcast_id = await scalar(db, "SELECT broadcast_id FROM broadcast_reports")
+    assert await scalar(db, "SELECT group_concat(trigger_key) FROM alerts") == f"summary:{broadcast_id}"
 
 
 async def test_the_job_catches_up_on_stale_reports(

@@ -25,7 +25,8 @@ async def _seed(db: Database) -> None:
     await ingest(db, [
         monday.event(0, "broadcastStart", ROOM), monday.event(10, "tip", "alice", tokens=300),
         monday.event(20, "follow", "carol"), monday.event(90, "tip", "bob", tokens=100),
-        monday.event(100, "tip", "secret_sam", tokens=200, is_anon=True), monday.event(120, "broadcastStop", ROOM),
+        monday.event(100, "tip", "secret_sam", tokens=200, is_anon=True),
+        monday.event(120, "broadcastStop", ROOM),
     ])  # fmt: skip
     friday = Feed(datetime(2026, 1, 9, 20, 30, tzinfo=UTC))
     friday.seq = 200

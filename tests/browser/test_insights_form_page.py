@@ -22,8 +22,11 @@ pytestmark = pytest.mark.e2e
 
 PASSWORD = "correct horse battery"
 SHOTS = Path("/tmp/mhc-pages")  # noqa: S108 — screenshots for a human to look at, nothing secret
-REPORT = ("Your Friday evenings earn twice your average per hour: go live then first.\n\n"
-          "1. Start at 20:00 UTC on Fridays and Saturdays.\n2. Put the song request nearer the top of the menu.")  # fmt: skip
+REPORT = (
+    "Your Friday evenings earn twice your average per hour: go live then first.\n\n"
+    "1. Start at 20:00 UTC on Fridays and Saturdays.\n"
+    "2. Put the song request nearer the top of the menu."
+)
 FANS = ("alice", "bob", "carol", "dave")
 
 
@@ -39,9 +42,11 @@ async def _seed(path: Path) -> None:
             f.seq = days_ago * 100
             rich = day.weekday() == 4
             await ingest(db, [
-                f.event(0, "broadcastStart", ROOM), f.event(10, "tip", "alice", tokens=500 if rich else 200),
+                f.event(0, "broadcastStart", ROOM),
+                f.event(10, "tip", "alice", tokens=500 if rich else 200),
                 f.event(20, "follow", f"new_fan_{days_ago}"), f.event(50, "tip", "bob", tokens=100),
-                f.event(70, "tip", "carol", tokens=300 if rich else 50), f.event(80, "tip", "dave", tokens=25),
+                f.event(70, "tip", "carol", tokens=300 if rich else 50),
+                f.event(80, "tip", "dave", tokens=25),
                 f.event(120, "broadcastStop", ROOM),
             ])  # fmt: skip
 
@@ -127,13 +132,15 @@ def test_fill_in_preview_and_generate(browser: Browser, service: str, fake: tupl
 
         # A revision: the form shows it, the first is listed as earlier, the report stays listed.
         page.click("text=Insights form")
-        page.locator("textarea[name=improve]").fill("Keep the people who follow during a show; fewer late nights.")
+        improve = page.locator("textarea[name=improve]")
+        improve.fill("Keep the people who follow during a show; fewer late nights.")
         page.click("[data-testid=insights-form] button[type=submit]")
         expect(page.locator(".flash")).to_have_text("Saved as revision 2.")
         expect(page.locator("[data-testid=earlier-revisions] a")).to_have_text(["Revision 1"])
         expect(page.locator("[data-testid=reports] a").first).to_have_text("Report 1")
         page.screenshot(path=str(SHOTS / "insights-form.png"), full_page=True)
         page.click("[data-testid=earlier-revisions] a")
-        expect(page.locator("[data-testid=answers]")).to_contain_text("Keep the people who follow during a show.")
+        first = page.locator("[data-testid=answers]")
+        expect(first).to_contain_text("Keep the people who follow during a show.")
     finally:
         context.close()

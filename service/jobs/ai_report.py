@@ -29,7 +29,7 @@ from service.sources.base import (
     SourceResponseError,
     SourceTimeoutError,
 )
-from service.sources.http import SourceUnavailableError
+from service.sources.http import SourceUnavailableError, redact_url
 from service.store import insights_form
 from service.store.db import Connection, Database
 from service.store.insights_form import GOALS, InsightsAnswers, NewReport, Revision
@@ -142,8 +142,8 @@ async def generate(
         raise _failure(exc, endpoint) from None
     report = NewReport(
         revision_id=prepared.revision.id, as_of=prepared.as_of, include_names=prepared.include_names,
-        endpoint=client.url, model=endpoint.model, request=prepared.body, statistics=prepared.statistics,
-        content=answer.content, answered_model=answer.model,
+        endpoint=redact_url(client.url), model=endpoint.model, request=prepared.body,
+        statistics=prepared.statistics, content=answer.content, answered_model=answer.model,
     )  # fmt: skip
     async with db.transaction() as conn:
         return await insights_form.insert_report(conn, report, by=by, at=utcnow())

@@ -32,15 +32,16 @@ async def room_statistics(
     """The numbers, as a JSON-ready dict with a fixed key order."""
     start = as_of - timedelta(days=days)
     window = {"start": to_db(start), "end": to_db(as_of)}
+    # room_events are ordered by their Events API id's milliseconds, which the method index covers.
+    millis = {"start_ms": int(start.timestamp() * 1000), "end_ms": int(as_of.timestamp() * 1000)}
     shows = await _broadcasts(conn, window)
     seconds = sum((end - begin).total_seconds() for _, begin, end, _ in shows)
     tokens = sum(t for _, _, _, t in shows)
     hours = seconds / 3600
-    gained, lost = await _follow_events(conn, window)
-    spenders = await _spenders(conn, start, as_of)
+    gained, lost = await _follow_events(conn, millis)
+    fans, spent, top_spent = await _spending(conn, start, as_of)
     weekday, hour = await _best_times(conn, window, shows)
-    top = max(1, math.ceil(len(spenders) / 10)) if spenders else 0
-    spent = sum(tokens for _, tokens in spenders)
+    top = math.ceil(fans / 10)
     stats: dict[str, Any] = {
         "period": {"days": days, "from": to_db(start), "to": to_db(as_of), "time_zone": "UTC"},
         "broadcasts": len(shows),
@@ -49,16 +50,14 @@ async def room_statistics(
         "tokens_per_hour": round(tokens / hours, 1) if hours else None,
         "followers_gained": gained,
         "followers_lost": lost,
-        "tipping_fans": len(spenders),
+        "tipping_fans": fans,
         "top_10_percent_fans": top,
-        "top_10_percent_share_percent": (
-            round(100 * sum(t for _, t in spenders[:top]) / spent, 1) if spent else None
-        ),
+        "top_10_percent_share_percent": round(100 * top_spent / spent, 1) if spent else None,
         "best_weekday": weekday,
         "best_hour_utc": hour,
     }
     if include_names:
-        stats["top_fans"] = [{"username": name, "tokens": t} for name, t in spenders[:TOP_FANS]]
+        stats["top_fans"] = await _top_fans(conn, start, as_of)
     return stats
 
 
@@ -68,11 +67,22 @@ _BROADCASTS = (
 )
 _FOLLOWS = """
 SELECT coalesce(sum(method = 'follow'), 0), coalesce(sum(method = 'unfollow'), 0) FROM room_events
- WHERE method IN ('follow', 'unfollow') AND at >= :start AND at < :end"""
-_SPENDERS = """
-SELECT p.username, sum(d.tokens) AS tokens FROM person_room_days d JOIN persons p ON p.id = d.person_id
- WHERE d.day >= :first AND d.day <= :last
- GROUP BY d.person_id ORDER BY tokens DESC, p.username"""
+ WHERE method IN ('follow', 'unfollow') AND ms >= :start_ms AND ms < :end_ms"""
+# Per named spender of the period's days: how many, their total, and what the top tenth (ceil(n / 10)) spent.
+_SPENDING = """
+WITH fan AS (SELECT sum(tokens) AS tokens FROM person_room_days WHERE day >= :first AND day <= :last
+              GROUP BY person_id),
+     ranked AS (SELECT tokens, row_number() OVER (ORDER BY tokens DESC) AS rank, count(*) OVER () AS n
+                  FROM fan)
+SELECT count(*) AS n, coalesce(sum(tokens), 0) AS total,
+       coalesce(sum(CASE WHEN rank <= (n + 9) / 10 THEN tokens ELSE 0 END), 0) AS top
+  FROM ranked"""
+_TOP_FANS = """
+SELECT p.username, t.tokens FROM (
+    SELECT person_id, sum(tokens) AS tokens FROM person_room_days WHERE day >= :first AND day <= :last
+     GROUP BY person_id ORDER BY tokens DESC, person_id LIMIT :limit) t
+  JOIN persons p ON p.id = t.person_id
+ ORDER BY t.tokens DESC, t.person_id"""
 # strftime('%w') counts from Sunday = 0; Python's weekday() from Monday = 0.
 _TOKENS_BY_CELL = f"""
 SELECT (CAST(strftime('%w', at) AS INTEGER) + 6) % 7 AS weekday, CAST(strftime('%H', at) AS INTEGER) AS hour,
@@ -88,17 +98,27 @@ async def _broadcasts(conn: Connection, window: dict[str, str]) -> list[tuple[in
     return [(r["id"], from_db(r["started_at"]), from_db(r["ended_at"]), r["tokens"]) for r in rows]
 
 
-async def _follow_events(conn: Connection, window: dict[str, str]) -> tuple[int, int]:
+async def _follow_events(conn: Connection, window: dict[str, int]) -> tuple[int, int]:
     async with conn.execute(_FOLLOWS, window) as cursor:
         row = await cursor.fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-async def _spenders(conn: Connection, start: datetime, end: datetime) -> list[tuple[str, int]]:
-    """(username, tokens) of every named spender of the period's days, biggest first (ties by name)."""
-    params = {"first": start.date().isoformat(), "last": end.date().isoformat()}
-    async with conn.execute(_SPENDERS, params) as cursor:
-        return [(r["username"], int(r["tokens"])) for r in await cursor.fetchall()]
+def _days(start: datetime, end: datetime) -> dict[str, str]:
+    return {"first": start.date().isoformat(), "last": end.date().isoformat()}
+
+
+async def _spending(conn: Connection, start: datetime, end: datetime) -> tuple[int, int, int]:
+    """(named spenders, their tokens, the top tenth's tokens) of the period's days."""
+    async with conn.execute(_SPENDING, _days(start, end)) as cursor:
+        row = await cursor.fetchone()
+    return (int(row["n"]), int(row["total"]), int(row["top"])) if row else (0, 0, 0)
+
+
+async def _top_fans(conn: Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The biggest spenders of the period's days by name, biggest first."""
+    async with conn.execute(_TOP_FANS, {**_days(start, end), "limit": TOP_FANS}) as cursor:
+        return [{"username": r["username"], "tokens": int(r["tokens"])} for r in await cursor.fetchall()]
 
 
 def _live_seconds(shows: list[tuple[int, datetime, datetime, int]]) -> dict[tuple[int, int], float]:

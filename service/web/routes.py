@@ -57,9 +57,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/profile/{username}/room", room.profile_room, name="profile_room")
     _fan_list_routes(r)
     _alert_destination_routes(r)
-    r.add_get("/room", room.room, name="room")
-    r.add_get("/room/broadcasts/{broadcast_id}", room.room_broadcast, name="room_broadcast")
-    _insights_form_routes(r)
+    _room_routes(r)
     r.add_get("/events", events.events, name="events")
     r.add_get("/events/live", events.events_live, name="events_live")
 
@@ -174,8 +172,10 @@ def _alert_destination_routes(r: web.UrlDispatcher) -> None:
     r.add_post(f"{one}/delete", delete, name="admin_alert_destination_delete")
 
 
-def _insights_form_routes(r: web.UrlDispatcher) -> None:
-    """Issue 12: Room › Insights form (revisions) and the optional AI reports."""
+def _room_routes(r: web.UrlDispatcher) -> None:
+    """The room page, a broadcast, and (issue 12) Room › Insights form with the optional AI reports."""
+    r.add_get("/room", room.room, name="room")
+    r.add_get("/room/broadcasts/{broadcast_id}", room.room_broadcast, name="room_broadcast")
     form = "/room/insights-form"
     r.add_get(form, insights_form.room_insights_form, name="room_insights_form")
     r.add_post(form, insights_form.room_insights_form_save, name="room_insights_form_save")

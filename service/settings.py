@@ -12,7 +12,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -38,11 +38,34 @@ from service.usernames import USERNAME
 # SOURCES, SettingField and SourceSpec are re-exported: pages reach the upstreams' specs through the
 # settings module (an import contract keeps web away from sources/).
 __all__ = [
-    "ALERT_DELIVERY", "ALERT_DELIVERY_FIELDS", "EMAIL_ADDRESS",
-    "ENV_PREFIX", "FANS", "FANS_FIELDS", "GENERAL", "GENERAL_FIELDS", "LOOPBACK_HOSTS", "SOURCES",
-    "ConfigHolder", "SettingField", "SettingValue", "Settings", "SourceConfig", "SourceSpec", "all_fields",
-    "config_of", "fan_rules",
-    "field_groups", "resolve", "resolve_values", "source_spec", "validate_value",
+    "AI_REPORT",
+    "AI_REPORT_FIELDS",
+    "ALERT_DELIVERY",
+    "ALERT_DELIVERY_FIELDS",
+    "EMAIL_ADDRESS",
+    "ENV_PREFIX",
+    "FANS",
+    "FANS_FIELDS",
+    "GENERAL",
+    "GENERAL_FIELDS",
+    "LOOPBACK_HOSTS",
+    "SOURCES",
+    "AiEndpoint",
+    "ConfigHolder",
+    "SettingField",
+    "SettingValue",
+    "Settings",
+    "SourceConfig",
+    "SourceSpec",
+    "ai_endpoint",
+    "all_fields",
+    "config_of",
+    "fan_rules",
+    "field_groups",
+    "resolve",
+    "resolve_values",
+    "source_spec",
+    "validate_value",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -286,6 +309,64 @@ ALERT_DELIVERY_FIELDS: tuple[SettingField, ...] = (
                  check=_check_address),
 )  # fmt: skip
 
+# The optional AI report of Room › Insights form: an OpenAI-compatible chat endpoint (off without a base URL).
+AI_REPORT = "AI report"
+AI_TIMEOUT_DEFAULT = "120"
+_AI_MODEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$")
+
+
+def _ai_model(value: str) -> str:
+    if not _AI_MODEL.match(value):
+        raise ValueError("use 1–128 letters, digits or . _ : / @ + - (e.g. llama3.1:8b or gpt-4o-mini)")
+    return value
+
+
+def _ai_timeout(value: str) -> str:
+    if not value.isdigit() or not 1 <= int(value) <= 600:
+        raise ValueError("a whole number of seconds from 1 to 600")
+    return str(int(value))
+
+
+AI_REPORT_FIELDS: tuple[SettingField, ...] = (
+    SettingField("ai_base_url", "OpenAI-compatible base URL", FieldKind.URL,
+                 help="the API root that has /chat/completions, e.g. http://127.0.0.1:11434/v1 for a local "
+                      "Ollama; empty: AI reports are off"),
+    SettingField("ai_model", "Model", FieldKind.TEXT, check=_ai_model,
+                 help="the model name the server knows, e.g. llama3.1:8b"),
+    SettingField("ai_api_key", "API key", FieldKind.SECRET,
+                 help="sent only in the Authorization header; leave empty for a server that needs none"),
+    SettingField("ai_timeout_seconds", "Timeout (seconds)", FieldKind.TEXT, default=AI_TIMEOUT_DEFAULT,
+                 check=_ai_timeout, help="how long to wait for a report, 1–600"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class AiEndpoint:
+    """Where an AI report is sent. `api_key` may be empty (a local server needs none)."""
+
+    base_url: str
+    model: str
+    api_key: str = field(repr=False)
+    timeout_seconds: float
+
+    @property
+    def url(self) -> str:
+        return self.base_url.rstrip("/") + "/chat/completions"
+
+
+def ai_endpoint(config: SourceConfig) -> AiEndpoint | str:
+    """The configured endpoint, or why AI reports are not configured (a sentence)."""
+    if not config.ai_base_url:
+        return (
+            "AI reports are not configured: an admin sets an OpenAI-compatible base URL in "
+            "Admin › Settings › AI report."
+        )
+    if not config.ai_model:
+        return "AI reports are not configured: the AI report settings name no model."
+    timeout = config.ai_timeout_seconds if config.ai_timeout_seconds.isdigit() else AI_TIMEOUT_DEFAULT
+    return AiEndpoint(config.ai_base_url, config.ai_model, config.ai_api_key, float(timeout))
+
+
 Origin = Literal["panel", "environment", "default"]
 
 
@@ -312,6 +393,7 @@ def field_groups(sources: Sequence[SourceSpec] = SOURCES) -> list[tuple[str, tup
         *upstreams,
         (FANS, FANS_FIELDS),
         (ALERT_DELIVERY, ALERT_DELIVERY_FIELDS),
+        (AI_REPORT, AI_REPORT_FIELDS),
     ]
 
 

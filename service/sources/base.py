@@ -15,6 +15,10 @@ class SourceConnectionError(SourceError):
     """The upstream could not be reached, timed out, or kept failing after the retries."""
 
 
+class SourceTimeoutError(SourceConnectionError):
+    """The upstream did not answer in time."""
+
+
 class SourceResponseError(SourceError):
     """The upstream answered, but with a status or body we cannot use."""
 

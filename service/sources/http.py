@@ -32,6 +32,7 @@ from service.sources.base import (
     SourceNotFoundError,
     SourceRateLimitedError,
     SourceResponseError,
+    SourceTimeoutError,
 )
 
 logger = logging.getLogger(__name__)
@@ -231,7 +232,7 @@ async def _attempt(http: httpx.AsyncClient, request: httpx.Request, where: str) 
     try:
         return await http.send(request)
     except httpx.TimeoutException as exc:
-        return _Failure(SourceConnectionError(f"{where} timed out ({type(exc).__name__})"))
+        return _Failure(SourceTimeoutError(f"{where} timed out ({type(exc).__name__})"))
     except httpx.TransportError as exc:
         # Only the class name: httpx messages are safe today, but we don't vouch for the future.
         return _Failure(SourceConnectionError(f"{where} failed to connect ({type(exc).__name__})"))
@@ -253,6 +254,7 @@ async def request_json(
     headers: Mapping[str, str] | None = None,
     secrets: Sequence[str] = (),
     parse: Callable[[bytes], Any] = json.loads,
+    request_timeout: float | None = None,
 ) -> Any:
     """Send one request with retries and pacing; return `parse(body)` of the 2xx answer.
 
@@ -260,9 +262,13 @@ async def request_json(
     SourceResponseError (not retried); 429 SourceRateLimitedError and 5xx SourceUnavailableError
     once `retry.max_attempts` are used up; timeouts/transport SourceConnectionError; a body that
     `parse` rejects (ValueError, which includes JSON and pydantic errors) SourceResponseError.
-    `secrets` are masked in every message besides the standard secret query parameters.
+    `secrets` are masked in every message besides the standard secret query parameters. `request_timeout`
+    (seconds) replaces the client's own for this request.
     """
-    request = http.build_request(method, url, params=_query(params), json=json_body, headers=headers)
+    request = http.build_request(
+        method, url, params=_query(params), json=json_body, headers=headers,
+        timeout=httpx.USE_CLIENT_DEFAULT if request_timeout is None else request_timeout,
+    )  # fmt: skip
     where = f"{source}: {method} {redact_url(request.url, secrets)}"
     failure: _Failure | None = None
     for attempt in range(1, retry.max_attempts + 1):

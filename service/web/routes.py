@@ -26,6 +26,7 @@ from service.web.handlers import (
     fans,
     follows,
     images,
+    insights_form,
     pages,
     profile,
     room,
@@ -56,8 +57,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/profile/{username}/room", room.profile_room, name="profile_room")
     _fan_list_routes(r)
     _alert_destination_routes(r)
-    r.add_get("/room", room.room, name="room")
-    r.add_get("/room/broadcasts/{broadcast_id}", room.room_broadcast, name="room_broadcast")
+    _room_routes(r)
     r.add_get("/events", events.events, name="events")
     r.add_get("/events/live", events.events_live, name="events_live")
 
@@ -172,6 +172,24 @@ def _alert_destination_routes(r: web.UrlDispatcher) -> None:
     r.add_post(f"{one}/delete", delete, name="admin_alert_destination_delete")
 
 
+def _room_routes(r: web.UrlDispatcher) -> None:
+    """The room page, a broadcast, and (issue 12) Room › Insights form with the optional AI reports."""
+    r.add_get("/room", room.room, name="room")
+    r.add_get("/room/broadcasts/{broadcast_id}", room.room_broadcast, name="room_broadcast")
+    form = "/room/insights-form"
+    r.add_get(form, insights_form.room_insights_form, name="room_insights_form")
+    r.add_post(form, insights_form.room_insights_form_save, name="room_insights_form_save")
+    revision = f"{form}/revisions/{{revision_id}}"
+    r.add_get(revision, insights_form.room_insights_form_revision, name="room_insights_form_revision")
+    r.add_get(f"{form}/preview", insights_form.room_insights_form_preview, name="room_insights_form_preview")
+    r.add_post(
+        f"{form}/reports", insights_form.room_insights_form_generate, name="room_insights_form_generate"
+    )
+    r.add_get(
+        f"{form}/reports/{{report_id}}", insights_form.room_insights_report, name="room_insights_report"
+    )
+
+
 def _json_routes(r: web.UrlDispatcher) -> None:
     """Each page's data as JSON, from the page's own handler (service/web/json_view.py).
 
@@ -192,3 +210,6 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/users/unfollowed.json", follows.users_unfollowed, name="users_unfollowed_json")
     r.add_get("/users/lists.json", fan_lists.users_lists, name="users_lists_json")
     r.add_get("/alerts.json", alerts.alerts, name="alerts_json")
+    r.add_get("/room/insights-form.json", insights_form.room_insights_form, name="room_insights_form_json")
+    report = "/room/insights-form/reports/{report_id}.json"
+    r.add_get(report, insights_form.room_insights_report, name="room_insights_report_json")

@@ -450,6 +450,8 @@ async def test_token_never_reaches_logs_messages_or_reprs(
 ) -> None:
     """Success, auth, 5xx, 400, malformed, foreign and connection failures all keep the token out."""
     caplog.set_level(logging.DEBUG)
+    # httpx's own level too: the service's configure_logging (run by other tests in this process) quiets it.
+    caplog.set_level(logging.DEBUG, logger="httpx")
     script.add("tip", TIP)
     for number, fault in enumerate(
         [

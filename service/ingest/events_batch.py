@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from service.ingest import broadcast_summary, fan_ledger, follows
+from service.ingest import broadcast_summary, fan_ledger, follows, presence
 from service.ingest.broadcast_stitching import Stitcher, StitchPolicy
 from service.ingest.event_rows import to_incoming
 from service.ingest.room_people import resolve_people, room_figures
@@ -86,6 +86,8 @@ async def ingest_events(
     await fan_ledger.rebuild(conn, stitcher.rebuilt(), broadcaster_id)
     await fan_ledger.match_imported(conn, counted, ids, broadcaster=broadcaster)
     await follows.apply_room_events(conn, fresh, ids, broadcaster)
+    rebuilt = stitcher.rebuilt()
+    await presence.update(conn, counted, ids, assignments, broadcaster=broadcaster, rebuilt=rebuilt)
     quarantined = await room_events.insert_quarantine(conn, invalid, received_at=received_at)
     await broadcast_summary.apply(conn, summaries, broadcaster_id, all_stored=stored == len(fresh))
     last = events[-1] if events else None

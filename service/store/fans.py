@@ -530,3 +530,22 @@ async def export_rows(
     window = Window(now)
     ids = await _page_ids(conn, flt, rules, window, limit=limit, offset=offset)
     return await rows_for(conn, ids, rules, now=now)
+
+
+async def members_of(
+    conn: Connection, smart: str, person_ids: Sequence[int], rules: FanRules, *, now: datetime
+) -> set[int]:
+    """Which of these persons (with a ledger row) are in the smart list `smart` at `now` (alert rules)."""
+    if not person_ids:
+        return set()
+    clause = (
+        f"coalesce(s.lifetime_tokens, 0) = 0 AND {_OPEN_FOLLOWER}"
+        if smart == "followers_never_tipped"
+        else _list_clause(smart)
+    )
+    sql = (
+        "SELECT s.person_id FROM person_room_stats s "  # noqa: S608 — fixed fragments
+        f"WHERE s.person_id IN (SELECT value FROM json_each(:ids)) AND {clause}"
+    )
+    params = {**_base_params(rules, Window(now)), "ids": json.dumps(list(person_ids))}
+    return set(await _ids(conn, sql, params))

@@ -17,11 +17,11 @@ from datetime import datetime
 
 from service.alert_rules import BigTip, FanEnters, FanReturns, Rule
 from service.clock import from_db
-from service.fan_tiers import FanRules, Tier
-from service.store import alert_rules, alerts, fan_lists, fans, presence
+from service.fan_tiers import FanRules
+from service.store import alert_rules, alerts, fans, presence
 from service.store.alerts import NewAlert
 from service.store.db import Connection
-from service.store.live_room import Ledger, ledgers
+from service.store.fans import PersonFacts
 from service.store.room_events import IncomingEvent
 
 # Which rule kinds an event of each method may raise.
@@ -37,22 +37,14 @@ _DAY_SECONDS = 86_400
 
 @dataclass
 class _Facts:
-    """What the rules read about the batch's people, each fetched once per batch."""
+    """What the rules read about the batch's people who entered, fetched once per batch."""
 
-    conn: Connection
     fans: FanRules
-    now: datetime
-    ledger: dict[int, Ledger]
-    tiers: dict[int, Tier]
-    lists: dict[int, dict[int, str]]  # person → their relationship lists (id → name)
-    smart: dict[str, set[int]]
+    people: dict[int, PersonFacts]
 
-    async def in_smart(self, key: str, person: int) -> bool:
-        if key not in self.smart:
-            self.smart[key] = await fans.members_of(
-                self.conn, key, list(self.ledger), self.fans, now=self.now
-            )
-        return person in self.smart[key]
+    def in_smart(self, key: str, person: int) -> bool:
+        found = self.people.get(person)
+        return found is not None and key in found.smart
 
 
 def profile_url(username: str) -> str:
@@ -61,9 +53,9 @@ def profile_url(username: str) -> str:
 
 def _who(username: str, person: int, facts: _Facts) -> str:
     """ "whale_wendy (Diamond, 46,500 tokens lifetime)"; the name alone for someone who never spent."""
-    ledger = facts.ledger.get(person)
-    lifetime = ledger.lifetime if ledger else 0
-    tier = facts.tiers.get(person)
+    found = facts.people.get(person)
+    lifetime = found.lifetime if found else 0
+    tier = found.tier if found else None
     parts = ([tier.name] if tier else []) + ([f"{lifetime:,} tokens lifetime"] if lifetime else [])
     return f"{username} ({', '.join(parts)})" if parts else username
 
@@ -87,12 +79,41 @@ async def evaluate(
     if not rules:
         return 0
     facts = await _gather(conn, triggering, person_ids, rules, fan_rules)
-    raised = 0
+    # The cooldown: against earlier batches in the store's insert, within this batch here (an alert
+    # held back by an earlier batch's still holds back the rest of this batch: a rare, quieter edge).
+    last: dict[tuple[int, int], datetime] = {}
+    raised: list[tuple[NewAlert, str, int]] = []
     for event in triggering:
+        assert event.username is not None
+        person = None if event.is_anon else person_ids[event.username]
+        at = from_db(event.at)
         for rule in rules:
-            if rule.kind in _KINDS_BY_METHOD[event.method]:
-                raised += await _apply(conn, rule, event, person_ids, facts)
-    return raised
+            if rule.kind not in _KINDS_BY_METHOD[event.method]:
+                continue
+            before = last.get((rule.id, person)) if person is not None else None
+            if before is not None and (at - before).total_seconds() < rule.cooldown_seconds:
+                continue
+            alert = await _alert_for(conn, rule, event, person, facts)
+            if alert is None:
+                continue
+            quiet = rule.quiet is not None and rule.quiet.contains(at)
+            new = NewAlert(rule.id, rule.kind, event.id, alert[0], alert[1], alert[2], person, quiet=quiet)
+            raised.append((new, event.at, rule.cooldown_seconds))
+            if person is not None:
+                last[(rule.id, person)] = at
+    return await alerts.raise_alerts(conn, raised)
+
+
+def _smart_keys(rules: Sequence[Rule]) -> set[str]:
+    keys: set[str] = set()
+    for rule in rules:
+        if isinstance(rule.params, FanEnters):
+            keys.update(rule.params.smart)
+        elif isinstance(rule.params, FanReturns):
+            keys.update(
+                k for k, on in (("lapsed", rule.params.lapsed), ("drifting", rule.params.drifting)) if on
+            )
+    return keys
 
 
 async def _gather(
@@ -102,38 +123,16 @@ async def _gather(
     rules: Sequence[Rule],
     fan_rules: FanRules,
 ) -> _Facts:
-    people = sorted({person_ids[e.username] for e in events if e.username and not e.is_anon})
-    now = from_db(events[-1].at)
-    needs_people = any(r.kind in ("fan_enters", "fan_returns") for r in rules)
-    ledger = await ledgers(conn, people) if needs_people else {}
-    tiers = await fans.tiers_for(conn, fan_rules.tiers, people, now=now) if needs_people else {}
-    lists: dict[int, dict[int, str]] = {}
-    if any(isinstance(r.params, FanEnters) and r.params.list_ids for r in rules):
-        marks = await fan_lists.marks_for(conn, people)
-        lists = {p: {chip.id: chip.name for chip in m.lists} for p, m in marks.items()}
-    return _Facts(conn, fan_rules, now, ledger, tiers, lists, {})
-
-
-async def _apply(
-    conn: Connection, rule: Rule, event: IncomingEvent, person_ids: Mapping[str, int], facts: _Facts
-) -> int:
-    assert event.username is not None
-    person = None if event.is_anon else person_ids[event.username]
-    alert = await _alert_for(conn, rule, event, person, facts)
-    if alert is None:
-        return 0
-    at = from_db(event.at)
-    if person is not None and rule.cooldown_seconds:
-        last = await alerts.last_raised_for(conn, rule.id, person)
-        if last is not None and (at - from_db(last)).total_seconds() < rule.cooldown_seconds:
-            return 0
-    quiet = rule.quiet is not None and rule.quiet.contains(at)
-    stored = await alerts.raise_alert(
-        conn,
-        NewAlert(rule.id, rule.kind, event.id, alert[0], alert[1], alert[2], person, quiet=quiet),
-        at=event.at,
+    """The ledger, tier, lists and smart lists of the people who entered (the only ones those rules
+    read), in one query for the whole batch."""
+    people = sorted(
+        {person_ids[e.username] for e in events if e.method == "userEnter" and e.username and not e.is_anon}
     )
-    return 0 if stored is None else 1
+    if not people or not any(r.kind in ("fan_enters", "fan_returns") for r in rules):
+        return _Facts(fan_rules, {})
+    now = from_db(events[-1].at)
+    found = await fans.person_facts(conn, people, fan_rules, _smart_keys(rules), now=now)
+    return _Facts(fan_rules, found)
 
 
 Text = tuple[str, str, str | None]  # title, body, url
@@ -181,17 +180,20 @@ def _big_tip(params: BigTip, event: IncomingEvent, person: int | None) -> Text |
 
 async def _enter_reasons(params: FanEnters, person: int, facts: _Facts) -> list[str]:
     reasons: list[str] = []
-    tier = facts.tiers.get(person)
+    found = facts.people.get(person)
+    tier = found.tier if found else None
     if params.min_tier is not None:
         wanted = facts.fans.tiers.named(params.min_tier)
         if wanted is not None and tier is not None and tier.rank >= wanted.rank:
             reasons.append(f"tier {tier.name}")
-    theirs = facts.lists.get(person, {})
+    theirs = found.lists if found else {}
     on = [theirs[i] for i in params.list_ids if i in theirs]
     if on:
         reasons.append("on " + ", ".join(on))
+    if reasons:
+        return reasons  # the smart lists cost a query each: not asked when a tier or list matched
     for key in params.smart:
-        if await facts.in_smart(key, person):
+        if facts.in_smart(key, person):
             reasons.append(f"in {fans_label(key)}")
     return reasons
 
@@ -207,12 +209,12 @@ async def _returns(
     states = [
         key
         for key, wanted in (("lapsed", params.lapsed), ("drifting", params.drifting))
-        if wanted and await facts.in_smart(key, person)
+        if wanted and facts.in_smart(key, person)
     ]
     if not states:
         return None
-    ledger = facts.ledger.get(person)
-    seen = await presence.previous_seen(conn, person, event.ms) or (ledger.last_tip_at if ledger else None)
+    found = facts.people.get(person)
+    seen = await presence.previous_seen(conn, person, event.ms) or (found.last_tip_at if found else None)
     if seen is None:
         return None
     days = int((from_db(event.at) - from_db(seen)).total_seconds() // _DAY_SECONDS)

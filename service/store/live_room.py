@@ -18,18 +18,28 @@ class Ledger:
     person_id: int
     lifetime: int
     last_tip_at: str | None
+    recent: int  # tokens spent since `recent_since` (0 when not asked)
 
 
-async def ledgers(conn: Connection, person_ids: Collection[int]) -> dict[int, Ledger]:
-    """Lifetime tokens and last tip of each of these persons with a ledger row."""
+async def ledgers(
+    conn: Connection, person_ids: Collection[int], *, recent_since: str | None = None
+) -> dict[int, Ledger]:
+    """Lifetime tokens, last tip and (with `recent_since`, a UTC day) tokens spent since, of each of
+    these persons with a ledger row."""
     if not person_ids:
         return {}
-    rows = await conn.execute_fetchall(
-        "SELECT person_id, lifetime_tokens, last_tip_at FROM person_room_stats "
-        "WHERE person_id IN (SELECT value FROM json_each(:ids))",
-        {"ids": json.dumps(sorted(person_ids))},
+    recent = (
+        "(SELECT coalesce(sum(d.tokens), 0) FROM person_room_days d "
+        "WHERE d.person_id = s.person_id AND d.day >= :since)"
+        if recent_since is not None
+        else "0"
     )
-    return {row[0]: Ledger(row[0], int(row[1] or 0), row[2]) for row in rows}
+    rows = await conn.execute_fetchall(
+        f"SELECT s.person_id, s.lifetime_tokens, s.last_tip_at, {recent} FROM person_room_stats s "  # noqa: S608
+        "WHERE s.person_id IN (SELECT value FROM json_each(:ids))",
+        {"ids": json.dumps(sorted(person_ids)), "since": recent_since},
+    )
+    return {row[0]: Ledger(row[0], int(row[1] or 0), row[2], int(row[3])) for row in rows}
 
 
 @dataclass(frozen=True, slots=True)

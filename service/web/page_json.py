@@ -268,3 +268,10 @@ def fans(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
         "tiers": [tier(t) for t in context["rules"].tiers.tiers],
         "fans": [fan_row(row) for row in result.rows],
     }  # fmt: skip
+
+
+def live_room(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """The live room: state (live, no_broadcast, not_configured) with its sentence, the open broadcast's
+    totals against its average, who is in the room (tier first), the latest tips (anonymous ones
+    without a name) and departures."""
+    return dict(context["room"])

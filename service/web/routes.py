@@ -24,6 +24,7 @@ from service.web.handlers import (
     fans,
     follows,
     images,
+    live_room,
     pages,
     profile,
     room,
@@ -54,6 +55,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/profile/{username}/room", room.profile_room, name="profile_room")
     _fan_list_routes(r)
     r.add_get("/room", room.room, name="room")
+    r.add_get("/room/live", live_room.room_live, name="room_live")
+    r.add_get("/room/live/stream", live_room.room_live_stream, name="room_live_stream")
     r.add_get("/room/broadcasts/{broadcast_id}", room.room_broadcast, name="room_broadcast")
     r.add_get("/events", events.events, name="events")
     r.add_get("/events/live", events.events_live, name="events_live")
@@ -153,6 +156,7 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/profile/{username}.json", profile.profile_person, name="profile_person_json")
     r.add_get("/room/broadcasts/{broadcast_id}.json", room.room_broadcast, name="room_broadcast_json")
     r.add_get("/events.json", events.events, name="events_json")
+    r.add_get("/room/live.json", live_room.room_live, name="room_live_json")
     r.add_get("/admin/import.json", admin_import.admin_import, name="admin_import_json")
     r.add_post("/admin/import.json", admin_import.admin_import_upload, name="admin_import_upload_json")
     r.add_get("/admin/import/{import_id}.json", admin_import.admin_import_status, name="admin_import_status")

@@ -55,9 +55,15 @@
       div.dataset.total = t.key;
       div.appendChild(el("span", "label", t.label));
       div.appendChild(num(t.value, "value"));
-      var avg = t.average === null ? "no average yet" : "avg " + Math.round(t.average) +
-        (t.average_so_far === null ? "" : " · by now " + Math.round(t.average_so_far));
-      div.appendChild(el("span", "avg", avg));
+      var avg = el("span", "avg", t.average === null ? "no average yet" : "avg ");
+      if (t.average !== null) {
+        avg.appendChild(num(Math.round(t.average)));
+        if (t.average_so_far !== null) {
+          avg.appendChild(document.createTextNode(" · by now "));
+          avg.appendChild(num(Math.round(t.average_so_far)));
+        }
+      }
+      div.appendChild(avg);
       box.appendChild(div);
     });
   }

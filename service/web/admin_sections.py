@@ -33,6 +33,9 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
                  "database and image-store size and their growth per day", Permission.MANAGE_JOBS),
     AdminSection("import", "/admin/import", "Import",
                  "the site's token history CSV into the fans' lifetime figures", Permission.MANAGE_JOBS),
+    AdminSection("alerts", "/admin/alerts", "Alerts",
+                 "alert rules: who entering, which tips and follows, failures; cooldowns and quiet hours",
+                 Permission.MANAGE_JOBS),
     AdminSection("extension", "/admin/extension", "Extension",
                  "pair the Chrome extension, see its last contact, revoke it", Permission.MANAGE_JOBS),
 )  # fmt: skip

@@ -12,13 +12,13 @@ panel, pushed nowhere). An anonymous tip alerts as "anonymous": never its name, 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from service.alert_rules import BigTip, FanEnters, FanReturns, Rule
+from service.alert_rules import BigTip, FanEnters, FanReturns, Rule, Unfollow
 from service.clock import from_db
 from service.fan_tiers import FanRules
-from service.store import alert_rules, alerts, fans, presence
+from service.store import alert_rules, alerts, fans, presence, snapshots
 from service.store.alerts import NewAlert
 from service.store.db import Connection
 from service.store.fans import PersonFacts
@@ -222,3 +222,33 @@ async def _returns(
         return None
     title = f"{_who(event.username, person, facts)} is back after {days} days"
     return title, f"A {' and '.join(states)} fan entered your room.", profile_url(event.username)
+
+
+async def evaluate_snapshot(conn: Connection, snapshot_id: int, *, at: str) -> int:
+    """The unfollow rules on what a followers list snapshot decided (after `follows.reconcile_snapshot`,
+    in its transaction): a confirmed unfollow alerts every unfollow rule, a suspected one only those that
+    include suspected ones. The trigger is the removal and its state, so a suspicion and its later
+    confirmation are two alerts, and a repeated snapshot raises nothing again."""
+    rules = await alert_rules.enabled_rules(conn, frozenset({"unfollow"}))
+    if not rules:
+        return 0
+    found = await alert_rules.follower_removals(conn, snapshot_id, snapshots.snapshot_ref(snapshot_id))
+    raised: list[tuple[NewAlert, str, int]] = []
+    for removal in found:
+        suspected = removal.state == "suspected"
+        if suspected:
+            title = f"{removal.username} may have unfollowed you"
+            body = "Missing from one complete followers list; a second list or their profile will confirm it."
+        else:
+            title, body = (
+                f"{removal.username} unfollowed you",
+                "Confirmed by a second complete followers list.",
+            )
+        for rule in rules:
+            if suspected and not (isinstance(rule.params, Unfollow) and rule.params.include_suspected):
+                continue
+            alert = NewAlert(rule.id, rule.kind, f"removal:{removal.id}:{removal.state}", title, body,
+                             profile_url(removal.username), removal.person_id)  # fmt: skip
+            quiet = rule.quiet is not None and rule.quiet.contains(from_db(at))
+            raised.append((replace(alert, quiet=quiet), at, rule.cooldown_seconds))
+    return await alerts.raise_alerts(conn, raised)

@@ -112,3 +112,23 @@ async def delete_rule(conn: Connection, rule_id: int) -> bool:
     """Delete a rule; the alerts it raised stay (they name it by id only)."""
     cursor = await conn.execute("DELETE FROM alert_rules WHERE id = :id", {"id": rule_id})
     return cursor.rowcount == 1
+
+
+@dataclass(frozen=True, slots=True)
+class FollowerRemoval:
+    id: int
+    person_id: int
+    username: str
+    state: str  # "suspected" | "confirmed"
+
+
+async def follower_removals(conn: Connection, snapshot_id: int, ref: str) -> list[FollowerRemoval]:
+    """The followers this snapshot made suspected, or confirmed as gone (for the unfollow rules)."""
+    rows = await conn.execute_fetchall(
+        "SELECT r.id, r.person_id, p.username, r.state FROM follow_removals r "
+        "JOIN persons p ON p.id = r.person_id WHERE r.direction = 'follower' AND ("
+        " (r.state = 'suspected' AND r.snapshot_id = :snapshot) "
+        " OR (r.state = 'confirmed' AND r.resolved_ref = :ref)) ORDER BY r.id",
+        {"snapshot": snapshot_id, "ref": ref},
+    )
+    return [FollowerRemoval(row[0], row[1], row[2], row[3]) for row in rows]

@@ -21,7 +21,7 @@ from service.store import extension as ext_store
 from service.web.access import Access, requires
 from service.web.ext_guard import CLIENT_ID, PROTOCOL
 from service.web.forms import parse_body, parse_json
-from service.web.keys import config_key, db_key
+from service.web.keys import config_key, db_key, events_hub_key
 from service.web.query_params import route_id
 
 # A running task nobody reported on for this long is offered again (its worker was probably killed).
@@ -76,6 +76,8 @@ async def ext_lists(request: web.Request) -> web.StreamResponse:
     outcome = await lists.ingest_list_snapshot(
         request.app[db_key], snap, key=_idempotency_key(request, body), client_id=request[CLIENT_ID]
     )
+    if outcome.alerts:
+        request.app[events_hub_key].notify()  # committed: wake the live pages and alert listeners
     return web.json_response(outcome.as_json())
 
 

@@ -64,7 +64,19 @@ def _params(kind: str, form: RuleForm) -> rules_model.Params:
     try:
         return rules_model.parse_params(kind, data)
     except ValidationError as exc:
-        raise InvalidInput("The form has errors", details=form_errors(exc, PARAMS[kind])) from exc
+        raise InvalidInput("The form has errors", details=_sentences(exc, PARAMS[kind])) from exc
+
+
+def _sentences(exc: ValidationError, model: type[BaseModel]) -> list[str]:
+    """The form's sentences; a rule about the whole form ("choose a tier, a list…") is said as is."""
+    found = []
+    for sentence in form_errors(exc, model):
+        if sentence.startswith("The form: "):
+            sentence = sentence.removeprefix("The form: ")
+            sentence = sentence[0].upper() + sentence[1:]
+            sentence = sentence.removesuffix(".") if sentence.endswith("?.") else sentence
+        found.append(sentence)
+    return found
 
 
 def _quiet(form: RuleForm) -> QuietHours | None:

@@ -65,7 +65,11 @@ async def test_create_a_fan_enters_rule_and_read_it_in_words(admin_panel: Panel)
 @pytest.mark.parametrize(
     ("kind", "fields", "sentence"),
     [
-        ("fan_enters", [("name", "x")], "choose a tier, a list or a smart list"),
+        (
+            "fan_enters",
+            [("name", "x")],
+            "Choose a tier, a list or a smart list: whom should this rule announce?",
+        ),
         ("fan_enters", [("name", "x"), ("min_tier", "Platinum")], "“Platinum” is not a tier"),
         ("big_tip", [("name", "x"), ("min_tokens", "0")], "greater than or equal to 1"),
         ("new_follower", [("name", "x"), ("quiet_start", "23:00")], "need both a start and an end"),

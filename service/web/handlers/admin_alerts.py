@@ -70,10 +70,11 @@ def _params(kind: str, form: RuleForm) -> rules_model.Params:
 def _sentences(exc: ValidationError, model: type[BaseModel]) -> list[str]:
     """The form's sentences; a rule about the whole form ("choose a tier, a list…") is said as is."""
     found = []
-    for sentence in form_errors(exc, model):
-        if sentence.startswith("The form: "):
-            sentence = sentence.removeprefix("The form: ")
-            sentence = sentence[0].upper() + sentence[1:]
+    for text in form_errors(exc, model):
+        sentence = text
+        if text.startswith("The form: "):
+            rule = text.removeprefix("The form: ")
+            sentence = rule[0].upper() + rule[1:]
             sentence = sentence.removesuffix(".") if sentence.endswith("?.") else sentence
         found.append(sentence)
     return found

@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 16
+-- schema-version: 19
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. A change adds the next
 -- migration file and edits this file in the same commit; tests/test_schema.py proves both paths
@@ -1080,5 +1080,13 @@ CREATE TABLE alert_preferences (
 CREATE TABLE ext_alert_cursors (
     client_id INTEGER PRIMARY KEY REFERENCES ext_clients (id) ON DELETE CASCADE,
     last_alert_id INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+
+-- The notification centre's "read through" mark per panel user (0019): Mark all read stores one number
+-- instead of a row per alert, and the header's unread count only looks past it.
+CREATE TABLE alert_read_marks (
+    user_id INTEGER PRIMARY KEY REFERENCES system_users (id) ON DELETE CASCADE,
+    through_id INTEGER NOT NULL CHECK (through_id >= 0),
     updated_at TEXT NOT NULL
 );

@@ -76,3 +76,12 @@ export function fetchTasks() {
 export function reportTask(taskId, state, { reason = null, resultRef = null } = {}) {
   return request("POST", `/api/ext/v1/tasks/${taskId}`, { body: { state, reason, result_ref: resultRef } });
 }
+
+// Desktop alerts after this browser's cursor; `wait` seconds (≤ 25) holds the call until one is raised.
+export function fetchAlerts(wait = 0) {
+  return request("GET", `/api/ext/v1/alerts?wait=${Math.max(0, Math.min(25, Math.floor(wait)))}`);
+}
+
+export function ackAlerts(lastId) {
+  return request("POST", "/api/ext/v1/alerts/ack", { body: { last_id: lastId } });
+}

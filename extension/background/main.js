@@ -1,9 +1,11 @@
 /*
- * The service worker: wires the message registry, the outbox retry and the task poll together.
+ * The service worker: wires the message registry, the outbox retry, the task poll and the desktop
+ * alerts together.
  * Listeners are registered synchronously at the top level, as MV3 requires for a worker that
  * Chrome stops and restarts at will.
  */
 
+import * as alerts from "./alerts.js";
 import * as badge from "./badge.js";
 import { listen } from "./messages.js";
 import * as outbox from "./outbox.js";
@@ -24,11 +26,20 @@ chrome.alarms.onAlarm.addListener((alarm) => {
     outbox.flush().catch(() => {});
     tasks.poll().catch(() => {});
   }
+  if (alarm.name === alerts.POLL_ALARM) alerts.poll().catch(() => {});
+});
+
+chrome.notifications.onClicked.addListener((id) => {
+  if (alerts.isOurs(id)) alerts.open(id).catch(() => {});
+});
+chrome.notifications.onClosed.addListener((id) => {
+  if (alerts.isOurs(id)) alerts.forget(id).catch(() => {});
 });
 
 async function start() {
   const settings = await getSettings();
   tasks.schedule(settings.pollMinutes);
+  alerts.schedule();
   // Whatever a killed worker left unsent goes out now.
   badge.refresh(null).catch(() => {});
   outbox.flush().catch(() => {});

@@ -7,6 +7,7 @@
  * {ok: true, result} or {ok: false, error, code}.
  */
 
+import * as alerts from "./alerts.js";
 import * as api from "./api.js";
 import * as outbox from "./outbox.js";
 import * as runner from "./runner.js";
@@ -75,12 +76,18 @@ export const handlers = {
     // The service knows whose lists these are: its broadcaster, unless the user already chose.
     const { account } = await getSettings();
     await saveSettings(account || !broadcaster ? { token } : { token, account: broadcaster });
+    await alerts.reset(); // the alerts of this pairing start after it (the service keeps the cursor)
     connection.checkedAt = 0;
     return checkConnection();
   },
   "outbox/list": async () => (await outbox.items()).map(({ payload, ...item }) => item),
   "outbox/flush": () => outbox.flush({ force: true }),
   "tasks/poll": () => tasks.poll(),
+  "alerts/poll": () => alerts.poll({ wait: 0 }),
+  "alert/open": ({ id }) => {
+    if (!alerts.isOurs(id)) throw new Error(`not an alert notification: ${id}`);
+    return alerts.open(id);
+  },
 };
 
 function fromOwnPage(sender) {

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from service.store import follows, removals, snapshots
+from service.store import follows, lookup, removals, snapshots
 from service.store.db import Connection
 from service.store.room_events import IncomingEvent
 
@@ -25,6 +25,10 @@ from service.store.room_events import IncomingEvent
 HOLD_FRACTION = 0.05
 # …but on a short list one or two unfollows are ordinary, so fewer names than this are never held.
 HOLD_MIN_NAMES = 3
+# Lookups queued per snapshot for names whose role is unknown; a big first list is resolved over the
+# next snapshots, so one run never floods the lookup queue (and the upstreams behind it).
+ROLE_LOOKUPS_PER_SNAPSHOT = 200
+LIST_OF_DIRECTION = {"following": "following", "follower": "followers"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,12 @@ async def reconcile_snapshot(
     listed = await snapshots.count_open(conn, direction)
     await snapshots.load_names(conn, names)
     added = await snapshots.open_periods_for_present(conn, direction, at=at, ref=ref)
+    # Names from lists come without a role: queue the lookups that find it out (the lookup job works
+    # through them at its own pace; the lists show "resolving…" meanwhile).
+    await lookup.queue_unknown_roles_of_snapshot(
+        conn, note=f"role unknown: from the {LIST_OF_DIRECTION[direction]} list", at=at,
+        limit=ROLE_LOOKUPS_PER_SNAPSHOT,
+    )  # fmt: skip
     await snapshots.dismiss_removals_of_present(conn, direction, ref=ref)
     effect = SnapshotEffect("applied", added, 0, 0, 0)
     if complete:

@@ -126,6 +126,12 @@ class ProfileScrapeIn(Strict):
     dossier_matches_page: StrictBool | None = None
 
 
+class AlertAckRequest(Strict):
+    """The extension has shown every desktop alert up to `last_id` (POST /api/ext/v1/alerts/ack)."""
+
+    last_id: StrictInt = Field(ge=0, le=2**63 - 1)
+
+
 class TaskReportRequest(Strict):
     state: Literal["running", "done", "failed"]
     reason: Annotated[str, StringConstraints(max_length=300)] | None = None

@@ -26,6 +26,9 @@ from service.store.tracked import Tracked
 
 # Decide without an affiliate sweep after this long (the feed may be unconfigured or failing).
 GIVE_UP_AFTER = timedelta(minutes=30)
+# New lookups asked of CBHours and Statbate per run: a followers list queues hundreds of names at once,
+# and the upstreams are asked at their own pace (the rest wait for the next runs, oldest first).
+ASKED_PER_RUN = 50
 
 
 def _persons(entries: list[QueueEntry], roles: dict[int, str]) -> list[Tracked]:
@@ -78,7 +81,9 @@ async def process(
         return f"no pending lookups; {reconciled} person states refreshed"
     # CBHours and Statbate are asked once per lookup (attempts counts the completed asks); later
     # runs only wait for the affiliate sweep. A source that failed is asked again next run.
-    fresh = [e for e in pending if e.attempts == 0]
+    fresh = [e for e in pending if e.attempts == 0][:ASKED_PER_RUN]
+    not_yet = {e.person_id for e in pending if e.attempts == 0} - {e.person_id for e in fresh}
+    pending = [e for e in pending if e.person_id not in not_yet]
     notes = await _ask_sources(context, _persons(fresh, roles), retry, limiter) if fresh else []
     failed = any("failed" in note for note in notes)
     feed_off = AFFILIATE.missing_configuration(context.config) is not None

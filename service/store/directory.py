@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
+from service.fan_tiers import TierRules
+from service.store import fans
 from service.store.db import Connection
 
 PAGE_SIZE = 50
@@ -50,6 +53,10 @@ class DirectoryFilter:
     tags: tuple[str, ...] = ()  # any of these tags matches
     sort: str = DEFAULT_SORT
     descending: bool = True
+    # A spend tier (rank, 1 = lowest) under these rules, as of this moment (the recent rule's window).
+    tier: int | None = None
+    tier_rules: TierRules | None = None
+    now: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +148,12 @@ def _where(flt: DirectoryFilter) -> tuple[list[str], dict[str, Any]]:
             "WHERE tag IN (SELECT value FROM json_each(:tags)))"
         )
         params["tags"] = json.dumps(list(flt.tags))
+    if flt.tier and flt.tier_rules is not None and flt.now is not None:
+        clause, tier_params = fans.tier_clause(flt.tier_rules, flt.tier, fans.Window(flt.now))
+        # person_room_stats' lifetime index finds the tier's fans; person_state then pages them as usual
+        ledger = f"SELECT s.person_id FROM person_room_stats s WHERE {clause}"  # noqa: S608 - fixed fragments
+        clauses.append(f"person_id IN ({ledger})")
+        params.update(tier_params)
     return clauses, params
 
 

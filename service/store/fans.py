@@ -304,15 +304,16 @@ def _where(flt: FansFilter, rules: FanRules, window: Window) -> tuple[list[str],
         clauses.append("p.username >= :lo AND p.username < :hi")
         params.update(lo=flt.search, hi=flt.search + "~")
     if flt.tier is not None:
-        clause, tier_params = _tier_clause(rules.tiers, flt.tier, window)
+        clause, tier_params = tier_clause(rules.tiers, flt.tier, window)
         clauses.append(clause)
         params.update(tier_params)
-    # Hook for relationship lists (lead): when flt.list_id is set, add e.g.
-    # "s.person_id IN (SELECT person_id FROM <list members> WHERE list_id = :list_id)".
+    if flt.list_id is not None:
+        clauses.append("s.person_id IN (SELECT person_id FROM fan_list_members WHERE list_id = :list_id)")
+        params["list_id"] = flt.list_id
     return clauses, params
 
 
-def _tier_clause(rules: TierRules, rank: int, window: Window) -> tuple[str, dict[str, Any]]:
+def tier_clause(rules: TierRules, rank: int, window: Window) -> tuple[str, dict[str, Any]]:
     """Persons of tier `rank` (0 = below every tier), as ranges on the lifetime index plus, with a
     recent rule, the set of persons it lifts."""
     tiers = rules.tiers

@@ -150,3 +150,23 @@ async def roles(conn: Connection, person_ids: list[int]) -> dict[int, str]:
         {"ids": json.dumps(person_ids)},
     ) as cursor:
         return {int(r[0]): str(r[1]) for r in await cursor.fetchall()}
+
+
+async def queue_unknown_roles_of_snapshot(conn: Connection, *, note: str, at: str, limit: int) -> list[int]:
+    """Queue a one-off (P1) lookup for up to `limit` persons of the snapshot just loaded
+    (temp.snapshot_people, `snapshots.load_names`) whose role is still unknown and who are not queued
+    already: the lookup finds out whether each is a model or a viewer. Returns their ids."""
+    rows = await conn.execute_fetchall(
+        "SELECT p.id FROM temp.snapshot_people s JOIN persons p ON p.id = s.person_id "
+        "WHERE p.role = 'unknown' AND NOT EXISTS (SELECT 1 FROM lookup_queue q WHERE q.person_id = p.id) "
+        "ORDER BY p.id LIMIT :limit",
+        {"limit": limit},
+    )
+    ids = [int(row[0]) for row in rows]
+    await conn.executemany(
+        "INSERT INTO lookup_queue (person_id, priority, status, note, queued_by, queued_at, updated_at) "
+        "VALUES (:id, 1, 'pending', :note, 'extension', :at, :at)",
+        [{"id": person_id, "note": note, "at": at} for person_id in ids],
+    )
+    await person_state.refresh(conn, ids)
+    return ids

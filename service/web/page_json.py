@@ -258,8 +258,8 @@ def fans(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
         return request.path + query.url(page=page) if 1 <= page <= result.pages else None
 
     return {
-        "filters": {"list": flt.smart, "tier": flt.tier, "q": query.raw_search, "sort": flt.sort,
-                    "dir": "desc" if flt.descending else "asc"},
+        "filters": {"list": flt.smart, "tier": flt.tier, "rel": flt.list_id, "q": query.raw_search,
+                    "sort": flt.sort, "dir": "desc" if flt.descending else "asc"},
         "valid_search": context["valid_search"],
         "total": result.total, "page": result.page, "pages": result.pages, "page_size": result.page_size,
         "prev_url": url(result.page - 1), "next_url": url(result.page + 1),
@@ -275,3 +275,16 @@ def live_room(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
     totals against its average, who is in the room (tier first), the latest tips (anonymous ones
     without a name) and departures."""
     return dict(context["room"])
+
+
+def alerts(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """The notification centre: the user's alerts newest first, keyset-paged by id like the Events page."""
+    rows = context["rows"]
+    return {
+        "unread_only": context["unread_only"], "newest_id": context["through"],
+        "next_before": rows[-1]["id"] if context["older_url"] else None, "next_url": context["older_url"],
+        "alerts": [{"id": row["id"], "kind": row["kind"], "raised_at": iso(row["raised_at"]),
+                    "title": row["title"], "body": row["body"], "link": row["link"],
+                    "username": row["username"], "quiet": row["quiet"], "read": row["read"]}
+                   for row in rows],
+    }  # fmt: skip

@@ -15,6 +15,7 @@ from service import __version__
 from service.permissions import Permission
 from service.web import sessions
 from service.web.admin_sections import ADMIN_SECTIONS
+from service.web.alert_bell import bell
 from service.web.keys import config_key, templates_key
 from service.web.list_reasons import list_reason
 from service.web.stream_view import stream_warning
@@ -98,6 +99,7 @@ def base_context(request: web.Request) -> dict[str, Any]:
         "flash": None,
         "active": "",
         "stream_warning": None,
+        "bell": None,
     }
 
 
@@ -108,6 +110,7 @@ async def render(
     values["flash"] = await sessions.pop_flash(request)
     context = context or {}
     values["stream_warning"] = await stream_warning(request, values["permissions"], context.get("stream"))
+    values["bell"] = await bell(request, values["permissions"])
     values.update(context)
     html = request.app[templates_key].get_template(template).render(values)
     response = web.Response(text=html, status=status, content_type="text/html")
@@ -125,7 +128,7 @@ def render_error_page(
         values = base_context(request)
     except Exception:  # a broken template or state must not hide the original error
         values = {"user": None, "permissions": frozenset(), "csrf_token": "", "room_label": "My Room",
-                  "stream_warning": None}  # fmt: skip
+                  "stream_warning": None, "bell": None}  # fmt: skip
         template = env.get_template("errors/error.html")
     values.update(
         {"status": status, "title": title, "message": message, "details": details, "flash": None,

@@ -16,6 +16,7 @@ from service.web.handlers import (
     admin_sources,
     admin_system,
     admin_users,
+    alerts,
     api,
     auth,
     directory,
@@ -61,6 +62,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/events", events.events, name="events")
     r.add_get("/events/live", events.events_live, name="events_live")
 
+    _alert_routes(r)
     r.add_get("/account", account.account, name="account")
     r.add_post("/account/password", account.account_password, name="account_password")
     r.add_post("/account/api-keys", account.account_api_key_create, name="account_api_key_create")
@@ -144,6 +146,17 @@ def _extension_routes(r: web.UrlDispatcher) -> None:
     r.add_post(revoke, admin_extension.admin_extension_revoke, name="admin_extension_revoke")
 
 
+def _alert_routes(r: web.UrlDispatcher) -> None:
+    """Issue 11: the notification centre, its live toasts, each user's choices, the extension's alerts."""
+    r.add_get("/alerts", alerts.alerts, name="alerts")
+    r.add_get("/alerts/live", alerts.alerts_live, name="alerts_live")
+    r.add_post("/alerts/read-all", alerts.alerts_read_all, name="alerts_read_all")
+    r.add_post("/alerts/{alert_id}/read", alerts.alert_read, name="alert_read")
+    r.add_post("/account/alerts", account.account_alert_preferences, name="account_alert_preferences")
+    r.add_get("/api/ext/v1/alerts", ext_api.ext_alerts, name="ext_alerts")
+    r.add_post("/api/ext/v1/alerts/ack", ext_api.ext_alerts_ack, name="ext_alerts_ack")
+
+
 def _fan_list_routes(r: web.UrlDispatcher) -> None:
     """Issue 10: relationship lists (Users › Lists, and a person's lists on their profile) and notes."""
     r.add_get("/users/lists", fan_lists.users_lists, name="users_lists")
@@ -181,3 +194,4 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/users/followers.json", follows.users_followers, name="users_followers_json")
     r.add_get("/users/unfollowed.json", follows.users_unfollowed, name="users_unfollowed_json")
     r.add_get("/users/lists.json", fan_lists.users_lists, name="users_lists_json")
+    r.add_get("/alerts.json", alerts.alerts, name="alerts_json")

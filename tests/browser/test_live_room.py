@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from service.settings import Settings
-from tests.browser.test_live_feed import ServiceThread
 from tests.support.events import ROOM, Feed
 from tests.support.panel import PASSWORD, add_user
+from tests.support.service_thread import ServiceThread
 
 pytestmark = pytest.mark.e2e
 

@@ -111,3 +111,19 @@ async def test_states_left_behind_by_other_writers_are_refreshed(db, http) -> No
     (state,) = await rows(db, "SELECT events_count FROM person_state")
     assert state["events_count"] == 5
     assert await _process(ctx) == "no pending lookups; 0 person states refreshed"
+
+
+async def test_a_run_asks_the_upstreams_about_at_most_fifty_new_names(aiohttp_server, db, http) -> None:
+    """A followers list queued 120 unknown names: one run asks about the 50 queued first; the rest wait
+    their turn untouched (not given up on for having waited)."""
+    names = [f"fan_{n:03d}" for n in range(120)]
+    await _queue(db, *names)
+    ctx = await _ctx(aiohttp_server, db, http, CBHoursFake())
+    await _process(ctx)
+    asked = await rows(db, "SELECT p.username FROM lookup_queue q JOIN persons p ON p.id = q.person_id "
+                           "WHERE q.attempts > 0 ORDER BY p.username")  # fmt: skip
+    assert [r["username"] for r in asked] == names[: lookup_job.ASKED_PER_RUN]
+    untouched = await rows(
+        db, "SELECT count(*) AS n FROM lookup_queue WHERE attempts = 0 AND status = 'pending'"
+    )
+    assert untouched[0]["n"] == 120 - lookup_job.ASKED_PER_RUN

@@ -14,9 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Worker
+from playwright.sync_api import BrowserContext, Playwright, Worker
 
-from tests.support.paths import SITE
+from tests.support.browser import QUIET_ARGS, chromium_path
+from tests.support.paths import EXTENSION, SITE
 from tests.support.service_process import ServiceProcess
 
 LISTS = SITE / "lists"
@@ -93,6 +94,24 @@ class Site:
                 pass
 
         return Handler
+
+
+def launch(playwright: Playwright, profile: Path, site: Site) -> BrowserContext:
+    """Chromium with the unpacked extension on a persistent profile (launch again on it = a restart)."""
+    return playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=chromium_path(),
+        headless=False,  # the new headless mode comes from the flag below: extensions need it
+        args=["--headless=new", f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}",
+              f"--host-resolver-rules=MAP chaturbate.com 127.0.0.1:{site.port}, MAP * ~NOTFOUND, "
+              "EXCLUDE 127.0.0.1, EXCLUDE localhost",
+              "--ignore-certificate-errors", *QUIET_ARGS],
+    )  # fmt: skip
+
+
+def service_worker(context: BrowserContext) -> Worker:
+    workers = context.service_workers
+    return workers[0] if workers else context.wait_for_event("serviceworker", timeout=20000)
 
 
 def storage(worker: Worker, key: str) -> Any:

@@ -85,7 +85,7 @@ async def test_default_view_lists_everyone_by_last_seen(admin_panel: Panel) -> N
     assert soup.select_one("[data-testid=total]").text == "5"  # type: ignore[union-attr]
     headers = [th.text.strip(" ▲▼") for th in soup.select("table[data-testid=directory] thead th")]
     assert headers == ["Username", "Image", "Age", "Role", "Tags", "Priority", "Followers", "Rank", "Events",
-                       "Snapshots", "Last Seen", "Actions"]  # fmt: skip
+                       "Tokens", "Snapshots", "Last Seen", "Actions"]  # fmt: skip
 
 
 async def test_values_say_their_source_and_image_falls_back(admin_panel: Panel) -> None:

@@ -203,3 +203,37 @@ async def test_followers_pager_keeps_the_type_filter(admin_panel: Panel, ext: Ex
     assert pager is not None and pager["href"] == "/users/followers?type=all&page=2"
     _, html = await admin_panel.get(pager["href"])
     assert len(soup(html).select('[data-testid="followers"] tbody tr[data-username]')) == 10
+
+
+async def test_names_from_lists_get_their_role_looked_up_and_show_resolving(
+    admin_panel: Panel, ext: Ext
+) -> None:
+    """Unknown-role names are queued for a lookup (200 a snapshot; the rest with the next one) and the
+    lists say "resolving…"; a person whose role is known is not queued."""
+    from service.ingest.follows import ROLE_LOOKUPS_PER_SNAPSHOT
+
+    names = [f"fan_{i:03d}" for i in range(250)]
+    async with admin_panel.app[db_key].transaction() as conn:
+        ids = await persons.ensure_persons(conn, ["fan_000"])
+        await persons.set_unknown_roles(conn, [ids["fan_000"]], "viewer")
+    await ext.post("lists", snapshot("followers", names))
+
+    async def queued() -> list[tuple[str, str]]:
+        async with admin_panel.app[db_key].read() as conn:
+            found = await conn.execute_fetchall(
+                "SELECT p.username, q.note FROM lookup_queue q JOIN persons p ON p.id = q.person_id "
+                "WHERE q.priority = 1 AND q.status = 'pending' ORDER BY p.username"
+            )
+        return [(row[0], row[1]) for row in found]
+
+    first = await queued()
+    assert (
+        len(first) == ROLE_LOOKUPS_PER_SNAPSHOT
+        and ("fan_000", "role unknown: from the followers list") not in first
+    )
+    assert first[0] == ("fan_001", "role unknown: from the followers list")
+    _, html = await admin_panel.get("/users/followers")
+    assert soup(html).select('[data-username="fan_001"] [data-testid=resolving]')
+    assert not soup(html).select('[data-username="fan_000"] [data-testid=resolving]')
+    await ext.post("lists", snapshot("followers", names, started_at="2026-01-06T10:00:00Z"))
+    assert len(await queued()) == len(names) - 1

@@ -131,7 +131,7 @@ async def test_broadcast_detail(admin_panel: Panel) -> None:
     tippers = [
         [td.get_text() for td in tr.select("td")] for tr in page.select("[data-testid=tippers] tbody tr")
     ]
-    assert tippers == [["anonymous", "1", "500"], ["alice", "1", "100"]]
+    assert tippers == [["anonymous", "1", "500"], ["alice Bronze", "1", "100"]]  # alice: 110 tokens lifetime
     assert "bob" in page.select_one("[data-testid=follows]").get_text()  # type: ignore[union-attr]
     visitors = {a.get_text() for a in page.select("[data-testid=visitors] a")}
     # secret_sam's only trace is his anonymous tip: listing him would name the anonymous tipper.

@@ -1,14 +1,15 @@
-"""A signed-in user's own account: changing their password, and their personal API keys."""
+"""A signed-in user's own account: changing their password, their personal API keys, and which alerts
+they receive in the panel and on the desktop."""
 
 from __future__ import annotations
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.errors import InvalidInput, NotFound
 from service.security import hash_token, password_problem
+from service.store import alert_inbox, system_users, web_sessions
 from service.store import api_keys as key_store
-from service.store import system_users, web_sessions
 from service.web import api_keys, sessions
 from service.web.access import Access, requires
 from service.web.forms import parse_form
@@ -29,6 +30,22 @@ class ApiKeyForm(BaseModel):
     name: str = Field(min_length=1, max_length=key_store.MAX_NAME_LENGTH)
 
 
+class AlertPreferencesForm(BaseModel):
+    """The checked kinds per channel; an unchecked kind is not wanted there."""
+
+    model_config = ConfigDict(extra="forbid")
+    panel: list[str] = Field(title="In the panel")
+    desktop: list[str] = Field(title="On the desktop")
+
+    @field_validator("panel", "desktop")
+    @classmethod
+    def _known_kinds(cls, kinds: list[str]) -> list[str]:
+        unknown = sorted(set(kinds) - set(alert_inbox.ALERT_KINDS))
+        if unknown:
+            raise ValueError(f"unknown alert kind {', '.join(unknown)}")
+        return kinds
+
+
 async def _account_page(
     request: web.Request, *, status: int = 200, errors: list[str] | None = None, **extra: object
 ) -> web.Response:
@@ -36,7 +53,10 @@ async def _account_page(
     assert session is not None  # guaranteed by the auth middleware
     async with request.app[db_key].read() as conn:
         keys = await key_store.list_keys(conn, session.user.id)
-    context = {"errors": errors or [], "changed": False, "keys": keys, "key_errors": [], "new_key": None}
+        choices = await alert_inbox.get_preferences(conn, session.user.id)
+    context = {"errors": errors or [], "changed": False, "keys": keys, "key_errors": [], "new_key": None,
+               "alert_kinds": alert_inbox.ALERT_KINDS, "alert_choices": choices,
+               "alert_errors": []}  # fmt: skip
     context.update(extra)
     return await render(request, "account/index.html", context, status=status)
 
@@ -101,3 +121,22 @@ async def account_api_key_revoke(request: web.Request) -> web.StreamResponse:
         raise NotFound(f"You have no working API key {key_id}.")
     await sessions.flash(request, "API key revoked: scripts using it are refused from now on.")
     raise web.HTTPSeeOther(request.app.router["account"].url_for())
+
+
+@requires(Access.AUTHENTICATED)
+async def account_alert_preferences(request: web.Request) -> web.StreamResponse:
+    """Every kind on each channel is stored: checked = wanted, unchecked = not wanted."""
+    session = sessions.current(request)
+    assert session is not None  # guaranteed by the auth middleware
+    try:
+        form = await parse_form(request, AlertPreferencesForm, lists=("panel", "desktop"))
+    except InvalidInput as exc:
+        return await _account_page(request, alert_errors=exc.details, status=400)
+    chosen = {"panel": set(form.panel), "desktop": set(form.desktop)}
+    wanted = {
+        (channel, kind): kind in chosen[channel] for channel in chosen for kind in alert_inbox.ALERT_KINDS
+    }
+    async with request.app[db_key].transaction() as conn:
+        await alert_inbox.set_preferences(conn, session.user.id, wanted)
+    await sessions.flash(request, "Alert choices saved.")
+    raise web.HTTPSeeOther(request.app.router["account"].url_for().with_fragment("alert-preferences"))

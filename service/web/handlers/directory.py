@@ -11,18 +11,21 @@ from aiohttp import web
 from multidict import MultiMapping
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.clock import utcnow
 from service.csv_safe import SafeCsvWriter
 from service.errors import InvalidInput
+from service.fan_tiers import TierRules
 from service.permissions import Permission
 from service.store import directory, extension, lookup
 from service.store.directory import DEFAULT_SORT, ROLES, SORTS, DirectoryFilter, PersonState
 from service.usernames import USERNAME, normalise_username
 from service.web import page_json, people, sessions
 from service.web.access import requires
+from service.web.fan_badges import badges_for
 from service.web.forms import parse_form
 from service.web.handler_support import acting_user, can_enqueue, scrape_availability
 from service.web.json_view import respond
-from service.web.keys import db_key
+from service.web.keys import config_key, db_key
 from service.web.query_params import page_number
 
 MAX_TAGS = 10
@@ -47,6 +50,7 @@ class DirectoryQuery:
             "role": self.flt.role or "all",
             "q": self.raw_search,
             "tag": self.raw_tags,
+            "tier": self.flt.tier or "",
             "sort": self.flt.sort,
             "dir": "desc" if self.flt.descending else "asc",
             "page": 1,
@@ -62,13 +66,15 @@ class DirectoryQuery:
         return self.url(sort=key, dir=SORTS[key][1])
 
 
-def parse_query(query: MultiMapping[str]) -> DirectoryQuery:
+def parse_query(query: MultiMapping[str], rules: TierRules) -> DirectoryQuery:
     role = query.get("role", "all")
     sort = query.get("sort", DEFAULT_SORT)
     sort = sort if sort in SORTS else DEFAULT_SORT
     direction = query.get("dir", SORTS[sort][1])
     raw_search = query.get("q", "").strip()
     raw_tags = query.get("tag", "").strip()
+    tier_text = query.get("tier", "")
+    tier = int(tier_text) if tier_text.isascii() and tier_text.isdigit() and len(tier_text) < 3 else None
     tags = tuple(dict.fromkeys(t.strip().lower() for t in raw_tags.split(",") if t.strip()))[:MAX_TAGS]
     page = page_number(query)  # unlike the filters, a page that cannot exist is an error, not a default
     flt = DirectoryFilter(
@@ -77,13 +83,16 @@ def parse_query(query: MultiMapping[str]) -> DirectoryQuery:
         tags=tags,
         sort=sort,
         descending=direction != "asc",
+        tier=tier if tier is not None and 1 <= tier <= len(rules.tiers) else None,
+        tier_rules=rules,
+        now=utcnow(),
     )
     return DirectoryQuery(flt, page, raw_search, raw_tags)
 
 
 @requires(Permission.VIEW_USERS)
 async def users_directory(request: web.Request) -> web.StreamResponse:
-    query = parse_query(request.query)
+    query = parse_query(request.query, request.app[config_key].fans.tiers)
     valid_search = not query.flt.search or bool(USERNAME.match(query.flt.search))
     async with request.app[db_key].read() as conn:
         if valid_search:
@@ -93,9 +102,12 @@ async def users_directory(request: web.Request) -> web.StreamResponse:
             result = directory.DirectoryPage([], 0, 1, directory.PAGE_SIZE)
             exact = None
         scrape = await scrape_availability(request, conn)
+        badges = await badges_for(request, conn, (row.username for row in result.rows))
     context = {
         "active": "users",
         "tab": "directory",
+        "badges": badges,
+        "tier_rules": request.app[config_key].fans.tiers,
         "query": query,
         "result": result,
         "sorts": SORTS,
@@ -132,7 +144,7 @@ async def users_directory_csv(request: web.Request) -> web.StreamResponse:
     Read in keyset pages, each on a reader connection that goes back to the pool before the page
     is sent: a client that stops reading must not hold one of the few readers every page needs.
     """
-    query = parse_query(request.query)
+    query = parse_query(request.query, request.app[config_key].fans.tiers)
     response = web.StreamResponse(headers={"Content-Disposition": 'attachment; filename="directory.csv"'})
     response.content_type = "text/csv"
     response.charset = "utf-8"

@@ -23,6 +23,7 @@ from service.web.event_views import (
     parse_query,
     reveal_requested,
 )
+from service.web.fan_badges import badges_for
 from service.web.json_view import respond
 from service.web.keys import db_key, events_hub_key
 from service.web.stream_view import stream_state
@@ -50,7 +51,8 @@ async def events(request: web.Request) -> web.StreamResponse:
     async with request.app[db_key].read() as conn:
         _, found = await _matching(conn, query, reveal=reveal, before=before, limit=PAGE_SIZE + 1)
         state = await stream_state(request, conn)
-    rows = [event_row(event, reveal=reveal) for event in found[:PAGE_SIZE]]
+        rows = [event_row(event, reveal=reveal) for event in found[:PAGE_SIZE]]
+        badges = await badges_for(request, conn, (row["username"] for row in rows))
     extra = {"reveal": "1"} if reveal else {}
     older = query.url(request.path, before=rows[-1]["id"], **extra) if len(found) > PAGE_SIZE else None
     # The live feed continues the first page only; older pages are history.
@@ -59,7 +61,8 @@ async def events(request: web.Request) -> web.StreamResponse:
     )
     context = {"rows": rows, "query": query, "types": LABELS, "older_url": older, "live_url": live,
                "newest_url": query.url(request.path, **extra) if before else None, "reveal": reveal,
-               "can_reveal": can_reveal(request), "stream": state, "active": "events"}  # fmt: skip
+               "can_reveal": can_reveal(request), "stream": state, "active": "events",
+               "badges": badges}  # fmt: skip
     return await respond(request, "events/index.html", context, page_json.events)
 
 

@@ -1,4 +1,4 @@
-"""The extension API (DESIGN.md protocol 1): ping, pair, lists, profiles, tasks.
+"""The extension API (DESIGN.md protocol 1): ping, pair, lists, profiles, tasks, desktop alerts.
 
 web/ext_guard.py has already checked origin, protocol header, body size and (except for ping and
 pair) the bearer token by the time these run.
@@ -16,17 +16,30 @@ from service import __version__
 from service.clock import utcnow
 from service.errors import Conflict, InvalidInput, NotAuthenticated
 from service.ingest import lists, pairing, profiles
-from service.ingest.models import ListSnapshotRequest, PairRequest, ProfileScrapeIn, TaskReportRequest
+from service.ingest.models import (
+    AlertAckRequest,
+    ListSnapshotRequest,
+    PairRequest,
+    ProfileScrapeIn,
+    TaskReportRequest,
+)
+from service.store import alert_inbox
 from service.store import extension as ext_store
 from service.web.access import Access, requires
+from service.web.alert_links import absolute_link
 from service.web.ext_guard import CLIENT_ID, PROTOCOL
 from service.web.forms import parse_body, parse_json
 from service.web.keys import config_key, db_key, events_hub_key
-from service.web.query_params import route_id
+from service.web.query_params import route_id, whole_number
 
 # A running task nobody reported on for this long is offered again (its worker was probably killed).
 STALE_RUNNING = timedelta(minutes=30)
 MAX_PROFILES_PER_REQUEST = 100
+# Desktop alerts: at most this many a call; older ones than DESKTOP_MAX_AGE are passed over (a browser
+# closed for a week gets today's alerts, not the week's); a call may wait this long for a new one.
+DESKTOP_BATCH = 20
+DESKTOP_MAX_AGE = timedelta(hours=24)
+MAX_WAIT_SECONDS = 25
 
 _SNAPSHOT = TypeAdapter(ListSnapshotRequest)
 _PROFILES = TypeAdapter(list[ProfileScrapeIn] | ProfileScrapeIn)
@@ -113,3 +126,47 @@ async def ext_task_report(request: web.Request) -> web.StreamResponse:
         request.app[db_key], task_id, report, client_id=request[CLIENT_ID]
     )
     return web.json_response({"ok": True, "changed": changed, "task": _task_json(task)})
+
+
+async def _desktop_batch(request: web.Request) -> alert_inbox.DesktopBatch:
+    async with request.app[db_key].read() as conn:
+        return await alert_inbox.desktop_batch(
+            conn, request[CLIENT_ID], not_before=utcnow() - DESKTOP_MAX_AGE, limit=DESKTOP_BATCH
+        )
+
+
+@requires(Access.EXTENSION)
+async def ext_alerts(request: web.Request) -> web.StreamResponse:
+    """The alerts this extension has not shown yet, oldest first, each with the panel URL it opens.
+
+    `?wait=N` (at most 25 s) holds the call open until an alert is raised, so a notification shows
+    seconds after its alert and not at the next poll. The extension shows them, then acknowledges
+    `last_id`, which also passes over the alerts it is not to show.
+    """
+    wait = whole_number(request.query.get("wait"), "wait", minimum=0, maximum=MAX_WAIT_SECONDS) or 0
+    batch = await _desktop_batch(request)
+    hub = request.app[events_hub_key]
+    if not batch.alerts and wait and not hub.closed and await hub.wait(wait):
+        batch = await _desktop_batch(request)
+    origin = str(request.url.origin())
+    alerts = [{"id": a.id, "kind": a.kind, "raised_at": a.raised_at.isoformat().replace("+00:00", "Z"),
+               "title": a.title, "body": a.body, "username": a.username, "url": absolute_link(a, origin)}
+              for a in batch.alerts]  # fmt: skip
+    return web.json_response(
+        {"ok": True, "cursor": batch.cursor, "last_id": batch.last_id, "more": batch.more, "alerts": alerts}
+    )
+
+
+@requires(Access.EXTENSION)
+async def ext_alerts_ack(request: web.Request) -> web.StreamResponse:
+    """Advance this extension's cursor to `last_id` (never backwards): those alerts are never sent again."""
+    ack = await parse_json(request, AlertAckRequest)
+    async with request.app[db_key].transaction() as conn:
+        newest = await alert_inbox.latest_id(conn)
+        if ack.last_id > newest:
+            raise InvalidInput(
+                f"There is no alert {ack.last_id} yet (the newest is {newest}); nothing was changed.",
+                details=[f"last_id: at most {newest}"],
+            )
+        cursor = await alert_inbox.advance_desktop_cursor(conn, request[CLIENT_ID], ack.last_id)
+    return web.json_response({"ok": True, "cursor": cursor})

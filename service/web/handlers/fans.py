@@ -15,11 +15,12 @@ from service.clock import utcnow
 from service.csv_safe import SafeCsvWriter
 from service.fan_tiers import FanRules
 from service.permissions import Permission
-from service.store import fans
+from service.store import fan_lists, fans
 from service.store.fans import DEFAULT_SORT, LISTS, SORTS, FanRow, FansFilter, FansPage
 from service.usernames import USERNAME
 from service.web import page_json, people
 from service.web.access import requires
+from service.web.fan_badges import badges_for
 from service.web.json_view import respond
 from service.web.keys import config_key, db_key, fan_counts_key
 from service.web.query_params import whole_number
@@ -48,6 +49,7 @@ class FansQuery:
         flt = self.flt
         params: dict[str, Any] = {
             "list": flt.smart or "", "tier": "" if flt.tier is None else flt.tier, "q": self.raw_search,
+            "rel": "" if flt.list_id is None else flt.list_id,
             "sort": flt.sort, "dir": "desc" if flt.descending else "asc", "page": 1,
         }  # fmt: skip
         params.update(changes)
@@ -75,12 +77,15 @@ def parse_query(query: MultiMapping[str], rules: FanRules) -> FansQuery:
     direction = query.get("dir", SORTS[sort][1])
     tier_text = query.get("tier", "")
     tier = int(tier_text) if tier_text.isascii() and tier_text.isdigit() else None
+    rel_text = query.get("rel", "")
+    list_id = int(rel_text) if rel_text.isascii() and rel_text.isdigit() and len(rel_text) < 10 else None
     raw_search = query.get("q", "").strip()
     page = whole_number(query.get("page"), "page", minimum=1, maximum=fans.MAX_PAGE) or 1
     flt = FansFilter(
         smart=smart_list.key if smart_list else None,
         tier=tier if tier is not None and tier <= len(rules.tiers.tiers) else None,
         search=raw_search.lower(),
+        list_id=list_id,
         sort=sort,
         descending=direction != "asc",
     )
@@ -100,6 +105,8 @@ async def users_fans(request: web.Request) -> web.StreamResponse:
             result = FansPage([], 0, 1, fans.PAGE_SIZE)
         counts = await request.app[fan_counts_key].get(conn, rules, now=now)
         ledger_empty = counts["top"] == 0 and not await fans.has_ledger(conn)
+        badges = await badges_for(request, conn, (row.username for row in result.rows))
+        relationship_lists = await fan_lists.list_lists(conn)
     active = next((s for s in LISTS if s.key == query.flt.smart), None)
     context = {
         "active": "users",
@@ -114,6 +121,8 @@ async def users_fans(request: web.Request) -> web.StreamResponse:
         "columns": COLUMNS,
         "valid_search": valid_search,
         "ledger_empty": ledger_empty,
+        "badges": badges,
+        "relationship_lists": relationship_lists,
         **people.HELPERS,
     }
     return await respond(request, "users/fans.html", context, page_json.fans)

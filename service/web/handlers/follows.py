@@ -18,6 +18,7 @@ from service.store import extension as ext_store
 from service.store import follow_lists, removals, snapshots
 from service.web import page_json, people, sessions
 from service.web.access import Access, requires
+from service.web.fan_badges import badges_for
 from service.web.handler_support import acting_user, can_enqueue, may, scrape_availability
 from service.web.json_view import respond
 from service.web.keys import db_key
@@ -53,8 +54,9 @@ async def _list_page(
         tasks = await ext_store.list_tasks(conn, kind=kind, limit=5)
         suspected = await removals.list_removals(conn, direction, "suspected")
         held = await removals.list_removals(conn, direction, "held")
+        badges = await badges_for(request, conn, (row.state.username for row in rows))
     context: dict[str, Any] = {
-        "active": "users", "tab": kind, "rows": rows, "total": total, "snapshots": recent,
+        "active": "users", "tab": kind, "rows": rows, "badges": badges, "total": total, "snapshots": recent,
         "last_run": recent[0] if recent else None, "tasks": tasks, "suspected_count": len(suspected),
         "held_count": len(held), "can_review": can_review(request), "show": show, "filters": ROLE_FILTERS,
         "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "can_enqueue": can_enqueue(request),
@@ -97,12 +99,14 @@ async def _unfollowed_context(request: web.Request, who: str, period: str) -> di
         first: datetime | None = await follow_lists.first_period_start(conn, direction)
         suspected = await removals.list_removals(conn, direction, "suspected")
         held = await removals.list_removals(conn, direction, "held")
+        shown = [e.username for e in ended] + [r.username for r in suspected] + [r.username for r in held]
+        badges = await badges_for(request, conn, shown)
     start = since or first or now
     weeks = max((now - start).total_seconds() / (7 * 86400), 1 / 7)
     return {"active": "users", "tab": "unfollowed", "who": who, "who_label": label, "period": period,
             "ended": ended, "insights": insights(ended, list_size, weeks), "list_size": list_size,
             "suspected": suspected, "held": held, "can_review": can_review(request),
-            "ranges": RANGES, "whos": WHO}  # fmt: skip
+            "ranges": RANGES, "whos": WHO, "badges": badges}  # fmt: skip
 
 
 @requires(Permission.VIEW_USERS)

@@ -15,7 +15,7 @@ from service.clock import from_db, to_db, utcnow
 from service.errors import NotFound
 from service.permissions import Permission
 from service.settings import source_spec
-from service.store import directory, fan_ledger, persons, scrapes
+from service.store import directory, fan_ledger, fans, persons, scrapes
 from service.store import profile as profile_store
 from service.store import statbate as statbate_store
 from service.usernames import normalise_username
@@ -166,6 +166,8 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
         today = utcnow().date()
         fan = await fan_ledger.fan_figures(conn, pid, today)
         weeks = await fan_ledger.weekly_spending(conn, pid, today, FAN_WEEKS) if fan else []
+        rules = request.app[config_key].fans.tiers
+        fan_tier = (await fans.tiers_for(conn, rules, [pid], now=utcnow())).get(pid) if fan else None
         context: dict[str, Any] = {
             "person": person,
             "has_state": state is not None,
@@ -181,6 +183,7 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             "charts": None if wants_json(request) else _charts(history, start),
             "scrape": await scrape_availability(request, conn),
             "fan": fan,
+            "fan_tier": fan_tier,
             "fan_weeks": weeks,
             "fan_chart": _weeks_chart(weeks) if fan and not wants_json(request) else None,
             **await relations.profile_context(request, conn, pid),

@@ -14,6 +14,7 @@ from service.store import room as room_store
 from service.web import page_json
 from service.web.access import requires
 from service.web.event_views import PAGE_SIZE, can_reveal, event_row, parse_cursor, reveal_requested
+from service.web.fan_badges import badges_for
 from service.web.json_view import respond
 from service.web.keys import config_key, db_key
 from service.web.query_params import route_id, route_username
@@ -106,11 +107,15 @@ async def room_broadcast(request: web.Request) -> web.StreamResponse:
         follow_filter = room_store.EventFilter(broadcast_id=found.id, methods=("follow", "unfollow"))
         follow_changes = await room_store.list_events(conn, follow_filter, limit=500)
         seen = await broadcasts.visitors(conn, found.id, exclude=broadcaster, reveal=reveal)
+        timeline_rows = [event_row(e, reveal=reveal) for e in reversed(timeline)]
+        follow_rows = [event_row(e, reveal=reveal) for e in follow_changes]
+        shown = ([t.username for t in tippers] + [v.username for v in seen]
+                 + [row["username"] for row in timeline_rows + follow_rows])  # fmt: skip
+        badges = await badges_for(request, conn, shown)
     # Still running: it has lasted until now, as the Room page says, not until its last event.
     running = duration((datetime.now(UTC) - found.started_at).total_seconds()) if found.live else None
     context = {"broadcast": found, "running_duration": running,
-               "timeline": [event_row(e, reveal=reveal) for e in reversed(timeline)],
-               "tippers": tippers, "follows": [event_row(e, reveal=reveal) for e in follow_changes],
+               "timeline": timeline_rows, "tippers": tippers, "follows": follow_rows, "badges": badges,
                "visitors": seen, "figures": LIST_FIGURES, "trend": trend, "duration": duration,
                "reveal": reveal, "can_reveal": can_reveal(request), "active": "room"}  # fmt: skip
     return await respond(request, "room/broadcast.html", context, page_json.broadcast)

@@ -19,9 +19,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.support.browser import QUIET_ARGS, chromium_path
-from tests.support.extension_browser import Service, Site
-from tests.support.paths import EXTENSION
+from tests.support.extension_browser import Service, Site, launch, service_worker
 from tests.support.service_process import free_port
 
 
@@ -51,23 +49,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def context(
     playwright_instance: Playwright, tmp_path_factory: pytest.TempPathFactory, site: Site
 ) -> Iterator[BrowserContext]:
-    context = playwright_instance.chromium.launch_persistent_context(
-        str(tmp_path_factory.mktemp("profile")),
-        executable_path=chromium_path(),
-        headless=False,  # the new headless mode comes from the flag below: extensions need it
-        args=["--headless=new", f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}",
-              f"--host-resolver-rules=MAP chaturbate.com 127.0.0.1:{site.port}, MAP * ~NOTFOUND, "
-              "EXCLUDE 127.0.0.1, EXCLUDE localhost",
-              "--ignore-certificate-errors", *QUIET_ARGS],
-    )  # fmt: skip
+    context = launch(playwright_instance, tmp_path_factory.mktemp("profile"), site)
     yield context
     context.close()
 
 
 @pytest.fixture(scope="module")
 def worker(context: BrowserContext) -> Worker:
-    workers = context.service_workers
-    return workers[0] if workers else context.wait_for_event("serviceworker", timeout=20000)
+    return service_worker(context)
 
 
 @pytest.fixture(scope="module")

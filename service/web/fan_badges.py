@@ -1,0 +1,47 @@
+"""What a page shows beside a fan's name wherever it appears: their spend tier and their relationship
+lists (with a pinned-note mark). Read for a whole page of names at once: three statements, whatever the
+page size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from service.clock import utcnow
+from service.fan_tiers import Tier
+from service.store import fan_ledger, fan_lists, fans, persons
+from service.store.db import Connection
+from service.store.fan_lists import PersonMarks
+from service.web.keys import config_key
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    tier: Tier | None
+    marks: PersonMarks | None
+    lifetime_tokens: int = 0  # in the room and imported (the ledger)
+
+
+async def badges_for(
+    request: web.Request, conn: Connection, usernames: Iterable[str | None]
+) -> dict[str, Badge]:
+    """username → badge, for the names that have a tier, are on a list or spent something (others are
+    left out). Pass
+    only names the page shows: an anonymous tip's sender must not be among them."""
+    names = list(dict.fromkeys(name for name in usernames if name))
+    if not names:
+        return {}
+    ids = {name: person.id for name, person in (await persons.find_persons(conn, names)).items()}
+    rules = request.app[config_key].fans.tiers
+    tiers = await fans.tiers_for(conn, rules, list(ids.values()), now=utcnow())
+    marks = await fan_lists.marks_for(conn, ids.values())
+    lifetimes = await fan_ledger.lifetime_tokens(conn, ids.values())
+    found: dict[str, Badge] = {}
+    for name, person_id in ids.items():
+        tier, mark, lifetime = tiers.get(person_id), marks.get(person_id), lifetimes.get(person_id, 0)
+        shown_mark = mark if mark is not None and not mark.empty else None
+        if tier is not None or shown_mark is not None or lifetime:
+            found[name] = Badge(tier, shown_mark, lifetime)
+    return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from service.ingest.events_batch import ingest_events
 from service.store import presence
 from service.store.db import Database, open_database
 from service.store.presence import Stay
+from service.store.room_events import IncomingEvent
 from tests.support.random_events import CURSOR, ROOM, T0, Clock, Row, Step, batches, stats_reading
 
 
@@ -118,5 +120,31 @@ def test_enter_chat_leave_and_the_broadcasts_end() -> None:
                 assert await _present(db) == {"fan_0": (_at(1), None), "fan_1": (_at(7), None)}
                 await _ingest(db, [(stop, 0, None)], clock)
                 assert await _present(db) == {}
+
+    asyncio.run(run())
+
+
+async def _batch(db: Database, events: list[IncomingEvent]) -> None:
+    async with db.transaction() as conn:
+        await ingest_events(conn, events, [], CURSOR, broadcaster=ROOM, policy=StitchPolicy(),
+                            received_at=events[-1].at)  # fmt: skip
+
+
+def test_an_event_older_than_the_stored_stay_is_recomputed_in_order() -> None:
+    """A late-delivered older event (a chat before the entry already stored) does not become the
+    person's latest: their stay is recomputed from the stored events in time order."""
+
+    async def run() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            async with open_database(Path(tmp) / "p.sqlite3", readers=1) as db:
+                clock = Clock()
+                start = clock.event(0, "broadcastStart", ROOM, 1, False)
+                enter = clock.event(5, "userEnter", "fan_0", 1, False)
+                await _batch(db, [start, enter])
+                late = clock.event(0, "chatMessage", "fan_0", 1, False)
+                older = replace(late, ms=start.ms + 60_000, at=_at(1), id=f"{start.ms + 60_000}-99")
+                await _batch(db, [older])
+                assert await _stored(db) == await _expected(db)
+                assert await _present(db) == {"fan_0": (_at(5), None)}
 
     asyncio.run(run())

@@ -16,6 +16,7 @@ than their stored last event.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import groupby
 
 from service.store import persons, presence
 from service.store.db import Connection
@@ -87,3 +88,21 @@ async def recompute(conn: Connection, person_ids: set[int], broadcaster_id: int 
         by_person[event.person_id].append(event)
     rows = [stay for p, evs in by_person.items() if (stay := fold(p, evs)) is not None]
     await presence.save(conn, rows)
+
+
+async def differences(conn: Connection, broadcaster_id: int | None) -> list[str]:
+    """Where the stored presence differs from a recomputation from every stored event (`mhc check`)."""
+    expected: dict[int, Stay] = {}
+    for person, events in groupby(
+        await presence.every_person_event(conn, broadcaster_id), lambda e: e.person_id
+    ):
+        stay = fold(person, events)
+        if stay is not None:
+            expected[person] = stay
+    stored = await presence.all_stays(conn)
+    found = []
+    for person in sorted(set(expected) | set(stored)):
+        have, want = stored.get(person), expected.get(person)
+        if have != want:
+            found.append(f"room_presence person {person}: stored {have}, recomputed {want}")
+    return found

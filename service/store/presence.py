@@ -96,6 +96,16 @@ async def person_events(
     return [PresenceEvent(row[0], row[1], row[2], row[3]) for row in rows]
 
 
+async def every_person_event(conn: Connection, broadcaster_id: int | None) -> list[PresenceEvent]:
+    """Every presence-counting stored event, by person then time (for `mhc check`)."""
+    rows = await conn.execute_fetchall(
+        f"SELECT e.person_id, e.at, e.method, e.broadcast_id FROM room_events e WHERE {_PERSON_EVENTS} "  # noqa: S608
+        "ORDER BY e.person_id, e.ms, e.seq",
+        {"broadcaster": broadcaster_id},
+    )
+    return [PresenceEvent(row[0], row[1], row[2], row[3]) for row in rows]
+
+
 async def all_stays(conn: Connection) -> dict[int, Stay]:
     """Every stored stay (for checks and tests)."""
     rows = await conn.execute_fetchall(

@@ -16,9 +16,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 
 from service.clock import to_db
+from service.ingest import presence as presence_rules
 from service.ingest.broadcast_stitching import StitchPolicy
 from service.ingest.events_batch import ingest_events
-from service.store import presence
+from service.store import persons, presence
 from service.store.db import Database, open_database
 from service.store.presence import Stay
 from service.store.room_events import IncomingEvent
@@ -69,6 +70,8 @@ async def _ingest(db: Database, steps: list[Step], clock: Clock) -> None:
             await ingest_events(conn, batch, [], CURSOR, broadcaster=ROOM, policy=StitchPolicy(),
                                 received_at=to_db(now))  # fmt: skip
         assert await _stored(db) == await _expected(db)
+    async with db.read() as conn:  # and `mhc check`'s recomputation agrees
+        assert await presence_rules.differences(conn, await persons.get_person_id(conn, ROOM)) == []
 
 
 async def _run(steps: list[Step]) -> None:

@@ -1056,7 +1056,7 @@ CREATE TABLE alert_deliveries (
     last_error TEXT,
     sent_at TEXT,
     created_at TEXT NOT NULL
-);
+, last_attempt_at TEXT);
 CREATE UNIQUE INDEX idx_alert_deliveries_pair ON alert_deliveries (alert_id, destination_id);
 CREATE INDEX idx_alert_deliveries_due ON alert_deliveries (state, next_attempt_at);
 

@@ -8,8 +8,8 @@ Kinds and their parameters (`params`, JSON in the table, one model per kind):
 - big_tip: a tip of at least `min_tokens` (an anonymous tip alerts as "anonymous");
 - new_follower, fanclub_join, summary_ready: no parameters;
 - unfollow: an unfollow; `include_suspected` also alerts when one complete list misses a follower;
-- source_failing: one of `sources` (none = every source; "events" is the Events stream) fails, or the
-  Events stream has been stalled for `stalled_minutes`;
+- source_failing: one of `sources` (none = every source; "events" is the Events stream) has failed, or
+  the Events stream completed no poll, for `minutes` (evaluated by service/jobs/alert_watch.py);
 - extension_silent: the extension has not reported for `days` days.
 Every rule has a cooldown per person (no second alert about the same person within it) and optional
 quiet hours: minutes after local midnight in a time zone; a start after the end spans midnight. An
@@ -111,7 +111,7 @@ class Unfollow(BaseModel):
 class SourceFailing(BaseModel):
     model_config = _STRICT
     sources: tuple[Literal["events", "affiliate", "stats", "cbhours", "statbate"], ...] = ()
-    stalled_minutes: int = Field(default=15, ge=1, le=1440)
+    minutes: int = Field(default=15, ge=1, le=1440)
 
 
 class ExtensionSilent(BaseModel):
@@ -245,8 +245,9 @@ def _what(rule: Rule, list_names: Mapping[int, str]) -> str:
         text = f"A confirmed unfollow{extra}."
     elif isinstance(p, SourceFailing):
         which = ", ".join(p.sources) if p.sources else "any source"
-        stall = f"the Events stream stalls for {p.stalled_minutes} minutes"
-        text = f"{which[0].upper()}{which[1:]} fails, or {stall}."
+        text = (
+            f"{which[0].upper()}{which[1:]} failing, or the Events stream stalled, for {p.minutes} minutes."
+        )
     elif isinstance(p, ExtensionSilent):
         text = f"The extension has not reported for {p.days} days."
     return text

@@ -14,6 +14,7 @@ from service import __version__
 from service.clock import utcnow
 from service.ingest.broadcast_stitching import StitchPolicy
 from service.ingest.live_feed import EventsHub
+from service.jobs.alert_delivery import AlertDelivery, DeliveryOptions, refresh_secrets
 from service.jobs.base import JobContext, JobSpec
 from service.jobs.events_stream import EventsStream, StreamOptions
 from service.jobs.registry import ALL_JOBS
@@ -31,6 +32,7 @@ from service.web.ext_guard import ext_guard
 from service.web.fan_counts import FanCounts
 from service.web.import_tasks import ImportTasks
 from service.web.keys import (
+    alert_delivery_key,
     announce_key,
     config_key,
     db_key,
@@ -138,13 +140,40 @@ async def events_stream_ctx(app: web.Application) -> AsyncIterator[None]:
     await stream.stop()
 
 
+async def alert_delivery_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The alert outbox's sender runs beside the web server when jobs are enabled; the logs mask the
+    destinations' URLs either way."""
+    delivery = app[alert_delivery_key]
+    await refresh_secrets(app[db_key], app[secrets_key])
+    if app[settings_key].jobs_enabled:
+        delivery.start()
+    yield
+    await delivery.stop()
+
+
+def new_alert_delivery(settings: Settings, services: Services) -> AlertDelivery:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
+    host = f"[{host}]" if ":" in host else host
+    options = DeliveryOptions(
+        retry_first=settings.alert_retry_first_seconds,
+        retry_max=settings.alert_retry_max_seconds,
+        send_timeout=settings.alert_send_timeout_seconds,
+        poll_seconds=settings.alert_outbox_poll_seconds,
+        panel_url=f"http://{host}:{settings.port}",
+    )
+    config = services.config
+    return AlertDelivery(
+        services.db, services.http, lambda: config.current, services.hub, services.secrets, options
+    )
+
+
 async def close_live_feeds(app: web.Application) -> None:
     """Live feeds (server-sent events) end at shutdown instead of holding the server open."""
     app[events_hub_key].close()
 
 
 def new_events_stream(
-    settings: Settings, db: Database, http: httpx.AsyncClient, config: ConfigHolder
+    settings: Settings, db: Database, http: httpx.AsyncClient, config: ConfigHolder, hub: EventsHub
 ) -> EventsStream:
     policy = StitchPolicy(
         merge_gap=timedelta(minutes=settings.broadcast_merge_minutes),
@@ -156,7 +185,7 @@ def new_events_stream(
         policy=policy,
         fan_rules=lambda: config.fans,
     )
-    stream = EventsStream(db, http, lambda: config.current, EventsHub(), options)
+    stream = EventsStream(db, http, lambda: config.current, hub, options)
     config.listeners.append(stream.config_changed)
     return stream
 
@@ -172,6 +201,8 @@ class Services:
     http: httpx.AsyncClient
     runner: JobRunner
     scheduler: Scheduler
+    # Notified after each commit that stored events or raised alerts: live pages and the outbox wake.
+    hub: EventsHub
 
 
 def wire_services(
@@ -187,9 +218,12 @@ def wire_services(
     secrets = secrets or SecretRegistry()
     config = ConfigHolder(settings, secrets, sources)
     http = new_http_client()
+    hub = EventsHub()
 
     async def job_context() -> JobContext:
-        return JobContext(db=db, config=config.current, data_dir=settings.data_dir, http=http)
+        return JobContext(
+            db=db, config=config.current, data_dir=settings.data_dir, http=http, alerts_raised=hub.notify
+        )
 
     runner = JobRunner(db, {spec.name: spec for spec in jobs}, job_context)
     scheduler = Scheduler(
@@ -198,7 +232,7 @@ def wire_services(
         first_run_delay=timedelta(seconds=settings.jobs_first_run_delay_seconds),
         first_run_stagger=timedelta(seconds=settings.jobs_first_run_stagger_seconds),
     )
-    return Services(db, secrets, config, http, runner, scheduler)
+    return Services(db, secrets, config, http, runner, scheduler, hub)
 
 
 def create_app(
@@ -234,13 +268,15 @@ def create_app(
     )
     app[announce_key] = announce
     app[http_key] = http
-    app[events_stream_key] = new_events_stream(settings, db, http, config)
+    app[events_stream_key] = new_events_stream(settings, db, http, config, services.hub)
     app[events_hub_key] = app[events_stream_key].hub
+    app[alert_delivery_key] = new_alert_delivery(settings, services)
     app[fan_counts_key] = FanCounts()
     app[import_tasks_key] = ImportTasks(db, settings.data_dir / "uploads")
     app.cleanup_ctx.extend(
-        [database_ctx, import_tasks_ctx, http_ctx, setup_link_ctx, scheduler_ctx, events_stream_ctx]
-    )
+        [database_ctx, import_tasks_ctx, http_ctx, setup_link_ctx, scheduler_ctx, events_stream_ctx,
+         alert_delivery_ctx]
+    )  # fmt: skip
     app.on_response_prepare.append(add_headers)
     app.on_shutdown.append(close_live_feeds)
     setup_routes(app)

@@ -20,17 +20,18 @@ class RedactingFormatter(logging.Formatter):
 
 
 class SecretRegistry:
-    """The secrets the formatter masks; refreshed whenever the configuration changes."""
+    """The secrets the formatter masks, in named groups each refreshed by its owner: the settings'
+    tokens whenever the configuration changes, the alert destinations' URLs whenever one is saved."""
 
     def __init__(self) -> None:
-        self._values: set[str] = set()
+        self._groups: dict[str, frozenset[str]] = {}
 
-    def replace(self, values: list[str]) -> None:
-        self._values = {v for v in values if v}
+    def replace(self, values: list[str], *, group: str = "settings") -> None:
+        self._groups[group] = frozenset(v for v in values if v)
 
     def values(self) -> list[str]:
         # mask() orders them (longest first) and caches its pattern per set of secrets.
-        return list(self._values)
+        return sorted(set().union(*self._groups.values()))
 
 
 def configure_logging(level: str, registry: SecretRegistry) -> None:

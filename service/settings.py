@@ -38,6 +38,7 @@ from service.usernames import USERNAME
 # SOURCES, SettingField and SourceSpec are re-exported: pages reach the upstreams' specs through the
 # settings module (an import contract keeps web away from sources/).
 __all__ = [
+    "ALERT_DELIVERY", "ALERT_DELIVERY_FIELDS", "EMAIL_ADDRESS",
     "ENV_PREFIX", "FANS", "FANS_FIELDS", "GENERAL", "GENERAL_FIELDS", "LOOPBACK_HOSTS", "SOURCES",
     "ConfigHolder", "SettingField", "SettingValue", "Settings", "SourceConfig", "SourceSpec", "all_fields",
     "config_of", "fan_rules",
@@ -118,6 +119,14 @@ class Settings(BaseSettings):
     # start runs the stagger later, and so on (upstreams are not all asked in the same second).
     jobs_first_run_delay_seconds: float = Field(default=5, ge=0, le=3600)
     jobs_first_run_stagger_seconds: float = Field(default=15, ge=0, le=3600)
+    # Alert deliveries (webhooks, email): a failed send is retried after the first delay, doubling
+    # per attempt up to the longest (each jittered); a send waits at most the timeout; with nothing
+    # due, the outbox is looked at again after the poll interval (new alerts wake it at once).
+    # How long a delivery is retried at all is the panel setting "alert_give_up_hours".
+    alert_retry_first_seconds: float = Field(default=30, gt=0, le=3600)
+    alert_retry_max_seconds: float = Field(default=3600, gt=0, le=86_400)
+    alert_send_timeout_seconds: float = Field(default=15, gt=0, le=300)
+    alert_outbox_poll_seconds: float = Field(default=60, gt=0, le=3600)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -200,6 +209,83 @@ FANS_FIELDS: tuple[SettingField, ...] = (
     _fan_field(fan_tiers.NEW_DAYS_KEY, "New for (days)", "first seen or first tip within this many days"),
 )  # fmt: skip
 
+
+def _check_smtp_host(text: str) -> str:
+    if not _HOST.match(text):
+        raise ValueError("use a host name or address, e.g. smtp.example.org")
+    return text.lower()
+
+
+def _check_port(text: str) -> str:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError("use a port number from 1 to 65535")
+    return str(int(text))
+
+
+def _check_on_off(text: str) -> str:
+    value = text.lower()
+    if value not in ("on", "off"):
+        raise ValueError("use “on” or “off”")
+    return value
+
+
+def _check_smtp_user(text: str) -> str:
+    if not _PRINTABLE.match(text) or len(text) > 256:
+        raise ValueError("use up to 256 printable characters")
+    return text
+
+
+def _check_smtp_password(text: str) -> str:
+    # Mail providers' app passwords often hold spaces ("abcd efgh ijkl mnop"): keep them.
+    if not _PRINTABLE.match(text) or len(text) > 512:
+        raise ValueError("use up to 512 printable characters")
+    return text
+
+
+def _check_address(text: str) -> str:
+    if not EMAIL_ADDRESS.match(text):
+        raise ValueError("use one e-mail address, e.g. panel@example.org")
+    return text
+
+
+def _check_give_up(text: str) -> str:
+    try:
+        hours = float(text)
+    except ValueError:
+        raise ValueError("use a number of hours, e.g. 24") from None
+    if not 0 < hours <= 720:  # 30 days
+        raise ValueError("use more than 0 and at most 720 hours")
+    return text
+
+
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]{2,45}\]$")
+_PRINTABLE = re.compile(r"^[\x20-\x7e]+$")
+# One address, as a form can check it: something@host.tld, no spaces, no display name.
+EMAIL_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+# Alerts leave the panel through webhooks and e-mail (Admin › Alert destinations); these are the
+# outbox's give-up time and the SMTP server e-mail destinations use.
+ALERT_DELIVERY = "Alert delivery"
+ALERT_DELIVERY_FIELDS: tuple[SettingField, ...] = (
+    SettingField("alert_give_up_hours", "Give up on a delivery after (hours)", FieldKind.TEXT, default="24",
+                 help="a webhook or e-mail that keeps failing is retried with growing pauses for this "
+                      "long, then given up with the reason shown on Admin › Alert destinations",
+                 check=_check_give_up),
+    SettingField("smtp_host", "SMTP server", FieldKind.TEXT, help="for e-mail destinations; empty for none",
+                 check=_check_smtp_host),
+    SettingField("smtp_port", "SMTP port", FieldKind.TEXT, default="587",
+                 help="587 with STARTTLS, 25 without",
+                 check=_check_port),
+    SettingField("smtp_starttls", "SMTP STARTTLS", FieldKind.TEXT, default="on",
+                 help="“on” to encrypt with STARTTLS (refuses a server that does not offer it), “off” not to",
+                 check=_check_on_off),
+    SettingField("smtp_user", "SMTP user", FieldKind.TEXT, help="empty: send without signing in",
+                 check=_check_smtp_user),
+    SettingField("smtp_password", "SMTP password", FieldKind.SECRET, check=_check_smtp_password),
+    SettingField("smtp_from", "E-mail sender address", FieldKind.TEXT, help="the From of alert e-mails",
+                 check=_check_address),
+)  # fmt: skip
+
 Origin = Literal["panel", "environment", "default"]
 
 
@@ -221,7 +307,12 @@ def source_spec(key: str) -> SourceSpec:
 def field_groups(sources: Sequence[SourceSpec] = SOURCES) -> list[tuple[str, tuple[SettingField, ...]]]:
     """(group, fields) in the order the Settings page shows them."""
     upstreams = [(s.label, s.fields) for s in sources if s.fields]
-    return [(GENERAL, GENERAL_FIELDS), *upstreams, (FANS, FANS_FIELDS)]
+    return [
+        (GENERAL, GENERAL_FIELDS),
+        *upstreams,
+        (FANS, FANS_FIELDS),
+        (ALERT_DELIVERY, ALERT_DELIVERY_FIELDS),
+    ]
 
 
 def all_fields(sources: Sequence[SourceSpec] = SOURCES) -> dict[str, SettingField]:

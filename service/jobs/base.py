@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +20,8 @@ class JobContext:
     data_dir: Path
     # One shared client (connection pool) for every upstream; clients set their own base URLs.
     http: httpx.AsyncClient
+    # A job that raised alerts calls this after its commit: it wakes the live pages and the outbox.
+    alerts_raised: Callable[[], None] = field(default=lambda: None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.jobs import (
     affiliate,
+    alert_watch,
     cbhours,
     extension_lists,
     images,
@@ -26,6 +27,7 @@ ALL_JOBS: tuple[JobSpec, ...] = (
     lookup.SPEC,
     images.SPEC,
     extension_lists.SPEC,
+    alert_watch.SPEC,
 )
 
 

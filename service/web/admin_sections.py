@@ -38,4 +38,7 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
                  Permission.MANAGE_JOBS),
     AdminSection("extension", "/admin/extension", "Extension",
                  "pair the Chrome extension, see its last contact, revoke it", Permission.MANAGE_JOBS),
+    AdminSection("alert_destinations", "/admin/alerts/destinations", "Alert destinations",
+                 "webhooks (generic, Discord, ntfy) and e-mail that alerts are delivered to, with their "
+                 "pending, failed and given-up deliveries", Permission.MANAGE_JOBS),
 )  # fmt: skip

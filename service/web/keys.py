@@ -10,6 +10,7 @@ import jinja2
 from aiohttp import web
 
 from service.ingest.live_feed import EventsHub
+from service.jobs.alert_delivery import AlertDelivery
 from service.jobs.events_stream import EventsStream
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
@@ -35,5 +36,6 @@ events_hub_key = web.AppKey("events_hub", EventsHub)
 events_stream_key = web.AppKey("events_stream", EventsStream)
 fan_counts_key = web.AppKey("fan_counts", FanCounts)
 import_tasks_key = web.AppKey("import_tasks", ImportTasks)
+alert_delivery_key = web.AppKey("alert_delivery", AlertDelivery)
 # Where the first-run setup link is announced (the console, for `mhc serve`).
 announce_key: web.AppKey[Callable[[str], None]] = web.AppKey("announce")

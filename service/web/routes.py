@@ -9,6 +9,7 @@ from aiohttp import web
 from service.web.handlers import (
     account,
     admin,
+    admin_alert_destinations,
     admin_alerts,
     admin_events,
     admin_extension,
@@ -56,7 +57,7 @@ def setup_routes(app: web.Application) -> None:
     )
     r.add_get("/profile/{username}/room", room.profile_room, name="profile_room")
     _fan_list_routes(r)
-    _alert_rule_routes(r)
+    _issue_11_routes(r)
     r.add_get("/room", room.room, name="room")
     r.add_get("/room/broadcasts/{broadcast_id}", room.room_broadcast, name="room_broadcast")
     r.add_get("/events", events.events, name="events")
@@ -92,6 +93,11 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/admin/jobs/{name}/run", admin.admin_job_run, name="admin_job_run")
 
     r.add_get("/api/v1/status", api.api_status, name="api_status")
+
+
+def _issue_11_routes(r: web.UrlDispatcher) -> None:
+    _alert_rule_routes(r)
+    _alert_destination_routes(r)
 
 
 def _alert_rule_routes(r: web.UrlDispatcher) -> None:
@@ -173,6 +179,20 @@ def _fan_list_routes(r: web.UrlDispatcher) -> None:
     r.add_post(f"{note}/delete", fan_lists.profile_note_delete, name="profile_note_delete")
     r.add_post(f"{note}/pin", fan_lists.profile_note_pin, name="profile_note_pin")
     r.add_post(f"{note}/unpin", fan_lists.profile_note_unpin, name="profile_note_unpin")
+
+
+def _alert_destination_routes(r: web.UrlDispatcher) -> None:
+    """Issue 11: Admin › Alert destinations (webhooks and e-mail the outbox delivers to)."""
+    handlers = admin_alert_destinations
+    base = "/admin/alerts/destinations"
+    r.add_get(base, handlers.admin_alert_destinations, name="admin_alert_destinations")
+    r.add_post(base, handlers.admin_alert_destination_create, name="admin_alert_destination_create")
+    one = f"{base}/{{destination_id}}"
+    r.add_get(one, handlers.admin_alert_destination, name="admin_alert_destination")
+    r.add_post(one, handlers.admin_alert_destination_save, name="admin_alert_destination_save")
+    r.add_post(f"{one}/test", handlers.admin_alert_destination_test, name="admin_alert_destination_test")
+    delete = handlers.admin_alert_destination_delete
+    r.add_post(f"{one}/delete", delete, name="admin_alert_destination_delete")
 
 
 def _json_routes(r: web.UrlDispatcher) -> None:

@@ -204,3 +204,25 @@ def test_check_reports_a_ledger_that_differs_from_the_stored_events(env: dict[st
     # The tip also says the fan was in the room, which presence (written behind its back) does not know.
     assert "presence: 1 difference(s) from a recomputation:" in second.stdout
     assert "room_presence person 1: stored None, recomputed Stay(person_id=1" in second.stdout
+
+
+def test_mhc_job_run_alert_watch_raises_a_silent_extension_alert(env: dict[str, str]) -> None:
+    """`mhc job run alert_watch` evaluates the rules like the schedule: once per silence."""
+    mhc(env, "job", "list")  # creates the database
+    with sqlite3.connect(Path(env["MHC_DATA_DIR"]) / "mhc.sqlite3") as conn:
+        conn.execute(
+            "INSERT INTO ext_clients (extension_id, token_hash, paired_at, last_used_at) "
+            "VALUES ('abc', 'h', '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z')"
+        )
+        conn.execute(
+            "INSERT INTO alert_rules (kind, name, params, created_at) "
+            "VALUES ('extension_silent', 'quiet extension', '{\"days\": 2}', '2026-01-01T00:00:00.000Z')"
+        )
+    first = mhc(env, "job", "run", "alert_watch")
+    assert first.stdout.strip() == "alert_watch: ok: 1 rule checked; 1 alert raised", first.stderr
+    again = mhc(env, "job", "run", "alert_watch")
+    assert again.stdout.strip() == "alert_watch: ok: 1 rule checked; 0 alerts raised"
+    with sqlite3.connect(Path(env["MHC_DATA_DIR"]) / "mhc.sqlite3") as conn:
+        assert conn.execute("SELECT kind, trigger_key FROM alerts").fetchall() == [
+            ("extension_silent", "extension:2026-01-02T00:00:00.000Z")
+        ]

@@ -3,6 +3,7 @@ and a rule made on the page raising its alert through the real ingest path."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,19 @@ async def test_a_rule_made_on_the_page_alerts_from_the_ingest(admin_panel: Panel
     async with db.read() as conn:
         rows = await conn.execute_fetchall("SELECT title FROM alerts")
     assert [row[0] for row in rows] == ["alice tipped 250 tokens"]
+
+
+async def test_failure_rules_store_the_params_the_alert_watch_reads(admin_panel: Panel) -> None:
+    """source_failing keeps `sources` and `minutes`, extension_silent `days` (service/jobs/alert_watch.py)."""
+    await admin_panel.get("/admin/alerts")
+    await admin_panel.post(
+        "/admin/alerts/new?kind=source_failing",
+        [("name", "Sources"), ("sources", "events"), ("sources", "cbhours"), ("minutes", "20")],
+    )
+    await admin_panel.post("/admin/alerts/new?kind=extension_silent", {"name": "Extension", "days": "2"})
+    async with admin_panel.app[db_key].read() as conn:
+        rows = await conn.execute_fetchall("SELECT kind, params FROM alert_rules ORDER BY id")
+    assert [(row[0], json.loads(row[1])) for row in rows] == [
+        ("source_failing", {"sources": ["events", "cbhours"], "minutes": 20}),
+        ("extension_silent", {"days": 2}),
+    ]

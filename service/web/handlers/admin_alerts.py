@@ -49,7 +49,7 @@ class RuleForm(BaseModel):
     min_tokens: int = Field(default=1000, title="The smallest tip")
     include_suspected: bool = False
     sources: list[str] = Field(default_factory=list, title="The sources")
-    stalled_minutes: int = Field(default=15, title="Stalled minutes")
+    minutes: int = Field(default=15, title="Minutes")
     days: int = Field(default=3, title="Days without a report")
 
 

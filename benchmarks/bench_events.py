@@ -25,7 +25,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,8 +121,11 @@ class IngestRun:
     rows: list[tuple[Any, ...]]  # the stored room_events rows, for the executemany baseline
 
 
-async def bench_ingest(tmp: Path, count: int, broadcasts: int = 1) -> IngestRun:
-    """Events stored per second, from the consumer's start until the last one is committed."""
+async def bench_ingest(
+    tmp: Path, count: int, broadcasts: int = 1, prepare: Callable[[Database], Awaitable[None]] | None = None
+) -> IngestRun:
+    """Events stored per second, from the consumer's start until the last one is committed; `prepare`
+    writes what a benchmark needs in the fresh database before the stream starts (alert rules…)."""
     script = _script(random.Random(4), count, broadcasts)
     count = len(script.ids)
     last_id = script.ids[-1]
@@ -130,6 +133,8 @@ async def bench_ingest(tmp: Path, count: int, broadcasts: int = 1) -> IngestRun:
     await server.start_server()
     db = _TimedDatabase(tmp / f"ingest-{count}-{broadcasts}.sqlite3")
     await db.open()
+    if prepare is not None:
+        await prepare(db)
     settings = Settings(data_dir=tmp, broadcaster=script.username)
     config = resolve(settings, {}).replace(events_url=events_base_url(server), events_token=script.token)
     try:

@@ -183,6 +183,7 @@ def new_events_stream(
         server_timeout=settings.events_server_timeout,
         stall_margin=settings.events_stall_margin_seconds,
         policy=policy,
+        fan_rules=lambda: config.fans,
     )
     stream = EventsStream(db, http, lambda: config.current, hub, options)
     config.listeners.append(stream.config_changed)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from service.ingest import broadcast_summary, fan_ledger, follows
+from service.fan_tiers import DEFAULT_RULES, FanRules
+from service.ingest import alerting, broadcast_summary, fan_ledger, follows, presence
 from service.ingest.broadcast_stitching import Stitcher, StitchPolicy
 from service.ingest.event_rows import to_incoming
 from service.ingest.room_people import resolve_people, room_figures
@@ -29,6 +30,7 @@ class BatchResult:
     broadcast_ids: frozenset[int] = field(default_factory=frozenset)
     # The touched broadcasts that are closed after the batch: their written summaries are due.
     summaries_due: frozenset[int] = field(default_factory=frozenset)
+    alerts: int = 0  # raised by this batch: wake the listeners after the commit
 
 
 async def ingest_batch(
@@ -40,6 +42,7 @@ async def ingest_batch(
     broadcaster: str,
     policy: StitchPolicy,
     received_at: str,
+    fan_rules: FanRules = DEFAULT_RULES,
 ) -> BatchResult:
     """Store one polled batch and the cursor after it (call inside `db.transaction()`).
 
@@ -49,7 +52,7 @@ async def ingest_batch(
     events, invalid = to_incoming(batch.events, batch.invalid)
     return await ingest_events(
         conn, events, invalid, cursor, cursor_fingerprint=cursor_fingerprint, broadcaster=broadcaster,
-        policy=policy, received_at=received_at,
+        policy=policy, received_at=received_at, fan_rules=fan_rules,
     )  # fmt: skip
 
 
@@ -63,6 +66,7 @@ async def ingest_events(
     broadcaster: str,
     policy: StitchPolicy,
     received_at: str,
+    fan_rules: FanRules = DEFAULT_RULES,
 ) -> BatchResult:
     """`ingest_batch` for events already mapped to store rows."""
     fresh = await _fresh(conn, events)
@@ -88,6 +92,9 @@ async def ingest_events(
     await fan_ledger.rebuild(conn, stitcher.rebuilt(), broadcaster_id)
     await fan_ledger.match_imported(conn, counted, ids, broadcaster=broadcaster)
     await follows.apply_room_events(conn, fresh, ids, broadcaster)
+    rebuilt = stitcher.rebuilt()
+    await presence.update(conn, counted, ids, assignments, broadcaster=broadcaster, rebuilt=rebuilt)
+    raised = await alerting.evaluate(conn, counted, ids, broadcaster=broadcaster, fan_rules=fan_rules)
     quarantined = await room_events.insert_quarantine(conn, invalid, received_at=received_at)
     await broadcast_summary.apply(conn, summaries, broadcaster_id, all_stored=stored == len(fresh))
     # Their written summaries are regenerated after the batch (jobs/broadcast_reports.py), not in it.
@@ -97,7 +104,14 @@ async def ingest_events(
         conn, cursor, fingerprint=cursor_fingerprint, last_event_id=last.id if last else None,
         last_event_at=last.at if last else None, at=received_at,
     )  # fmt: skip
-    return BatchResult(len(fresh), len(events) - len(fresh), quarantined, frozenset(touched), due)
+    return BatchResult(
+        len(fresh),
+        len(events) - len(fresh),
+        quarantined,
+        frozenset(touched),
+        summaries_due=due,
+        alerts=raised,
+    )
 
 
 async def _stored_of(conn: Connection, events: Sequence[IncomingEvent]) -> list[IncomingEvent]:

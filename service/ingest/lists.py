@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from service.clock import to_db
-from service.ingest import follows
+from service.clock import now_db, to_db
+from service.ingest import alerting, follows
 from service.ingest.models import ListPageIn, ListSnapshotRequest
 from service.store import snapshots
 from service.store.db import Database
@@ -30,6 +30,7 @@ class SnapshotOutcome:
     suspected: int
     confirmed: int
     held: int
+    alerts: int = 0  # unfollow alerts raised: the caller wakes the listeners after the commit
 
     def as_json(self) -> dict[str, object]:
         return {"ok": True, "snapshot_id": self.snapshot_id, "duplicate": self.duplicate,
@@ -113,7 +114,10 @@ async def ingest_list_snapshot(
             conn, snapshot_id, DIRECTION_OF_KIND[snap.kind], names, complete=reason is None,
             at=to_db(snap.started_at),
         )  # fmt: skip
+        raised = 0
+        if DIRECTION_OF_KIND[snap.kind] == "follower" and (effect.suspected or effect.confirmed):
+            raised = await alerting.evaluate_snapshot(conn, snapshot_id, at=now_db())
         return SnapshotOutcome(
             snapshot_id, False, reason is None, reason, effect.status, effect.added, effect.suspected,
-            effect.confirmed, effect.held,
+            effect.confirmed, effect.held, raised,
         )  # fmt: skip

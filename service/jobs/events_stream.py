@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from service.clock import now_db, to_db, utcnow
+from service.fan_tiers import DEFAULT_RULES, FanRules
 from service.ingest.broadcast_stitching import StitchPolicy
 from service.ingest.events_batch import ingest_batch
 from service.ingest.live_feed import EventsHub
@@ -76,6 +77,8 @@ class StreamOptions:
     stall_margin: int = 30
     policy: StitchPolicy = field(default_factory=StitchPolicy)
     backoff: Callable[[], Backoff] = Backoff
+    # The spend tiers and smart-list thresholds the alert rules read (the Settings page's Fans group).
+    fan_rules: Callable[[], FanRules] = lambda: DEFAULT_RULES
 
 
 def _identity(config: SourceConfig) -> tuple[str, str, str]:
@@ -256,12 +259,12 @@ class EventsStream:
             result = await ingest_batch(
                 conn, batch, without_token(batch.next_url),
                 cursor_fingerprint=token_fingerprint(token), broadcaster=broadcaster,
-                policy=self.options.policy, received_at=now_db(),
+                policy=self.options.policy, received_at=now_db(), fan_rules=self.options.fan_rules(),
             )  # fmt: skip
         self._live = replace(self._live, last_poll_at=utcnow())
         if result.quarantined:
             log.warning("quarantined %d invalid events", result.quarantined)
-        if result.stored or result.broadcast_ids:
+        if result.stored or result.broadcast_ids or result.alerts:
             self.hub.notify()
         if result.summaries_due:
             await self._write_summaries(result.summaries_due)

@@ -10,6 +10,7 @@ crash between the two cannot lose one; the delivery job sends them (service/jobs
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.store.db import Connection
@@ -63,3 +64,38 @@ async def last_raised_for(conn: Connection, rule_id: int, person_id: int) -> str
 def kinds_json(kinds: list[str]) -> str:
     """A destination's `kinds` column: the alert kinds it takes ([] = every kind)."""
     return json.dumps(sorted(set(kinds)))
+
+
+async def raise_alerts(conn: Connection, raised: Sequence[tuple[NewAlert, str, int]]) -> int:
+    """`raise_alert` for many (alert, at, cooldown seconds) in two statements (an Events batch may raise
+    hundreds); returns how many were stored. The same rules: unique per (rule, trigger), quiet ones get
+    no deliveries, each new loud one a delivery to every enabled destination that takes its kind. An
+    alert about a person whose rule raised one about them less than its cooldown before `at` is not
+    stored (alerts of this same call are not seen: the caller keeps the cooldown within the call)."""
+    if not raised:
+        return 0
+    rows = json.dumps([
+        [a.rule_id, a.kind, a.trigger_key, a.person_id, at, a.title, a.body, a.url, int(a.quiet), cooldown]
+        for a, at, cooldown in raised
+    ])  # fmt: skip
+    new = await conn.execute_fetchall(
+        "INSERT INTO alerts (rule_id, kind, trigger_key, person_id, raised_at, title, body, url, quiet) "
+        "SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, "
+        "r.value ->> 6, r.value ->> 7, r.value ->> 8 FROM json_each(:rows) r "
+        "WHERE r.value ->> 3 IS NULL OR r.value ->> 9 = 0 OR NOT EXISTS (SELECT 1 FROM alerts a "
+        "  WHERE a.rule_id = r.value ->> 0 AND a.person_id = r.value ->> 3 "
+        "  AND a.raised_at > strftime('%Y-%m-%dT%H:%M:%fZ', r.value ->> 4, -(r.value ->> 9) || ' seconds')) "
+        "ON CONFLICT (rule_id, trigger_key) DO NOTHING RETURNING id",
+        {"rows": rows},
+    )
+    ids = [row[0] for row in new]
+    if ids:
+        await conn.execute(
+            "INSERT INTO alert_deliveries (alert_id, destination_id, next_attempt_at, created_at) "
+            "SELECT a.id, d.id, a.raised_at, a.raised_at FROM alerts a JOIN alert_destinations d "
+            "ON d.enabled AND (d.kinds = '[]' OR EXISTS "
+            "  (SELECT 1 FROM json_each(d.kinds) k WHERE k.value = a.kind)) "
+            "WHERE a.id IN (SELECT value FROM json_each(:ids)) AND NOT a.quiet",
+            {"ids": json.dumps(ids)},
+        )
+    return len(ids)

@@ -24,7 +24,7 @@ The smart lists (their one-line explanations are on the page too, from `LISTS`):
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -531,3 +531,56 @@ async def export_rows(
     window = Window(now)
     ids = await _page_ids(conn, flt, rules, window, limit=limit, offset=offset)
     return await rows_for(conn, ids, rules, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFacts:
+    """What the alert rules read about one person who entered the room."""
+
+    person_id: int
+    lifetime: int
+    last_tip_at: str | None
+    tier: Tier | None
+    lists: dict[int, str]  # their relationship lists, id → name
+    smart: frozenset[str]  # the smart lists (of those asked) they are in
+
+
+async def person_facts(
+    conn: Connection, person_ids: Sequence[int], rules: FanRules, keys: Collection[str], *, now: datetime
+) -> dict[int, PersonFacts]:
+    """Ledger, tier, relationship lists and membership of the smart lists `keys` at `now`, of each of
+    these persons with a ledger row, in ONE query (the alert rules ask it once per Events batch)."""
+    if not person_ids:
+        return {}
+    window = Window(now)
+    params: dict[str, Any] = {**_base_params(rules, window), "ids": json.dumps(list(person_ids))}
+    recent = "0"
+    if rules.tiers.recent is not None:
+        params["recent_since"] = window.since_day(rules.tiers.recent.days)
+        recent = (
+            "(SELECT coalesce(sum(d.tokens), 0) FROM person_room_days d "
+            "WHERE d.person_id = s.person_id AND d.day >= :recent_since)"
+        )
+    ordered = sorted(keys)
+    columns = "".join(f", CASE WHEN {_member_clause(key)} THEN 1 ELSE 0 END" for key in ordered)
+    sql = (
+        f"SELECT s.person_id, s.lifetime_tokens, s.last_tip_at, {recent}, "  # noqa: S608 — fixed fragments
+        "(SELECT json_group_object(l.id, l.name) FROM fan_list_members m "
+        f" JOIN fan_lists l ON l.id = m.list_id WHERE m.person_id = s.person_id){columns} "
+        "FROM person_room_stats s WHERE s.person_id IN (SELECT value FROM json_each(:ids))"
+    )
+    found: dict[int, PersonFacts] = {}
+    async with conn.execute(sql, params) as cur:
+        for row in await cur.fetchall():
+            lifetime, recent_tokens = int(row[1] or 0), int(row[3] or 0)
+            lists = {int(k): v for k, v in json.loads(row[4] or "{}").items()}
+            smart = frozenset(key for n, key in enumerate(ordered) if row[5 + n])
+            tier = rules.tiers.tier_for(lifetime, recent_tokens)
+            found[int(row[0])] = PersonFacts(int(row[0]), lifetime, row[2], tier, lists, smart)
+    return found
+
+
+def _member_clause(key: str) -> str:
+    if key == "followers_never_tipped":
+        return f"coalesce(s.lifetime_tokens, 0) = 0 AND {_OPEN_FOLLOWER}"
+    return _list_clause(key)

@@ -283,6 +283,13 @@ def fans(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def live_room(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """The live room: state (live, no_broadcast, not_configured) with its sentence, the open broadcast's
+    totals against its average, who is in the room (tier first), the latest tips (anonymous ones
+    without a name) and departures."""
+    return dict(context["room"])
+
+
 def alerts(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
     """The notification centre: the user's alerts newest first, keyset-paged by id like the Events page."""
     rows = context["rows"]

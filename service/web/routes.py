@@ -10,6 +10,7 @@ from service.web.handlers import (
     account,
     admin,
     admin_alert_destinations,
+    admin_alerts,
     admin_events,
     admin_extension,
     admin_import,
@@ -27,6 +28,7 @@ from service.web.handlers import (
     follows,
     images,
     insights_form,
+    live_room,
     pages,
     profile,
     room,
@@ -56,7 +58,7 @@ def setup_routes(app: web.Application) -> None:
     )
     r.add_get("/profile/{username}/room", room.profile_room, name="profile_room")
     _fan_list_routes(r)
-    _alert_destination_routes(r)
+    _issue_11_routes(r)
     _room_routes(r)
     r.add_get("/events", events.events, name="events")
     r.add_get("/events/live", events.events_live, name="events_live")
@@ -91,6 +93,27 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/admin/jobs/{name}/run", admin.admin_job_run, name="admin_job_run")
 
     r.add_get("/api/v1/status", api.api_status, name="api_status")
+
+
+def _issue_11_routes(r: web.UrlDispatcher) -> None:
+    _alert_rule_routes(r)
+    _alert_destination_routes(r)
+
+
+def _alert_rule_routes(r: web.UrlDispatcher) -> None:
+    """Issue 11: the live room, and Admin › Alerts' rules (ids are digits: /admin/alerts/destinations
+    and other words stay free)."""
+    r.add_get("/room/live", live_room.room_live, name="room_live")
+    r.add_get("/room/live/stream", live_room.room_live_stream, name="room_live_stream")
+    r.add_get("/admin/alerts", admin_alerts.admin_alerts, name="admin_alerts")
+    r.add_get("/admin/alerts/new", admin_alerts.admin_alert_new, name="admin_alert_new")
+    r.add_post("/admin/alerts/new", admin_alerts.admin_alert_create, name="admin_alert_create")
+    rule = r"/admin/alerts/{rule_id:\d+}"
+    r.add_get(rule, admin_alerts.admin_alert_edit, name="admin_alert_edit")
+    r.add_post(rule, admin_alerts.admin_alert_update, name="admin_alert_update")
+    r.add_post(f"{rule}/enable", admin_alerts.admin_alert_enable, name="admin_alert_enable")
+    r.add_post(f"{rule}/disable", admin_alerts.admin_alert_disable, name="admin_alert_disable")
+    r.add_post(f"{rule}/delete", admin_alerts.admin_alert_delete, name="admin_alert_delete")
 
 
 def _users_routes(r: web.UrlDispatcher) -> None:
@@ -201,6 +224,7 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/room/broadcasts/{broadcast_id}.json", room.room_broadcast, name="room_broadcast_json")
     r.add_get("/room.json", room.room, name="room_json")
     r.add_get("/events.json", events.events, name="events_json")
+    r.add_get("/room/live.json", live_room.room_live, name="room_live_json")
     r.add_get("/admin/import.json", admin_import.admin_import, name="admin_import_json")
     r.add_post("/admin/import.json", admin_import.admin_import_upload, name="admin_import_upload_json")
     r.add_get("/admin/import/{import_id}.json", admin_import.admin_import_status, name="admin_import_status")

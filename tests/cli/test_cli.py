@@ -189,7 +189,7 @@ def test_export_csv_neutralises_formulas(env: dict[str, str], tmp_path: Path) ->
 def test_check_reports_a_ledger_that_differs_from_the_stored_events(env: dict[str, str]) -> None:
     """An empty database checks out; a tip written behind the ledger's back is named, exit 1."""
     first = mhc(env, "check")
-    assert first.returncode == 0 and "fan ledger: OK" in first.stdout
+    assert first.returncode == 0 and "fan ledger: OK" in first.stdout and "presence: OK" in first.stdout
     with sqlite3.connect(Path(env["MHC_DATA_DIR"]) / "mhc.sqlite3") as conn:
         conn.execute("INSERT INTO persons (username, created_at, updated_at) VALUES ('fan', 'x', 'x')")
         conn.execute(
@@ -201,6 +201,9 @@ def test_check_reports_a_ledger_that_differs_from_the_stored_events(env: dict[st
     assert second.returncode == 1
     assert "person_room_stats person 1: tokens_tipped is 0, recomputed 50" in second.stdout
     assert "person_room_days (1, '2026-01-02'): row is None, recomputed (50,)" in second.stdout
+    # The tip also says the fan was in the room, which presence (written behind its back) does not know.
+    assert "presence: 1 difference(s) from a recomputation:" in second.stdout
+    assert "room_presence person 1: stored None, recomputed Stay(person_id=1" in second.stdout
 
 
 def test_mhc_job_run_alert_watch_raises_a_silent_extension_alert(env: dict[str, str]) -> None:

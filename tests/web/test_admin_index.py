@@ -14,7 +14,7 @@ async def test_the_index_lists_every_admin_tab(admin_panel: Panel) -> None:
     page = BeautifulSoup(html, "html.parser")
     tabs = [a["href"] for a in page.select("nav.subnav a")]
     listed = [a["href"] for a in page.select("ul.sections a")]
-    assert len(tabs) == 9
+    assert len(tabs) == 10
     assert listed == tabs
     for item in page.select("ul.sections li"):
         assert "—" in item.get_text()  # every entry says what the section is for

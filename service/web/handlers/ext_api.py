@@ -89,6 +89,8 @@ async def ext_lists(request: web.Request) -> web.StreamResponse:
     outcome = await lists.ingest_list_snapshot(
         request.app[db_key], snap, key=_idempotency_key(request, body), client_id=request[CLIENT_ID]
     )
+    if outcome.alerts:
+        request.app[events_hub_key].notify()  # committed: wake the live pages and alert listeners
     return web.json_response(outcome.as_json())
 
 

@@ -27,6 +27,7 @@ from service.web.handlers import (
     pages,
     profile,
     room,
+    room_insights,
 )
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -55,6 +56,7 @@ def setup_routes(app: web.Application) -> None:
     _fan_list_routes(r)
     r.add_get("/room", room.room, name="room")
     r.add_get("/room/broadcasts/{broadcast_id}", room.room_broadcast, name="room_broadcast")
+    _insights_routes(r)
     r.add_get("/events", events.events, name="events")
     r.add_get("/events/live", events.events_live, name="events_live")
 
@@ -97,6 +99,13 @@ def _users_routes(r: web.UrlDispatcher) -> None:
     r.add_post("/users/directory/scrape", directory.users_directory_scrape, name="users_directory_scrape")
     r.add_get("/users/fans", fans.users_fans, name="users_fans")
     r.add_get("/users/fans.csv", fans.users_fans_csv, name="users_fans_csv")
+
+
+def _insights_routes(r: web.UrlDispatcher) -> None:
+    """Issue 12: Room › Insights and its tables as CSV (its JSON twin is with the JSON routes)."""
+    r.add_get("/room/insights", room_insights.room_insights, name="room_insights")
+    csv = "/room/insights/{analysis}.csv"
+    r.add_get(csv, room_insights.room_insights_csv, name="room_insights_csv")
 
 
 def _extension_routes(r: web.UrlDispatcher) -> None:
@@ -153,6 +162,7 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/profile/{username}.json", profile.profile_person, name="profile_person_json")
     r.add_get("/room/broadcasts/{broadcast_id}.json", room.room_broadcast, name="room_broadcast_json")
     r.add_get("/events.json", events.events, name="events_json")
+    r.add_get("/room/insights.json", room_insights.room_insights, name="room_insights_json")
     r.add_get("/admin/import.json", admin_import.admin_import, name="admin_import_json")
     r.add_post("/admin/import.json", admin_import.admin_import_upload, name="admin_import_upload_json")
     r.add_get("/admin/import/{import_id}.json", admin_import.admin_import_status, name="admin_import_status")

@@ -1,0 +1,7 @@
+-- 0021: indexes Room › Insights needs at 5,000,000 room events and 300,000 follow periods
+-- (benchmarks/bench_insights.py). Tokens and follows per clock hour of the broadcasts read this
+-- partial, covering index (a few hundred thousand entries) instead of the events table:
+CREATE INDEX idx_room_events_insights ON room_events (method, ms, tokens)
+    WHERE broadcast_id IS NOT NULL AND method IN ('tip', 'mediaPurchase', 'follow');
+-- Follower cohorts: start days and ends of the 'follower' periods, read from the index alone.
+CREATE INDEX idx_follow_periods_started ON follow_periods (direction, started_at, ended_at);

@@ -119,7 +119,8 @@ def charts(found: Insights) -> dict[str, Markup]:
                 for g in found.by_start_hour
             ],
             title="New followers per broadcast by start hour",
-            height=180,
+            width=480,
+            height=200,
         ),
         "duration": bar_chart(
             [
@@ -132,7 +133,8 @@ def charts(found: Insights) -> dict[str, Markup]:
                 for g in found.by_duration
             ],
             title="New followers per broadcast by duration",
-            height=180,
+            width=480,
+            height=200,
             css_class="s3",
         ),
         "shares": bar_chart(
@@ -148,7 +150,8 @@ def charts(found: Insights) -> dict[str, Markup]:
         "new_tippers": bar_chart(
             [Bar(w.week[5:], w.new, f"week of {w.week}: {w.new} new") for w in found.tipper_weeks],
             title="New tippers per week",
-            height=160,
+            width=480,
+            height=200,
             css_class="s3",
         ),
         "returning_tippers": bar_chart(
@@ -157,7 +160,8 @@ def charts(found: Insights) -> dict[str, Markup]:
                 for w in found.tipper_weeks
             ],
             title="Returning tippers per week",
-            height=160,
+            width=480,
+            height=200,
         ),
     }
 

@@ -80,9 +80,12 @@ _BUILD = [
     "(id, ms, seq, at, method, person_id, tokens, is_anon, broadcast_id, raw, received_at) "
     f"SELECT ms || '-' || (bid * 10000 + j), ms, bid * 10000 + j, {_AT.format(ms='ms')}, method, person, "
     "  CASE WHEN method = 'tip' THEN 1 + abs(random()) % 200 ELSE 0 END, 0, bid, '{}', :created FROM e",
-    "UPDATE broadcasts SET (tokens, tip_tokens, tips, new_followers, unfollows) = (SELECT "
-    "  sum(tokens), sum(tokens), sum(method = 'tip'), sum(method = 'follow'), sum(method = 'unfollow') "
-    "  FROM room_events e WHERE e.broadcast_id = broadcasts.id)",
+    # One grouped scan (the events' indexes come later, so a lookup per broadcast would scan them all).
+    "UPDATE broadcasts SET tokens = a.tokens, tip_tokens = a.tokens, tips = a.tips, "
+    "  new_followers = a.follows, unfollows = a.unfollows "
+    "FROM (SELECT broadcast_id, sum(tokens) AS tokens, sum(method = 'tip') AS tips, "
+    "  sum(method = 'follow') AS follows, sum(method = 'unfollow') AS unfollows "
+    "  FROM room_events GROUP BY broadcast_id) AS a WHERE a.broadcast_id = broadcasts.id",
     # The fan ledger from the tips.
     "INSERT INTO person_room_days (person_id, day, tokens) SELECT person_id, substr(at, 1, 10), sum(tokens) "
     "FROM room_events WHERE method = 'tip' GROUP BY person_id, substr(at, 1, 10)",

@@ -249,7 +249,7 @@ CREATE INDEX idx_room_events_person ON room_events (person_id, ms, seq);
 -- Covering the summary query, so recomputing a broadcast reads only this index.
 CREATE INDEX idx_room_events_broadcast ON room_events (broadcast_id, method, person_id, tokens);
 -- Room › Insights (0021): tokens and follows per clock hour of the broadcasts, from this index alone.
-CREATE INDEX idx_room_events_insights ON room_events (method, ms, tokens, broadcast_id)
+CREATE INDEX idx_room_events_insights ON room_events (ms / 3600000, method, ms, tokens, broadcast_id)
     WHERE broadcast_id IS NOT NULL AND method IN ('tip', 'mediaPurchase', 'follow');
 
 -- The stream's single row: the cursor (the nextUrl to poll next, stored in the batch's own

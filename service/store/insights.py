@@ -113,31 +113,33 @@ async def cbhours_hours(conn: Connection, person_id: int) -> list[CbhoursHour]:
     """The room's CBHours activity per UTC hour. A follower change counts only between segments at
     most 6 minutes apart, so a day without data is not read as one jump."""
     async with conn.execute(
-        "WITH s AS (SELECT segment_at, followers, "
-        "  lag(followers) OVER w AS before, lag(segment_at) OVER w AS before_at "
-        "  FROM cbhours_activity WHERE person_id = :id WINDOW w AS (ORDER BY segment_at)) "
+        "WITH t AS (SELECT segment_at, followers, julianday(segment_at) AS j "
+        "  FROM cbhours_activity WHERE person_id = :id), "
+        "s AS (SELECT segment_at, followers, j, lag(followers) OVER w AS before, lag(j) OVER w AS before_j "
+        "  FROM t WINDOW w AS (ORDER BY segment_at)) "
         "SELECT substr(segment_at, 1, 13) AS hour, count(*), "
         "  coalesce(sum(CASE WHEN before IS NOT NULL AND followers IS NOT NULL "
-        "    AND julianday(segment_at) - julianday(before_at) <= 6.0 / 1440 "
-        "    THEN followers - before END), 0) "
+        "    AND j - before_j <= 6.0 / 1440 THEN followers - before END), 0) "
         "FROM s GROUP BY hour ORDER BY hour",
         {"id": person_id},
     ) as cursor:
         return [CbhoursHour(*row) for row in await cursor.fetchall()]
 
 
-async def follower_start_days(conn: Connection) -> list[StartDay]:
-    """Per UTC start day of 'follower' periods, how many had ended within 1, 4 and 12 weeks.
+async def follower_start_days(conn: Connection, *, since: str) -> list[StartDay]:
+    """Per UTC start day (from the date `since`) of 'follower' periods, how many had ended within 1,
+    4 and 12 weeks.
 
     An open period (a suspected unfollow included: only a confirmation ends a period) never counts as
-    ended. Reads idx_follow_periods_started (direction, started_at, ended_at) only.
+    ended. Reads a range of idx_follow_periods_started (direction, started_at, ended_at) only.
     """
     async with conn.execute(
         "SELECT day, count(*), coalesce(sum(d < 7), 0), coalesce(sum(d < 28), 0), coalesce(sum(d < 84), 0) "
         "FROM (SELECT substr(started_at, 1, 10) AS day, "
         "  CASE WHEN ended_at IS NULL THEN NULL ELSE julianday(ended_at) - julianday(started_at) END AS d "
-        "  FROM follow_periods WHERE direction = 'follower') "
-        "GROUP BY day ORDER BY day"
+        "  FROM follow_periods WHERE direction = 'follower' AND started_at >= :since) "
+        "GROUP BY day ORDER BY day",
+        {"since": since},
     ) as cursor:
         return [StartDay(*row) for row in await cursor.fetchall()]
 
@@ -197,15 +199,18 @@ async def token_shares(conn: Connection) -> TokenShares:
     return TokenShares(fans, total, top1, top1_tokens, top10, top10_tokens)
 
 
-async def tippers_by_week(conn: Connection, *, since: str) -> list[TipperWeek]:
-    """Per ISO week from the Monday `since` (a date), the persons who spent that week and how many of
-    them spent for the first time ever (their first day in person_room_days falls in the week)."""
+async def tippers_by_week(conn: Connection, *, since: str, weeks: int) -> list[TipperWeek]:
+    """Per ISO week of the `weeks` from the Monday `since` (a date), the persons who spent that week and
+    how many of them spent for the first time ever (no spending day of theirs before the week).
+    Weeks without spending are left out."""
     async with conn.execute(
-        "SELECT week, count(DISTINCT person_id), count(DISTINCT CASE WHEN first >= week THEN person_id END) "
-        "FROM (SELECT date(d.day, 'weekday 0', '-6 days') AS week, d.person_id, "
-        "  (SELECT min(f.day) FROM person_room_days f WHERE f.person_id = d.person_id) AS first "
-        "  FROM person_room_days d WHERE d.day >= :since) "
-        "GROUP BY week ORDER BY week",
-        {"since": since},
+        "WITH RECURSIVE w(n, start, stop) AS (SELECT 1, :since, date(:since, '+7 days') "
+        "  UNION ALL SELECT n + 1, stop, date(stop, '+7 days') FROM w WHERE n < :weeks) "
+        "SELECT w.start, count(DISTINCT d.person_id), count(DISTINCT CASE WHEN NOT EXISTS (SELECT 1 "
+        "  FROM person_room_days f WHERE f.person_id = d.person_id AND f.day < w.start) "
+        "  THEN d.person_id END) "
+        "FROM w JOIN person_room_days d ON d.day >= w.start AND d.day < w.stop "
+        "GROUP BY w.start ORDER BY w.start",
+        {"since": since, "weeks": weeks},
     ) as cursor:
         return [TipperWeek(*row) for row in await cursor.fetchall()]

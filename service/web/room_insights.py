@@ -7,8 +7,9 @@ Pure functions (no I/O), so the arithmetic is tested on numbers known in advance
   broadcast) in those clock hours. The own room's CBHours activity adds hours the Events stream never
   saw (clock hours without any stored broadcast) to the followers map, with CBHours' follower change.
   A cell resting on fewer than THIN_HOURS hours is marked thin.
-- Follower retention: cohorts by the ISO week (Monday, UTC) a follower period started; the share of a
-  cohort whose period had not ended 1, 4 and 12 weeks after its own start. Only a confirmed unfollow
+- Follower retention: cohorts by the ISO week (Monday, UTC) a follower period started, over the last
+  COHORT_WEEKS_SHOWN weeks; the share of a cohort whose period had not ended 1, 4 and 12 weeks after
+  its own start. Only a confirmed unfollow
   ends a period, so a suspected one still counts as following. A cell is blank until every member
   reached that age, and marked when its weeks fall in a gap of the history.
 - Gaps: stretches longer than GAP_DAYS without a complete followers list (the lists are what confirm
@@ -188,7 +189,7 @@ def _monday(day: date) -> date:
 
 
 def cohorts(days: Sequence[StartDay], gaps: Sequence[Gap], now: datetime) -> list[Cohort]:
-    """The last COHORT_WEEKS_SHOWN cohorts, newest first."""
+    """The cohorts of `days` (the last COHORT_WEEKS_SHOWN weeks), newest first."""
     grouped: dict[date, list[int]] = {}
     for row in days:
         week = _monday(date.fromisoformat(row.day))
@@ -196,7 +197,7 @@ def cohorts(days: Sequence[StartDay], gaps: Sequence[Gap], now: datetime) -> lis
         for n, value in enumerate((row.started, row.ended_1w, row.ended_4w, row.ended_12w)):
             sums[n] += value
     found = []
-    for week in sorted(grouped, reverse=True)[:COHORT_WEEKS_SHOWN]:
+    for week in sorted(grouped, reverse=True):
         started, *ended = grouped[week]
         week_start = datetime(week.year, week.month, week.day, tzinfo=UTC)
         cells = []
@@ -293,6 +294,11 @@ def by_duration(rows: Sequence[BroadcastFollows]) -> list[FollowGroup]:
 # --------------------------------------------------------------------------- fan economy
 
 
+def first_cohort_week(today: date) -> str:
+    """The Monday of the oldest cohort shown: COHORT_WEEKS_SHOWN weeks up to this one."""
+    return (_monday(today) - timedelta(weeks=COHORT_WEEKS_SHOWN - 1)).isoformat()
+
+
 def tipper_weeks(found: Sequence[TipperWeek], today: date) -> list[TipperWeek]:
     """The last TIPPER_WEEKS_SHOWN ISO weeks up to this one, oldest first; a quiet week is a zero."""
     by_week = {row.week: row for row in found}
@@ -332,10 +338,11 @@ async def gather(conn: Connection, *, broadcaster: str, now: datetime) -> Insigh
     gaps = history_gaps(
         await insights.complete_follower_lists(conn), await insights.first_follower_start(conn), now
     )
-    found = cohorts(await insights.follower_start_days(conn), gaps, now)
+    starts = await insights.follower_start_days(conn, since=first_cohort_week(now.date()))
+    found = cohorts(starts, gaps, now)
     rows = broadcast_follows(spans)
     today = now.date()
-    weeks = await insights.tippers_by_week(conn, since=first_tipper_week(today))
+    weeks = await insights.tippers_by_week(conn, since=first_tipper_week(today), weeks=TIPPER_WEEKS_SHOWN)
     return Insights(
         now=now,
         zone_name="UTC",

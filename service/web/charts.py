@@ -399,11 +399,13 @@ def heatmap(
     slug: str,
     width: int = 960,
     label_width: int = _HEAT_LEFT,
+    scale: tuple[float, float] | None = None,
     y_format: Callable[[float], str] = compact_number,
 ) -> Markup:
     """An inline <svg> grid (rows × cols) coloured by value in six steps from the lowest to the highest
-    value shown; empty cells stay blank, thin ones are faded and hatched so they read as uncertain.
-    `slug` names the hatch pattern, unique per chart on a page."""
+    value shown (or over a fixed `scale`, e.g. 0–100 for shares); empty cells stay blank, thin ones are
+    faded and hatched so they read as uncertain. `slug` names the hatch pattern, unique per chart on a
+    page."""
     height = _HEAT_TOP + _HEAT_CELL_H * len(rows) + 8
     left = label_width
     cell_w = (width - left - 8) / max(1, len(cols))
@@ -425,7 +427,7 @@ def heatmap(
             f'text-anchor="end">{escape(label)}</text>'
         )
     values = [c.value for c in cells if c.value is not None]
-    low, high = (min(values), max(values)) if values else (0.0, 0.0)
+    low, high = scale or ((min(values), max(values)) if values else (0.0, 0.0))
     for cell in cells:
         x, y = left + cell.col * cell_w, _HEAT_TOP + cell.row * _HEAT_CELL_H
         box = f'x="{x + 1:.1f}" y="{y + 1:.1f}" width="{cell_w - 2:.1f}" height="{_HEAT_CELL_H - 2}"'

@@ -158,3 +158,11 @@ def test_heatmap_colours_by_value_and_marks_thin_and_empty_cells() -> None:
     assert classes[("1", "0")] == ["cell", "heat3", "thin"]
     assert len(svg.select("rect.hatched")) == 1 and svg.select_one("pattern#hatch-s") is not None
     assert svg.select_one("rect.heat-empty title").get_text() == "never"  # type: ignore[union-attr]
+
+
+def test_heatmap_on_a_fixed_scale() -> None:
+    """Shares on 0–100: 50 is the middle step and 99 the top one, whatever else is shown."""
+    cells = [HeatCell(0, 0, 50.0), HeatCell(0, 1, 99.0)]
+    svg = BeautifulSoup(str(heatmap(cells, title="t", rows=["a"], cols=["x", "y"], slug="s", scale=(0.0, 100.0))),
+                        "html.parser")  # fmt: skip
+    assert [g["class"] for g in svg.select("g.cell")] == [["cell", "heat3"], ["cell", "heat5"]]

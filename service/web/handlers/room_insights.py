@@ -81,6 +81,7 @@ def _retention(cohorts: list[Cohort]) -> Markup:
         slug="retention",
         width=520,
         label_width=84,
+        scale=(0.0, 100.0),
     )
 
 

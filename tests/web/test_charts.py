@@ -163,6 +163,6 @@ def test_heatmap_colours_by_value_and_marks_thin_and_empty_cells() -> None:
 def test_heatmap_on_a_fixed_scale() -> None:
     """Shares on 0–100: 50 is the middle step and 99 the top one, whatever else is shown."""
     cells = [HeatCell(0, 0, 50.0), HeatCell(0, 1, 99.0)]
-    svg = BeautifulSoup(str(heatmap(cells, title="t", rows=["a"], cols=["x", "y"], slug="s", scale=(0.0, 100.0))),
-                        "html.parser")  # fmt: skip
+    markup = heatmap(cells, title="t", rows=["a"], cols=["x", "y"], slug="s", scale=(0.0, 100.0))
+    svg = BeautifulSoup(str(markup), "html.parser")
     assert [g["class"] for g in svg.select("g.cell")] == [["cell", "heat3"], ["cell", "heat5"]]

@@ -150,6 +150,8 @@ CREATE INDEX idx_follow_periods_ended ON follow_periods (direction, ended_at);
 -- Each person's latest end per direction, for v_person_follow_state (without it the view's max()
 -- walks every period of a direction per person).
 CREATE INDEX idx_follow_periods_person_ended ON follow_periods (person_id, direction, ended_at);
+-- Room › Insights (0021): follower cohorts by start day, from the index alone.
+CREATE INDEX idx_follow_periods_started ON follow_periods (direction, started_at, ended_at);
 
 -- The four dates per person the panel shows: since when each direction holds, and when it last
 -- ended (NULL while it holds or never ended).
@@ -246,6 +248,9 @@ CREATE INDEX idx_room_events_method ON room_events (method, ms, seq);
 CREATE INDEX idx_room_events_person ON room_events (person_id, ms, seq);
 -- Covering the summary query, so recomputing a broadcast reads only this index.
 CREATE INDEX idx_room_events_broadcast ON room_events (broadcast_id, method, person_id, tokens);
+-- Room › Insights (0021): tokens and follows per clock hour of the broadcasts, from this index alone.
+CREATE INDEX idx_room_events_insights ON room_events (ms / 3600000, method, ms, tokens, broadcast_id)
+    WHERE broadcast_id IS NOT NULL AND method IN ('tip', 'mediaPurchase', 'follow');
 
 -- The stream's single row: the cursor (the nextUrl to poll next, stored in the batch's own
 -- transaction) and the status pages show. The cursor never holds the Events token: its token path

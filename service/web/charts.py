@@ -369,3 +369,86 @@ def bar_chart(
     parts.append(f'<line class="axis" x1="{_PAD_LEFT}" y1="{bottom:.1f}" x2="{right}" y2="{bottom:.1f}"/>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 — every interpolated text is escaped
+
+
+# --------------------------------------------------------------------------- heatmap (Room › Insights)
+
+_HEAT_LEVELS = 6  # CSS classes heat0 (lowest) … heat5 (highest)
+_HEAT_LEFT, _HEAT_TOP, _HEAT_CELL_H = 44, 22, 38
+
+
+@dataclass(frozen=True, slots=True)
+class HeatCell:
+    """One cell of a heatmap: its value (None: nothing behind it), a short note drawn under the value
+    (e.g. the hours it rests on) and whether it is thin (drawn faded and hatched: uncertain)."""
+
+    row: int
+    col: int
+    value: float | None
+    note: str = ""
+    thin: bool = False
+    title: str = ""
+
+
+def heatmap(
+    cells: Sequence[HeatCell],
+    *,
+    title: str,
+    rows: Sequence[str],
+    cols: Sequence[str],
+    slug: str,
+    width: int = 960,
+    label_width: int = _HEAT_LEFT,
+    scale: tuple[float, float] | None = None,
+    y_format: Callable[[float], str] = compact_number,
+) -> Markup:
+    """An inline <svg> grid (rows × cols) coloured by value in six steps from the lowest to the highest
+    value shown (or over a fixed `scale`, e.g. 0–100 for shares); empty cells stay blank, thin ones are
+    faded and hatched so they read as uncertain. `slug` names the hatch pattern, unique per chart on a
+    page."""
+    height = _HEAT_TOP + _HEAT_CELL_H * len(rows) + 8
+    left = label_width
+    cell_w = (width - left - 8) / max(1, len(cols))
+    pattern = f"hatch-{escape(slug)}"
+    parts = [
+        f'<svg class="chart heatmap" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'<defs><pattern id="{pattern}" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><line class="hatch" x1="0" y1="0" x2="0" y2="6"/></pattern></defs>'
+    ]
+    for n, label in enumerate(cols):
+        parts.append(
+            f'<text class="xlabel" x="{left + (n + 0.5) * cell_w:.1f}" y="{_HEAT_TOP - 8}" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    for n, label in enumerate(rows):
+        parts.append(
+            f'<text class="ylabel" x="{left - 6}" y="{_HEAT_TOP + (n + 0.5) * _HEAT_CELL_H + 4:.1f}" '
+            f'text-anchor="end">{escape(label)}</text>'
+        )
+    values = [c.value for c in cells if c.value is not None]
+    low, high = scale or ((min(values), max(values)) if values else (0.0, 0.0))
+    for cell in cells:
+        x, y = left + cell.col * cell_w, _HEAT_TOP + cell.row * _HEAT_CELL_H
+        box = f'x="{x + 1:.1f}" y="{y + 1:.1f}" width="{cell_w - 2:.1f}" height="{_HEAT_CELL_H - 2}"'
+        if cell.value is None:
+            parts.append(f'<rect class="heat-empty" {box}><title>{escape(cell.title)}</title></rect>')
+            continue
+        level = (
+            0 if high == low else min(_HEAT_LEVELS - 1, int((cell.value - low) / (high - low) * _HEAT_LEVELS))
+        )
+        kind = f"heat{level}" + (" thin" if cell.thin else "")
+        parts.append(
+            f'<g class="cell {kind}" data-row="{cell.row}" data-col="{cell.col}">'
+            f"<rect {box}/><title>{escape(cell.title)}</title>"
+        )
+        if cell.thin:
+            parts.append(f'<rect class="hatched" {box} fill="url(#{pattern})"/>')
+        parts.append(
+            f'<text class="value" x="{x + cell_w / 2:.1f}" y="{y + 16:.1f}" text-anchor="middle">'
+            f"{escape(y_format(cell.value))}</text>"
+            f'<text class="note" x="{x + cell_w / 2:.1f}" y="{y + 30:.1f}" text-anchor="middle">'
+            f"{escape(cell.note)}</text></g>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 — every interpolated text is escaped

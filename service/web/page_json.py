@@ -301,3 +301,48 @@ def alerts(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
                     "username": row["username"], "quiet": row["quiet"], "read": row["read"]}
                    for row in rows],
     }  # fmt: skip
+
+
+def _cell(cell: Any) -> dict[str, Any]:
+    per_hour = None if cell.per_hour is None else round(cell.per_hour, 3)
+    return {"weekday": cell.weekday, "hour": cell.hour, "hours": round(cell.hours, 3), "total": cell.total,
+            "per_hour": per_hour, "thin": cell.thin}  # fmt: skip
+
+
+def _group(group: Any) -> dict[str, Any]:
+    return {"label": group.label, "broadcasts": group.broadcasts, "hours": round(group.hours, 3),
+            "follows": group.follows, "unfollows": group.unfollows}  # fmt: skip
+
+
+def room_insights(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """Room › Insights: every number the four charts draw (hours in UTC, as the page says)."""
+    found = context["insights"]
+    maps, shares = found.maps, found.shares
+    return {
+        "time_zone": found.zone_name, "thin_hours": context["thin_hours"],
+        "when_to_go_live": {"broadcast_hours": round(maps.broadcast_hours, 3),
+                            "cbhours_only_hours": round(maps.cbhours_hours, 3),
+                            "tokens": [_cell(c) for c in maps.tokens],
+                            "followers": [_cell(c) for c in maps.followers]},
+        "retention": {
+            "cohorts": [{"week": c.week.isoformat(), "started": c.started,
+                         "after": {str(cell.weeks): {"retained": cell.retained, "share": cell.share,
+                                                     "in_gap": cell.in_gap} for cell in c.cells}}
+                        for c in found.cohorts],
+            "gaps": [{"start": iso(g.start), "end": iso(g.end), "reason": g.reason} for g in found.gaps],
+        },
+        "what_moves_followers": {
+            "by_start_hour": [_group(g) for g in found.by_start_hour],
+            "by_duration": [_group(g) for g in found.by_duration],
+            "unfollow_clusters": [{"broadcast_id": c.broadcast_id, "started_at": iso(c.started_at),
+                                   "ended_at": iso(c.ended_at), "unfollows_24h": c.unfollows_24h}
+                                  for c in found.clusters],
+        },
+        "fan_economy": {
+            "fans": shares.fans, "total_tokens": shares.total,
+            "top1": {"fans": shares.top1_fans, "tokens": shares.top1_tokens},
+            "top10": {"fans": shares.top10_fans, "tokens": shares.top10_tokens},
+            "tipper_weeks": [{"week": w.week, "tippers": w.tippers, "new": w.new,
+                              "returning": w.tippers - w.new} for w in found.tipper_weeks],
+        },
+    }  # fmt: skip

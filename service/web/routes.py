@@ -32,6 +32,7 @@ from service.web.handlers import (
     pages,
     profile,
     room,
+    room_insights,
 )
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -60,6 +61,7 @@ def setup_routes(app: web.Application) -> None:
     _fan_list_routes(r)
     _issue_11_routes(r)
     _room_routes(r)
+    _insights_routes(r)
     r.add_get("/events", events.events, name="events")
     r.add_get("/events/live", events.events_live, name="events_live")
 
@@ -124,6 +126,13 @@ def _users_routes(r: web.UrlDispatcher) -> None:
     r.add_post("/users/directory/scrape", directory.users_directory_scrape, name="users_directory_scrape")
     r.add_get("/users/fans", fans.users_fans, name="users_fans")
     r.add_get("/users/fans.csv", fans.users_fans_csv, name="users_fans_csv")
+
+
+def _insights_routes(r: web.UrlDispatcher) -> None:
+    """Issue 12: Room › Insights and its tables as CSV (its JSON twin is with the JSON routes)."""
+    r.add_get("/room/insights", room_insights.room_insights, name="room_insights")
+    csv = "/room/insights/{analysis}.csv"
+    r.add_get(csv, room_insights.room_insights_csv, name="room_insights_csv")
 
 
 def _extension_routes(r: web.UrlDispatcher) -> None:
@@ -225,6 +234,7 @@ def _json_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/room.json", room.room, name="room_json")
     r.add_get("/events.json", events.events, name="events_json")
     r.add_get("/room/live.json", live_room.room_live, name="room_live_json")
+    r.add_get("/room/insights.json", room_insights.room_insights, name="room_insights_json")
     r.add_get("/admin/import.json", admin_import.admin_import, name="admin_import_json")
     r.add_post("/admin/import.json", admin_import.admin_import_upload, name="admin_import_upload_json")
     r.add_get("/admin/import/{import_id}.json", admin_import.admin_import_status, name="admin_import_status")

@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bs4 import BeautifulSoup
 
-from service.web.charts import Series, compact_number, downsample, line_chart, nice_step, segments, time_ticks
+from service.web.charts import (
+    HeatCell,
+    Series,
+    compact_number,
+    downsample,
+    heatmap,
+    line_chart,
+    nice_step,
+    segments,
+    time_ticks,
+)
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -133,3 +143,26 @@ def test_the_chart_fills_its_container() -> None:
     assert svg is not None
     assert svg.get("width") in (None, "100%")
     assert svg.get("viewbox")  # html.parser lower-cases attribute names
+
+
+def test_heatmap_colours_by_value_and_marks_thin_and_empty_cells() -> None:
+    """Lowest value → heat0, highest → heat5; a thin cell is hatched; a None cell is an empty box."""
+    cells = [HeatCell(0, 0, 10.0, "4 h"), HeatCell(0, 1, 70.0, "5 h"), HeatCell(1, 0, 40.0, "1 h", thin=True),
+             HeatCell(1, 1, None, title="never")]  # fmt: skip
+    svg = BeautifulSoup(
+        str(heatmap(cells, title="t", rows=["a", "b"], cols=["x", "y"], slug="s")), "html.parser"
+    )
+    classes = {(g["data-row"], g["data-col"]): g["class"] for g in svg.select("g.cell")}
+    assert classes[("0", "0")] == ["cell", "heat0"]
+    assert classes[("0", "1")] == ["cell", "heat5"]
+    assert classes[("1", "0")] == ["cell", "heat3", "thin"]
+    assert len(svg.select("rect.hatched")) == 1 and svg.select_one("pattern#hatch-s") is not None
+    assert svg.select_one("rect.heat-empty title").get_text() == "never"  # type: ignore[union-attr]
+
+
+def test_heatmap_on_a_fixed_scale() -> None:
+    """Shares on 0–100: 50 is the middle step and 99 the top one, whatever else is shown."""
+    cells = [HeatCell(0, 0, 50.0), HeatCell(0, 1, 99.0)]
+    markup = heatmap(cells, title="t", rows=["a"], cols=["x", "y"], slug="s", scale=(0.0, 100.0))
+    svg = BeautifulSoup(str(markup), "html.parser")
+    assert [g["class"] for g in svg.select("g.cell")] == [["cell", "heat3"], ["cell", "heat5"]]

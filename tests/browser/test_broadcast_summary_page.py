@@ -11,43 +11,25 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.fakes.events import EventsScript, make_app
-from tests.support.service_process import ServiceProcess
-from tests.support.threaded_app import ThreadedApp
+from tests.fakes.events import EventsScript
+from tests.support.room_service import PASSWORD, fake_events, room_service
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
-ROOM = "my_room"
 SHOTS = Path("/tmp/mhc-pages")  # noqa: S108 — screenshots for a human to look at, nothing secret
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
 def events() -> Iterator[tuple[EventsScript, str]]:
-    script = EventsScript(username=ROOM)
-    fake = ThreadedApp(make_app(script))
-    base = fake.start()
-    try:
-        yield script, base + "/events/"
-    finally:
-        fake.stop()
+    with fake_events() as found:
+        yield found
 
 
 @pytest.fixture
 def service(tmp_path: Path, events: tuple[EventsScript, str]) -> Iterator[str]:
-    script, events_url = events
-    closed = "http://127.0.0.1:9/"  # sources that must not reach out anywhere
-    process = ServiceProcess(tmp_path / "data", env={
-        "MHC_JOBS_ENABLED": "true", "MHC_BROADCASTER": ROOM, "MHC_EVENTS_URL": events_url,
-        "MHC_EVENTS_TOKEN": script.token, "MHC_CBHOURS_URL": closed, "MHC_STATBATE_URL": closed,
-    })  # fmt: skip
-    process.mhc("user", "add", "owner", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
-    process.start()
-    try:
-        yield process.url
-    finally:
-        process.stop()
+    with room_service(tmp_path / "data", *events) as url:
+        yield url
 
 
 def _ms(moment: datetime) -> int:

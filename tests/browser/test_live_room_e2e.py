@@ -15,47 +15,32 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.fakes.events import EventsScript, make_app
+from tests.fakes.events import EventsScript
+from tests.support.room_service import PASSWORD, fake_events, room_service
 from tests.support.service_process import ServiceProcess
-from tests.support.threaded_app import ThreadedApp
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
-ROOM = "my_room"
 SHOTS = Path("/tmp/mhc-pages")  # noqa: S108 — screenshots for a human to look at, nothing secret
 
 
 @pytest.fixture
 def events() -> Iterator[tuple[EventsScript, str]]:
-    # A caught-up poll is held open until events arrive, as the real long poll is.
-    script = EventsScript(username=ROOM, hold_empty=20.0)
-    fake = ThreadedApp(make_app(script))
-    base = fake.start()
-    try:
-        yield script, base + "/events/"
-    finally:
-        fake.stop()
+    with fake_events(hold_empty=20.0) as found:
+        yield found
 
 
 @pytest.fixture
 def service(tmp_path: Path, events: tuple[EventsScript, str]) -> Iterator[str]:
-    script, events_url = events
-    closed = "http://127.0.0.1:9/"  # sources that must not reach out anywhere
-    process = ServiceProcess(tmp_path / "data", env={
-        "MHC_JOBS_ENABLED": "true", "MHC_BROADCASTER": ROOM, "MHC_EVENTS_URL": events_url,
-        "MHC_EVENTS_TOKEN": script.token, "MHC_CBHOURS_URL": closed, "MHC_STATBATE_URL": closed,
-        "MHC_EVENTS_SERVER_TIMEOUT": "20",
-    })  # fmt: skip
-    process.mhc("user", "add", "owner", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
-    history = tmp_path / "history.csv"
-    history.write_text("User,Token change,Timestamp,Note\nwhale_wendy,46500,2025-12-01 21:00:00,Tip\n")
-    process.mhc("import", "token-history", str(history))
-    process.start()
-    try:
-        yield process.url
-    finally:
-        process.stop()
+    def import_history(process: ServiceProcess) -> None:
+        history = tmp_path / "history.csv"
+        history.write_text("User,Token change,Timestamp,Note\nwhale_wendy,46500,2025-12-01 21:00:00,Tip\n")
+        process.mhc("import", "token-history", str(history))
+
+    with room_service(
+        tmp_path / "data", *events, before_start=import_history, MHC_EVENTS_SERVER_TIMEOUT="20"
+    ) as url:
+        yield url
 
 
 def _sign_in(page: Page, service: str, then: str) -> None:

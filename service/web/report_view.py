@@ -18,7 +18,9 @@ from service.store.db import Connection
 
 @dataclass(frozen=True, slots=True)
 class ShownReport:
-    state: str  # 'live' (summary when the broadcast ends), 'ready' (stored), 'updating' (written now)
+    # 'live' (summary when the broadcast ends), 'ready' (stored), 'updating' (stored, then changed by late
+    # events: written now), 'pending' (not stored yet: written now, stored by the summaries job)
+    state: str
     generated_at: datetime | None
     facts: dict[str, Any]
     sentences: list[Sentence]
@@ -58,7 +60,9 @@ async def broadcast_summary(conn: Connection, broadcast: Broadcast, rules: FanRu
     report = await broadcast_report.build(conn, broadcast.id, rules, now=now)
     if report is None:  # it reopened meanwhile
         return ShownReport("live", None, {}, [])
-    return ShownReport("updating", now, report.facts, report.sentences)
+    # Stored before, then changed by late events: being brought up to date; never stored yet: pending.
+    written = stored is not None and stored.generated_at is not None
+    return ShownReport("updating" if written else "pending", now, report.facts, report.sentences)
 
 
 async def digest(conn: Connection) -> ShownReport:

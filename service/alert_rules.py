@@ -22,7 +22,7 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -30,10 +30,7 @@ Kind = Literal[
     "fan_enters", "fan_returns", "big_tip", "new_follower", "fanclub_join", "unfollow", "summary_ready",
     "source_failing", "extension_silent",
 ]  # fmt: skip
-KINDS: tuple[Kind, ...] = (
-    "fan_enters", "fan_returns", "big_tip", "new_follower", "fanclub_join", "unfollow", "summary_ready",
-    "source_failing", "extension_silent",
-)  # fmt: skip
+KINDS: tuple[Kind, ...] = get_args(Kind)
 KIND_LABELS: dict[str, str] = {
     "fan_enters": "A fan enters the room",
     "fan_returns": "A lapsed or drifting fan returns",

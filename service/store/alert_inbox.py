@@ -15,21 +15,12 @@ from datetime import datetime
 
 import aiosqlite
 
+from service.alert_rules import KIND_LABELS
 from service.clock import from_db, now_db, to_db
 from service.store.db import Connection
 
-# The alert kinds of migration 0016, in the order the panel lists them, with their names for people.
-ALERT_KINDS: dict[str, str] = {
-    "fan_enters": "A fan enters the room",
-    "fan_returns": "A lapsed or drifting fan returns",
-    "big_tip": "A big tip",
-    "new_follower": "A new follower",
-    "fanclub_join": "A fan-club join",
-    "unfollow": "An unfollow",
-    "summary_ready": "The broadcast summary is ready",
-    "source_failing": "A source or the Events stream fails or stalls",
-    "extension_silent": "The extension has not reported",
-}
+# The alert kinds, in the order the panel lists them, with their names for people (one list: alert_rules).
+ALERT_KINDS: dict[str, str] = KIND_LABELS
 CHANNELS = ("panel", "desktop")
 # The header's count stops here ("99+"): it runs on every page, so it never counts more than this.
 COUNT_CAP = 99

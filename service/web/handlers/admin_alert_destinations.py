@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from service.alert_rules import KIND_LABELS, Kind
 from service.clock import now_db
 from service.errors import InvalidInput, NotFound
 from service.jobs.alert_delivery import refresh_secrets, send_test
@@ -30,23 +31,12 @@ from service.web.render import render
 
 log = logging.getLogger(__name__)
 
-# The alert kinds, as the form and the table name them.
-ALERT_KINDS: dict[str, str] = {
-    "fan_enters": "a fan enters", "fan_returns": "a fan returns", "big_tip": "a big tip",
-    "new_follower": "a new follower", "fanclub_join": "a fan-club join", "unfollow": "an unfollow",
-    "summary_ready": "broadcast summary ready", "source_failing": "a source fails",
-    "extension_silent": "the extension is silent",
-}  # fmt: skip
 DESTINATION_KINDS: dict[str, str] = {
     "webhook": "Webhook (JSON)", "discord": "Discord webhook", "ntfy": "ntfy topic",
     "email": "E-mail",
 }  # fmt: skip
 MAX_URL_LENGTH = 2000
 
-AlertKind = Literal[
-    "fan_enters", "fan_returns", "big_tip", "new_follower", "fanclub_join", "unfollow", "summary_ready",
-    "source_failing", "extension_silent",
-]  # fmt: skip
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
@@ -59,7 +49,7 @@ class DestinationForm(BaseModel):
     target: Text = Field(default="", max_length=MAX_URL_LENGTH, title="URL or address")
     signing_secret: Text = Field(default="", max_length=256, title="Signing secret")
     clear_secret: Literal["1"] | None = None
-    kinds: list[AlertKind] = Field(default_factory=list, title="Alert kinds")
+    kinds: list[Kind] = Field(default_factory=list, title="Alert kinds")
     enabled: Literal["1"] | None = None
 
 
@@ -100,7 +90,7 @@ async def _page(
     context: dict[str, Any] = {
         "active": "admin", "admin_section": "alert_destinations", "destinations": destinations,
         "health": health, "given_up": given_up, "destination_names": names, "errors": errors or [],
-        "editing": editing, "alert_kinds": ALERT_KINDS, "destination_kinds": DESTINATION_KINDS,
+        "editing": editing, "alert_kinds": KIND_LABELS, "destination_kinds": DESTINATION_KINDS,
         "delivering": request.app[alert_delivery_key].running,
     }  # fmt: skip
     return await render(request, "admin/alert_destinations.html", context, status=status)

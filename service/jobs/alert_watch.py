@@ -8,58 +8,30 @@ names the failure by its start ("job:affiliate:<first failed run>", "events:<las
 so one failure alerts once, however often the job runs, and the next failure alerts again. For each
 `extension_silent` rule, no report from any paired extension for the rule's days raises one alert
 per silence ("extension:<last report>").
-
-The rules' params are read minimally here (`minutes`, optional `sources`; `days`) until the rules
-module (service/alert_rules.py) validates them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from service.alert_rules import ExtensionSilent, Rule, SourceFailing
 from service.clock import to_db, utcnow
 from service.jobs.base import JobContext, JobSpec
-from service.store import alert_watch, alerts
-from service.store.alert_watch import WatchRule
+from service.store import alert_rules, alert_watch, alerts
 from service.store.alerts import NewAlert
 from service.store.room import StreamState, get_stream_state
 
 NAME = "alert_watch"
-DEFAULT_MINUTES = 15
-DEFAULT_DAYS = 3
 
 
-def _number(params: dict[str, Any], key: str, default: int) -> int:
-    value = params.get(key, default)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
-
-
-def _sources(params: dict[str, Any]) -> list[str]:
-    value = params.get("sources")
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def watches(rule: WatchRule, name: str) -> bool:
+def watches(params: SourceFailing, name: str) -> bool:
     """Whether a source_failing rule covers a job (or "events"): no `sources` = every one; a source
     key covers its jobs ("cbhours" covers cbhours_live and cbhours_activity)."""
-    sources = _sources(rule.params)
-    return not sources or any(name == s or name.startswith(f"{s}_") for s in sources)
+    return not params.sources or any(name == s or name.startswith(f"{s}_") for s in params.sources)
 
 
-def in_quiet_hours(rule: WatchRule, moment: datetime) -> bool:
-    """Within the rule's quiet hours (minutes after local midnight in its time zone; may span midnight)."""
-    start, end = rule.quiet_start_minute, rule.quiet_end_minute
-    if start is None or end is None or start == end:
-        return False
-    try:
-        zone = ZoneInfo(rule.quiet_tz or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = moment.astimezone(zone)
-    minute = local.hour * 60 + local.minute
-    return start <= minute < end if start < end else minute >= start or minute < end
+def in_quiet_hours(rule: Rule, moment: datetime) -> bool:
+    return rule.quiet is not None and rule.quiet.contains(moment)
 
 
 def stream_failure(state: StreamState | None, now: datetime, minutes: int) -> tuple[datetime, str] | None:
@@ -80,16 +52,18 @@ def _minutes_text(since: datetime, now: datetime) -> str:
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
 
 
-async def _source_alerts(context: JobContext, rules: list[WatchRule], now: datetime) -> list[NewAlert]:
+async def _source_alerts(context: JobContext, rules: list[Rule], now: datetime) -> list[NewAlert]:
     async with context.db.read() as conn:
         failures = await alert_watch.failing_jobs(conn)
         stream = await get_stream_state(conn)
     raised: list[NewAlert] = []
     for rule in rules:
-        minutes = _number(rule.params, "minutes", DEFAULT_MINUTES)
+        params = rule.params
+        assert isinstance(params, SourceFailing)
+        minutes = params.minutes
         quiet = in_quiet_hours(rule, now)
         for failure in failures:
-            if failure.job == NAME or not watches(rule, failure.job):
+            if failure.job == NAME or not watches(params, failure.job):
                 continue
             if now - failure.since >= timedelta(minutes=minutes):
                 trigger = f"job:{failure.job}:{to_db(failure.since)}"
@@ -98,7 +72,7 @@ async def _source_alerts(context: JobContext, rules: list[WatchRule], now: datet
                     title=f"The job “{failure.job}” has been failing for {_minutes_text(failure.since, now)}",
                     body=failure.error[:500], url="/admin/jobs", quiet=quiet,
                 ))  # fmt: skip
-        found = stream_failure(stream, now, minutes) if watches(rule, "events") else None
+        found = stream_failure(stream, now, minutes) if watches(params, "events") else None
         if found is not None:
             since, why = found
             raised.append(NewAlert(
@@ -109,14 +83,15 @@ async def _source_alerts(context: JobContext, rules: list[WatchRule], now: datet
     return raised
 
 
-async def _extension_alerts(context: JobContext, rules: list[WatchRule], now: datetime) -> list[NewAlert]:
+async def _extension_alerts(context: JobContext, rules: list[Rule], now: datetime) -> list[NewAlert]:
     async with context.db.read() as conn:
         last = await alert_watch.extension_last_report(conn)
     if last is None:
         return []
     raised = []
     for rule in rules:
-        days = _number(rule.params, "days", DEFAULT_DAYS)
+        assert isinstance(rule.params, ExtensionSilent)
+        days = rule.params.days
         if now - last >= timedelta(days=days):
             silent = (now - last).days
             raised.append(NewAlert(
@@ -135,8 +110,8 @@ async def run(context: JobContext) -> str:
 async def watch(context: JobContext, now: datetime) -> str:
     """Evaluate the rules as of `now`; raise what is due (once per failure), then wake the listeners."""
     async with context.db.read() as conn:
-        source_rules = await alert_watch.enabled_rules(conn, ("source_failing",))
-        silent_rules = await alert_watch.enabled_rules(conn, ("extension_silent",))
+        source_rules = await alert_rules.enabled_rules(conn, frozenset({"source_failing"}))
+        silent_rules = await alert_rules.enabled_rules(conn, frozenset({"extension_silent"}))
     candidates = [
         *(await _source_alerts(context, source_rules, now) if source_rules else []),
         *(await _extension_alerts(context, silent_rules, now) if silent_rules else []),

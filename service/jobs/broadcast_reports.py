@@ -19,7 +19,7 @@ from service.ingest import broadcast_report, weekly_digest
 from service.jobs.alert_watch import in_quiet_hours
 from service.jobs.base import JobContext, JobSpec
 from service.sources.spec import SourceConfig
-from service.store import alert_watch, alerts, broadcast_reports
+from service.store import alert_rules, alerts, broadcast_reports
 from service.store.alerts import NewAlert
 from service.store.db import Connection, Database
 
@@ -58,7 +58,7 @@ async def _raise(conn: Connection, alert: Callable[..., NewAlert], now: datetime
     """Raise an alert once for each enabled summary_ready rule (quiet in its quiet hours), as
     jobs/alert_watch.py does for its kinds; how many were raised now."""
     raised = 0
-    for rule in await alert_watch.enabled_rules(conn, ("summary_ready",)):
+    for rule in await alert_rules.enabled_rules(conn, frozenset({"summary_ready"})):
         made = alert(rule.id, quiet=in_quiet_hours(rule, now))
         raised += await alerts.raise_alert(conn, made, at=to_db(now)) is not None
     return raised
@@ -69,7 +69,7 @@ async def announce_digest(conn: Connection, *, now: datetime) -> int:
     summary_ready rule that has not had it yet (call inside a transaction); how many were raised."""
     until, week = weekly_digest.last_whole_week(now)
     pending = [
-        rule for rule in await alert_watch.enabled_rules(conn, ("summary_ready",))
+        rule for rule in await alert_rules.enabled_rules(conn, frozenset({"summary_ready"}))
         if not await broadcast_reports.alert_exists(conn, rule.id, f"digest:{week}")
     ]  # fmt: skip
     if not pending:

@@ -1,50 +1,13 @@
-"""What the alert watch job reads: the rules it evaluates, failing jobs, the extension's last report.
-
-The rules are read minimally here (id, name, params JSON, quiet hours) until the alert rules' own
-store (service/store/alert_rules.py) is on main; the job only needs these columns.
-"""
+"""What the alert watch job reads besides its rules (store/alert_rules.py): failing jobs and the
+extension's last report."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from service.clock import from_db
 from service.store.db import Connection
-
-
-@dataclass(frozen=True, slots=True)
-class WatchRule:
-    id: int
-    kind: str
-    name: str
-    params: dict[str, Any]
-    quiet_start_minute: int | None
-    quiet_end_minute: int | None
-    quiet_tz: str | None
-
-
-async def enabled_rules(conn: Connection, kinds: tuple[str, ...]) -> list[WatchRule]:
-    rows = await conn.execute_fetchall(
-        "SELECT id, kind, name, params, quiet_start_minute, quiet_end_minute, quiet_tz FROM alert_rules "
-        "WHERE enabled AND kind IN (SELECT value FROM json_each(:kinds)) ORDER BY id",
-        {"kinds": json.dumps(list(kinds))},
-    )
-    rules = []
-    for row in rows:
-        try:
-            params = json.loads(row["params"] or "{}")
-        except ValueError:
-            params = {}
-        params = params if isinstance(params, dict) else {}
-        rules.append(WatchRule(
-            id=row["id"], kind=row["kind"], name=row["name"], params=params,
-            quiet_start_minute=row["quiet_start_minute"], quiet_end_minute=row["quiet_end_minute"],
-            quiet_tz=row["quiet_tz"],
-        ))  # fmt: skip
-    return rules
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from service.clock import from_db, to_db
 from service.store.db import Connection
+from service.store.fans import Window
 
 # Every query below counts the same events, "e.person_id IS NOT NULL AND NOT e.is_anon AND e.person_id IS
 # NOT :broadcaster": the named, non-anonymous events of persons other than the broadcaster.
@@ -250,12 +251,7 @@ def _compare(
 
 # --- Reads ---------------------------------------------------------------------------------------------
 
-WINDOWS = (7, 30, 90)  # days; "the last 7 days" is today (UTC) and the 6 days before it
-
-
-def window_start(today: date, days: int) -> str:
-    """The first UTC day ('YYYY-MM-DD') of the `days`-day window ending with `today`."""
-    return (today - timedelta(days=days - 1)).isoformat()
+WINDOWS = (7, 30, 90)  # days, each ending today (UTC): store/fans.Window says where one starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,14 +289,15 @@ async def fan_figures(conn: Connection, person_id: int, today: date) -> FanFigur
     row = next(iter(rows), None)
     if row is None:
         return None
-    recent: dict[int, int] = {}
-    for days in WINDOWS:
-        found = await conn.execute_fetchall(
-            "SELECT coalesce(sum(tokens), 0) FROM person_room_days "
-            "WHERE person_id = :person AND day >= :since",
-            {"person": person_id, "since": window_start(today, days)},
-        )
-        recent[days] = int(next(iter(found))[0])
+    # The three windows in one read of the person's days (the widest window bounds it).
+    since = {days: Window(datetime.combine(today, time(), UTC)).since_day(days) for days in WINDOWS}
+    params: dict[str, object] = {"person": person_id, **{f"d{days}": day for days, day in since.items()}}
+    sums = ", ".join(f"coalesce(sum(CASE WHEN day >= :d{days} THEN tokens END), 0)" for days in WINDOWS)
+    found = await conn.execute_fetchall(
+        f"SELECT {sums} FROM person_room_days WHERE person_id = :person AND day >= :d{max(WINDOWS)}",  # noqa: S608
+        params,
+    )
+    recent = dict(zip(WINDOWS, (int(value) for value in next(iter(found))), strict=True))
     return FanFigures(
         lifetime_tokens=row["lifetime"], tokens_tipped=row["tokens_tipped"], media_tokens=row["media_tokens"],
         imported_tokens=row["imported_tokens"], tips=row["tips"] + row["imported_tips"],

@@ -9,7 +9,6 @@ the stored ledger disagrees, which `mhc check` reports and the tests use as the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -418,16 +417,3 @@ async def _refresh_tip_bounds(conn: Connection, person_ids: Collection[int]) -> 
         "WHERE person_id = :person",
         [{"person": person} for person in person_ids],
     )
-
-
-async def lifetime_tokens(conn: Connection, person_ids: Iterable[int]) -> dict[int, int]:
-    """person id → lifetime tokens, for those of these persons who spent anything (one statement)."""
-    ids = list(person_ids)
-    if not ids:
-        return {}
-    rows = await conn.execute_fetchall(
-        "SELECT person_id, lifetime_tokens FROM person_room_stats "
-        "WHERE person_id IN (SELECT value FROM json_each(:ids)) AND lifetime_tokens > 0",
-        {"ids": json.dumps(ids)},
-    )
-    return {int(r[0]): int(r[1]) for r in rows}

@@ -176,11 +176,11 @@ def tier_rank_sql(rules: TierRules, lifetime: str, recent: str) -> tuple[str, di
     return expr, params
 
 
-async def tiers_for(
+async def standings(
     conn: Connection, rules: TierRules, person_ids: Sequence[int], *, now: datetime
-) -> dict[int, Tier]:
-    """The tier of each of these persons that has one (one query; a person without a ledger row or
-    below every tier is left out). For any page of names: Directory, Followers, Events…"""
+) -> dict[int, tuple[int, Tier | None]]:
+    """person id → (lifetime tokens, tier or None) for these persons that have a ledger row (one query).
+    For any page of names: Directory, Followers, Events…"""
     if not person_ids:
         return {}
     days = rules.recent.days if rules.recent is not None else 1
@@ -195,13 +195,20 @@ async def tiers_for(
         "FROM person_room_stats s WHERE s.person_id IN (SELECT value FROM json_each(:ids))"
     )
     params = {"ids": json.dumps(list(person_ids)), "since": Window(now).since_day(days)}
-    found: dict[int, Tier] = {}
     async with conn.execute(sql, params) as cur:
-        for person_id, lifetime, recent in await cur.fetchall():
-            tier = rules.tier_for(int(lifetime), int(recent))
-            if tier is not None:
-                found[int(person_id)] = tier
-    return found
+        return {
+            int(person_id): (int(lifetime), rules.tier_for(int(lifetime), int(recent)))
+            for person_id, lifetime, recent in await cur.fetchall()
+        }
+
+
+async def tiers_for(
+    conn: Connection, rules: TierRules, person_ids: Sequence[int], *, now: datetime
+) -> dict[int, Tier]:
+    """The tier of each of these persons that has one (a person without a ledger row or below every
+    tier is left out)."""
+    found = await standings(conn, rules, person_ids, now=now)
+    return {person_id: tier for person_id, (_lifetime, tier) in found.items() if tier is not None}
 
 
 # --- the smart lists as SQL -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from service.clock import utcnow
 from service.fan_tiers import Tier
-from service.store import fan_ledger, fan_lists, fans, persons
+from service.store import fan_lists, fans, persons
 from service.store.db import Connection
 from service.store.fan_lists import PersonMarks
 from service.web.keys import config_key
@@ -35,12 +35,12 @@ async def badges_for(
         return {}
     ids = {name: person.id for name, person in (await persons.find_persons(conn, names)).items()}
     rules = request.app[config_key].fans.tiers
-    tiers = await fans.tiers_for(conn, rules, list(ids.values()), now=utcnow())
+    standings = await fans.standings(conn, rules, list(ids.values()), now=utcnow())
     marks = await fan_lists.marks_for(conn, ids.values())
-    lifetimes = await fan_ledger.lifetime_tokens(conn, ids.values())
     found: dict[str, Badge] = {}
     for name, person_id in ids.items():
-        tier, mark, lifetime = tiers.get(person_id), marks.get(person_id), lifetimes.get(person_id, 0)
+        lifetime, tier = standings.get(person_id, (0, None))
+        mark = marks.get(person_id)
         shown_mark = mark if mark is not None and not mark.empty else None
         if tier is not None or shown_mark is not None or lifetime:
             found[name] = Badge(tier, shown_mark, lifetime)

@@ -13,7 +13,6 @@ import asyncio
 import itertools
 import json
 import random
-import re
 import sqlite3
 import statistics
 import tempfile
@@ -25,21 +24,18 @@ from urllib.parse import urlencode
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from benchmarks.panel import sign_in
 from service.app import create_app
 from service.clock import to_db, utcnow
 from service.settings import Settings
-from service.store import system_users
 from service.store.db import migration_files
 from service.store.directory import SORTS
-from service.web.keys import db_key, passwords_key
 
 PERSONS = 100_000
 SESSIONS = 2_000_000
 TARGET_MS = 50.0
 RUNS = 7
-PASSWORD = "benchmark password"  # noqa: S105 — a throwaway account in a temp database
 TAGS = [f"tag{i}" for i in range(300)]
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SEARCH = "ab"  # a prefix shared by a few hundred generated names
 
 
@@ -165,31 +161,13 @@ def combinations() -> list[dict[str, str]]:
     return combos
 
 
-async def _signed_in(client: TestClient[Any, Any]) -> None:
-    app = client.app
-    assert app is not None
-    async with app[db_key].transaction() as conn:
-        await system_users.insert_user(
-            conn, username="bench", password_hash=app[passwords_key].hash(PASSWORD), roles=["admin"]
-        )
-    page = await (await client.get("/login")).text()
-    csrf = _CSRF.search(page)
-    assert csrf
-    origin = f"http://{client.host}:{client.port}"
-    response = await client.post(
-        "/login", data={"username": "bench", "password": PASSWORD, "csrf_token": csrf.group(1)},
-        headers={"Origin": origin}, allow_redirects=False,
-    )  # fmt: skip
-    assert response.status == 303, await response.text()
-
-
 async def measure(data_dir: Path) -> list[tuple[str, float, int]]:
     settings = Settings(data_dir=data_dir, jobs_enabled=False, password_time_cost=1, password_memory_kib=8)
     client = TestClient(TestServer(create_app(settings, announce=lambda _line: None)))
     await client.start_server()
     results = []
     try:
-        await _signed_in(client)
+        await sign_in(client)
         for params in combinations():
             url = "/users/directory?" + urlencode(params)
             timings = []

@@ -20,7 +20,6 @@ import asyncio
 import bisect
 import json
 import random
-import re
 import sqlite3
 import statistics
 import tempfile
@@ -34,13 +33,12 @@ from typing import Any
 import httpx
 from aiohttp.test_utils import TestClient, TestServer
 
+from benchmarks.panel import sign_in
 from service.app import create_app
 from service.ingest.live_feed import EventsHub
 from service.jobs.events_stream import EventsStream, StreamOptions
 from service.settings import Settings, resolve
-from service.store import system_users
 from service.store.db import Connection, Database, migration_files
-from service.web.keys import db_key, passwords_key
 from tests.fakes.events import ID_START_MS, EventsScript, events_base_url, make_app
 
 INGEST_EVENTS = 5_000
@@ -54,8 +52,6 @@ INGEST_RUNS = 3
 STORED_EVENTS = 1_000_000
 PAGE_TARGET_MS = 50.0
 RUNS = 21
-PASSWORD = "benchmark password"  # noqa: S105 - a throwaway account in a temp database
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 USERS = [f"viewer_{n}" for n in range(400)]
 KINDS = ("tip", "chatMessage", "userEnter", "userLeave", "follow", "unfollow", "fanclubJoin")
 WEIGHTS = (15, 45, 15, 15, 4, 2, 1)
@@ -304,22 +300,6 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
         )
 
 
-async def _signed_in(client: TestClient[Any, Any]) -> None:
-    app = client.app
-    assert app is not None
-    async with app[db_key].transaction() as conn:
-        await system_users.insert_user(
-            conn, username="bench", password_hash=app[passwords_key].hash(PASSWORD), roles=["admin"]
-        )
-    csrf = _CSRF.search(await (await client.get("/login")).text())
-    assert csrf
-    response = await client.post(
-        "/login", data={"username": "bench", "password": PASSWORD, "csrf_token": csrf.group(1)},
-        headers={"Origin": f"http://{client.host}:{client.port}"}, allow_redirects=False,
-    )  # fmt: skip
-    assert response.status == 303, await response.text()
-
-
 PAGES = ("/events", "/events?type=tip", "/events?min_tip=400", "/events?username=viewer_77",
          "/events?since=2026-01-02&until=2026-01-03")  # fmt: skip
 
@@ -330,7 +310,7 @@ async def bench_page(data_dir: Path) -> dict[str, list[float]]:
     await client.start_server()
     timings: dict[str, list[float]] = {}
     try:
-        await _signed_in(client)
+        await sign_in(client)
         for url in PAGES:
             for run in range(RUNS + 1):
                 started = time.perf_counter()

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import sqlite3
 import statistics
 import tempfile
@@ -34,18 +33,18 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from benchmarks.panel import sign_in
 from service.app import create_app
 from service.clock import utcnow
 from service.settings import Settings
-from service.store import fans, system_users
+from service.store import fans
 from service.store.db import migration_files
 from service.store.fans import FansFilter
-from service.web.keys import config_key, db_key, fan_counts_key, passwords_key
+from service.web.keys import config_key, db_key, fan_counts_key
 
 PERSONS = 200_000
 BROADCASTS = 2_000
@@ -54,8 +53,6 @@ TIPPER_SHARE = 0.2
 ATTENDEES_PER_BROADCAST = 600
 TARGET_MS = 50.0
 RUNS = 9
-PASSWORD = "benchmark password"  # noqa: S105 — a throwaway account in a temp database
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def _iso(moment: datetime) -> str:
@@ -170,24 +167,6 @@ def queries() -> list[dict[str, str]]:
     return found
 
 
-async def _signed_in(client: TestClient[Any, Any]) -> None:
-    app = client.app
-    assert app is not None
-    async with app[db_key].transaction() as conn:
-        await system_users.insert_user(
-            conn, username="bench", password_hash=app[passwords_key].hash(PASSWORD), roles=["admin"]
-        )
-    page = await (await client.get("/login")).text()
-    csrf = _CSRF.search(page)
-    assert csrf
-    origin = f"http://{client.host}:{client.port}"
-    response = await client.post(
-        "/login", data={"username": "bench", "password": PASSWORD, "csrf_token": csrf.group(1)},
-        headers={"Origin": origin}, allow_redirects=False,
-    )  # fmt: skip
-    assert response.status == 303, await response.text()
-
-
 async def measure(data_dir: Path) -> list[tuple[str, float, float, float, int]]:
     """(query, median ms through HTTP, the same with the counts' cache emptied before each request,
     median ms of the store calls alone with every count, rows on the page)."""
@@ -196,7 +175,7 @@ async def measure(data_dir: Path) -> list[tuple[str, float, float, float, int]]:
     await client.start_server()
     results = []
     try:
-        await _signed_in(client)
+        await sign_in(client)
         app = client.app
         assert app is not None
         rules = app[config_key].fans

@@ -31,12 +31,12 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from benchmarks.panel import sign_in
 from service.app import create_app
 from service.clock import utcnow
 from service.settings import Settings
-from service.store import system_users
 from service.store.db import migration_files
-from service.web.keys import db_key, passwords_key
+from service.web.keys import db_key
 from service.web.room_insights import gather
 
 PERSONS = 300_000
@@ -46,8 +46,6 @@ FOLLOW_PERIODS = 300_000
 ROOM = "bench_room"
 TARGET_MS = 300.0
 RUNS = 9
-PASSWORD = "benchmark password"  # noqa: S105 — a throwaway account in a temp database
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 # 'YYYY-MM-DDTHH:MM:SS.mmmZ' from epoch milliseconds, in SQL. Values a row uses twice come from its
 # number (i * prime % n), not random(): SQLite may evaluate a CTE's column once per use.
 _AT = "strftime('%Y-%m-%dT%H:%M:%fZ', ({ms}) / 1000.0, 'unixepoch')"
@@ -182,26 +180,6 @@ def build(path: Path) -> dict[str, int]:
     return counts
 
 
-async def _signed_in(client: TestClient[Any, Any]) -> None:
-    app = client.app
-    assert app is not None
-    async with app[db_key].transaction() as conn:
-        await system_users.insert_user(
-            conn, username="bench", password_hash=app[passwords_key].hash(PASSWORD), roles=["admin"]
-        )
-    page = await (await client.get("/login")).text()
-    csrf = _CSRF.search(page)
-    assert csrf
-    origin = f"http://{client.host}:{client.port}"
-    response = await client.post(
-        "/login",
-        data={"username": "bench", "password": PASSWORD, "csrf_token": csrf.group(1)},
-        headers={"Origin": origin},
-        allow_redirects=False,
-    )
-    assert response.status == 303, await response.text()
-
-
 async def _timed(client: TestClient[Any, Any], url: str) -> tuple[float, str]:
     started = time.perf_counter()
     response = await client.get(url)
@@ -220,7 +198,7 @@ async def measure(data_dir: Path) -> tuple[float, float, float, int]:
     await client.start_server()
     page, twin, direct = [], [], []
     try:
-        await _signed_in(client)
+        await sign_in(client)
         app = client.app
         assert app is not None
         for _ in range(RUNS + 1):

@@ -4,34 +4,18 @@ under the panel's CSP (no inline script or style); the notification centre marks
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from service.settings import Settings
 from tests.support.alerts import raise_one
-from tests.support.events import ROOM
-from tests.support.panel import PASSWORD, add_user
+from tests.support.panel import PASSWORD
 from tests.support.service_thread import ServiceThread
 
 pytestmark = pytest.mark.e2e
 # Where to keep screenshots of these pages (for people to look at); unset: none are written.
 SHOTS = os.environ.get("MHC_SCREENSHOT_DIR")
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[ServiceThread]:
-    settings = Settings(data_dir=tmp_path / "data", jobs_enabled=False, password_time_cost=1,
-                        password_memory_kib=8, broadcaster=ROOM)  # fmt: skip
-    service = ServiceThread(settings)
-    service.start()
-    try:
-        service.run(add_user(service.app, "owner", "admin"))
-        yield service
-    finally:
-        service.stop()
 
 
 def _shot(page: Page, name: str) -> None:

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, expect
 
-from service.settings import Settings
-from tests.support.events import ROOM, Feed
-from tests.support.panel import PASSWORD, add_user
+from tests.support.events import Feed
+from tests.support.panel import PASSWORD
 from tests.support.service_thread import ServiceThread
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[ServiceThread]:
-    settings = Settings(data_dir=tmp_path / "data", jobs_enabled=False, password_time_cost=1,
-                        password_memory_kib=8, broadcaster=ROOM)  # fmt: skip
-    service = ServiceThread(settings)
-    service.start()
-    try:
-        service.run(add_user(service.app, "owner", "admin"))
-        yield service
-    finally:
-        service.stop()
 
 
 def test_live_rows_and_pause(browser: Browser, served: ServiceThread) -> None:

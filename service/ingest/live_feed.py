@@ -22,9 +22,16 @@ class EventsHub:
         self.closed = True
         self.notify()
 
-    async def wait(self, seconds: float) -> bool:
-        """True if a batch arrived within `seconds`."""
-        event = self._event
+    def mark(self) -> asyncio.Event:
+        """A moment to wait from: take it before reading what is new, then `wait(…, since=mark)`, so a
+        commit that lands between the read and the wait still wakes the waiter."""
+        return self._event
+
+    async def wait(self, seconds: float, *, since: asyncio.Event | None = None) -> bool:
+        """True if a batch arrived within `seconds` (or since `mark`, if given)."""
+        event = since if since is not None else self._event
+        if event.is_set():
+            return True
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), seconds)
         return event.is_set()

@@ -137,6 +137,7 @@ class AlertDelivery:
 
     async def run(self) -> None:
         while not self._hub.closed:
+            mark = self._hub.mark()  # before looking: alerts committed meanwhile still wake the sleep
             try:
                 handled = await self.deliver_due()
                 wait = 0.0 if handled >= _BATCH else await self._until_next()
@@ -144,12 +145,12 @@ class AlertDelivery:
                 log.exception("alert delivery failed; trying again shortly")
                 wait = self.options.poll_seconds
             if wait > 0:
-                await self._sleep(wait)
+                await self._sleep(wait, mark)
 
-    async def _sleep(self, seconds: float) -> None:
-        """Until `seconds` pass, alerts are committed (the hub) or someone calls wake()."""
+    async def _sleep(self, seconds: float, mark: asyncio.Event) -> None:
+        """Until `seconds` pass, alerts are committed (the hub, since `mark`) or someone calls wake()."""
         woken = asyncio.ensure_future(self._woken.wait())
-        notified = asyncio.ensure_future(self._hub.wait(seconds))
+        notified = asyncio.ensure_future(self._hub.wait(seconds, since=mark))
         try:
             await asyncio.wait({woken, notified}, return_when=asyncio.FIRST_COMPLETED)
         finally:

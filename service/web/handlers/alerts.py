@@ -122,12 +122,13 @@ async def alerts_live(request: web.Request) -> web.StreamResponse:
     try:
         await response.write(b"retry: 3000\n\n")
         while not hub.closed and request.transport is not None and not request.transport.is_closing():
+            mark = hub.mark()  # before the read: an alert committed after it still wakes this feed
             async with db.read() as conn:
                 found = await alert_inbox.new_for_user(conn, user_id, after_id=after, limit=LIVE_BATCH)
             for alert in found:
                 await response.write(_sse(alert))
                 after = alert.id
-            if len(found) < LIVE_BATCH and not await hub.wait(KEEPALIVE_SECONDS):
+            if len(found) < LIVE_BATCH and not await hub.wait(KEEPALIVE_SECONDS, since=mark):
                 await response.write(b": keepalive\n\n")
     except ConnectionResetError:
         pass  # the page was left or closed

@@ -86,13 +86,14 @@ async def events_live(request: web.Request) -> web.StreamResponse:
     try:
         await response.write(b"retry: 3000\n\n")
         while not hub.closed and request.transport is not None and not request.transport.is_closing():
+            mark = hub.mark()  # before the read: a batch committed after it still wakes this feed
             async with db.read() as conn:
                 chosen, found = await _matching(conn, query, reveal=reveal, after=after, limit=LIVE_BATCH)
             for event in found:
                 await response.write(_sse(event, reveal=reveal))
                 after = (event.ms, event.seq)
             caught_up = chosen is None or len(found) < LIVE_BATCH
-            if caught_up and not await hub.wait(KEEPALIVE_SECONDS):
+            if caught_up and not await hub.wait(KEEPALIVE_SECONDS, since=mark):
                 await response.write(b": keepalive\n\n")
     except ConnectionResetError:
         pass  # the browser went away (tab closed, page left): nothing to clean up

@@ -144,9 +144,10 @@ async def ext_alerts(request: web.Request) -> web.StreamResponse:
     `last_id`, which also passes over the alerts it is not to show.
     """
     wait = whole_number(request.query.get("wait"), "wait", minimum=0, maximum=MAX_WAIT_SECONDS) or 0
-    batch = await _desktop_batch(request)
     hub = request.app[events_hub_key]
-    if not batch.alerts and wait and not hub.closed and await hub.wait(wait):
+    mark = hub.mark()  # before the read: an alert committed after it still ends the wait
+    batch = await _desktop_batch(request)
+    if not batch.alerts and wait and not hub.closed and await hub.wait(wait, since=mark):
         batch = await _desktop_batch(request)
     origin = str(request.url.origin())
     alerts = [{"id": a.id, "kind": a.kind, "raised_at": a.raised_at.isoformat().replace("+00:00", "Z"),

@@ -42,6 +42,7 @@ async def room_live_stream(request: web.Request) -> web.StreamResponse:
     try:
         await response.write(b"retry: 3000\n\n")
         while not hub.closed and request.transport is not None and not request.transport.is_closing():
+            mark = hub.mark()  # before the read: a batch committed after it still wakes this feed
             async with db.read() as conn:
                 room = await snapshot(request, conn)
             # "as_of" changes every time: compare the rest, send only a room that changed.
@@ -49,7 +50,7 @@ async def room_live_stream(request: web.Request) -> web.StreamResponse:
             if shown != sent:
                 await response.write(_sse(room))
                 sent = shown
-            if not await hub.wait(KEEPALIVE_SECONDS):
+            if not await hub.wait(KEEPALIVE_SECONDS, since=mark):
                 await response.write(b": keepalive\n\n")
     except ConnectionResetError:
         pass  # the browser went away

@@ -10,7 +10,7 @@ DEV_STAMP     := $(VENV)/.dev-installed
 help:
 	@echo "make run    - install (into .venv) and start the service on http://127.0.0.1:8756"
 	@echo "make test   - install test needs (Chromium included) and run lint, types and the whole suite"
-	@echo "make bench  - run the benchmarks under benchmarks/ and print their figures"
+	@echo "make bench  - run the benchmarks under benchmarks/ and print their figures (ONLY='word ...' picks some)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,7 @@ check: lint typecheck pytest
 test: check
 
 bench: $(DEV_STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(ONLY)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .bench-cache

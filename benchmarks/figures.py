@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 # The performance issue's rows, in its order; `record` takes one of these names.
 ROWS = (
     "Events ingest, 5,000 events",

@@ -16,6 +16,8 @@ EXPORTS: dict[str, str] = {
     "follow_state": "v_person_follow_state",
     "room_events": "v_room_events_public",
     "broadcasts": "broadcasts",
+    # Each broadcast's written summary: its figures (facts) and sentences, as JSON text.
+    "broadcast_summaries": "broadcast_reports",
     # The fan ledger, by person id (persons.csv names them); anonymous tips count for nobody in it.
     "fan_ledger": "person_room_stats",
     "broadcast_attendance": "broadcast_attendance",

@@ -71,3 +71,28 @@ def test_export_with_include_notes_writes_the_notes(env: dict[str, str], tmp_pat
     assert [(r["username"], r["category"], r["body"], r["author"], str(r["pinned"])) for r in rows] == [
         ("sam_fan", "private_message", NOTE, "owner", "1")
     ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export_has_the_broadcast_summaries(env: dict[str, str], tmp_path: Path, fmt: str) -> None:
+    """A summary's figures and sentences are history too: they go out with the broadcasts."""
+    _seed(env)
+    sentences = json.dumps([["Tokens: ", {"num": 1500}, " from 12 tippers"]])
+    with sqlite3.connect(Path(env["MHC_DATA_DIR"]) / "mhc.sqlite3") as conn:
+        conn.execute(
+            "INSERT INTO broadcasts (id, started_at, last_event_at) "
+            "VALUES (7, '2026-02-03T20:00:00.000Z', '2026-02-03T23:00:00.000Z')"
+        )
+        conn.execute(
+            "INSERT INTO broadcast_reports (broadcast_id, stale, generated_at, facts, sentences) "
+            "VALUES (7, 0, '2026-02-03T23:05:00.000Z', '{\"tokens\": 1500}', ?)",
+            (sentences,),
+        )
+    out = tmp_path / "export"
+    result = mhc(env, "export", "--format", fmt, str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (out / f"broadcast_summaries.{fmt}").read_text(encoding="utf-8")
+    rows = json.loads(text) if fmt == "json" else list(csv.DictReader(io.StringIO(text)))
+    assert [(str(r["broadcast_id"]), r["generated_at"], r["sentences"]) for r in rows] == [
+        ("7", "2026-02-03T23:05:00.000Z", sentences)
+    ]

@@ -172,3 +172,20 @@ async def test_parts_need_the_extension_token(ext: Ext) -> None:
     response = await ext.client.post("/api/ext/v1/lists/parts", json=parts[0],
                                      headers={"Origin": EXT_ORIGIN, "X-MHC-Protocol": "1"})  # fmt: skip
     assert response.status == 401
+
+
+async def test_an_upload_never_finished_is_dropped_after_a_week(ext: Ext) -> None:
+    """A run whose browser closed for good mid-run leaves pages behind; the next upload clears them
+    once they are a week old, and a young one is kept."""
+    app = app_of(ext)
+    old, _ = in_parts(snapshot("followers", NAMES), PART_PAGES, "run-old1")
+    young, _ = in_parts(snapshot("followers", NAMES), PART_PAGES, "run-young")
+    await send_parts(ext, old[:1] + young[:1])
+    with sqlite3.connect(app[settings_key].database_path) as conn:
+        conn.execute(
+            "UPDATE list_uploads SET created_at = '2020-01-01T00:00:00.000Z' WHERE upload_key = 'run-old1'"
+        )
+    fresh, _ = in_parts(snapshot("followers", NAMES), PART_PAGES, "run-new1")
+    await send_parts(ext, fresh[:1])
+    assert rows(app, "SELECT upload_key FROM list_uploads ORDER BY id") == [("run-young",), ("run-new1",)]
+    assert rows(app, "SELECT count(*) FROM list_upload_pages") == [(4,)]

@@ -850,6 +850,8 @@ CREATE TABLE follow_removals (
 CREATE UNIQUE INDEX idx_follow_removals_open ON follow_removals (person_id, direction)
     WHERE state IN ('held', 'suspected');
 CREATE INDEX idx_follow_removals_snapshot ON follow_removals (snapshot_id);
+-- "Does a removal cover this period?" per missing period, and a confirmed period's end by its removal.
+CREATE INDEX idx_follow_removals_period ON follow_removals (period_id);
 CREATE INDEX idx_follow_removals_state ON follow_removals (direction, state);
 
 -- Profile pages read in the user's browser, kept with their scrape time. follow_status is only

@@ -2,6 +2,11 @@
 -- pages wait here until the extension finishes the upload; finishing moves them into
 -- list_snapshot_pages and reconciles the snapshot, which counts only then. `snapshot_id` is set when
 -- the upload is finished, so a repeated finish answers the same snapshot and a late part is refused.
+-- Also: removals found by their period. Each reconcile asks, per open period missing from the list,
+-- whether a removal already covers it, and closes confirmed periods by their removal; without this
+-- index every such question scans the removals (100M row visits for 10,000 suspects at 1M names).
+CREATE INDEX idx_follow_removals_period ON follow_removals (period_id);
+
 CREATE TABLE list_uploads (
     id INTEGER PRIMARY KEY,
     upload_key TEXT NOT NULL,

@@ -35,6 +35,9 @@ TARGET_SECONDS = 3.0
 PAGE_SIZE = 90
 GENERATOR = "v1"
 RUNS = 3
+# CPU time of each timed reconcile (all threads: the database's too): on a shared machine the elapsed
+# time also counts other processes' turns, this does not.
+CPU_SECONDS: list[float] = []
 ROW = "Followers reconcile, 1M vs 1M"
 
 
@@ -86,12 +89,14 @@ async def _measure(path: Path) -> tuple[float, Any, float, Any]:
     """The first complete snapshot without the 10,000 (suspected), then the next (confirmed)."""
     async with open_database(path, readers=1) as db:
         second = snapshot_of(fresh_names(), "2026-01-02T10:00:00")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         suspecting = await ingest_list_snapshot(db, second, key="suspecting", client_id=None)
         first_strike = time.perf_counter() - started
+        CPU_SECONDS.append(time.process_time() - cpu)
         third = snapshot_of(fresh_names(), "2026-01-03T10:00:00")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         confirming = await ingest_list_snapshot(db, third, key="confirming", client_id=None)
+        CPU_SECONDS.append(time.process_time() - cpu)
         return first_strike, suspecting, time.perf_counter() - started, confirming
 
 
@@ -129,6 +134,7 @@ def main() -> bool:
         f"   reconcile {SIZE:,} names against {SIZE:,} stored: {suspect_median:.2f} s suspecting {CHANGED:,},"
         f" {confirm_median:.2f} s confirming them a day later (target ≤ {TARGET_SECONDS} s each)"
     )
+    print(f"   CPU time per reconcile: median {statistics.median(CPU_SECONDS):.2f} s")
     print(f"   bare temp-table set difference: {baseline:.2f} s ({elapsed / baseline:.1f}×)")
     print(f"   added {outcome.added}, suspected {outcome.suspected}, then confirmed {confirmed.confirmed}")
     met = elapsed <= TARGET_SECONDS and right

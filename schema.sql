@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 22
+-- schema-version: 26
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. A change adds the next
 -- migration file and edits this file in the same commit; tests/test_schema.py proves both paths
@@ -804,6 +804,34 @@ CREATE TABLE list_snapshot_pages (
     PRIMARY KEY (snapshot_id, seq)
 ) WITHOUT ROWID;
 
+-- A list snapshot sent in parts: each part's pages wait here until the extension finishes the
+-- upload, which moves them into list_snapshot_pages and reconciles the snapshot (it counts only
+-- then). snapshot_id is set when finished: a repeated finish answers it, a late part is refused.
+CREATE TABLE list_uploads (
+    id INTEGER PRIMARY KEY,
+    upload_key TEXT NOT NULL,
+    client_id INTEGER REFERENCES ext_clients (id) ON DELETE SET NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('following', 'followers')),
+    account TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    snapshot_id INTEGER REFERENCES list_snapshots (id) ON DELETE SET NULL
+);
+CREATE UNIQUE INDEX idx_list_uploads_key ON list_uploads (upload_key);
+CREATE INDEX idx_list_uploads_created ON list_uploads (created_at) WHERE snapshot_id IS NULL;
+
+CREATE TABLE list_upload_pages (
+    upload_id INTEGER NOT NULL REFERENCES list_uploads (id) ON DELETE CASCADE,
+    part INTEGER NOT NULL CHECK (part >= 1),
+    seq INTEGER NOT NULL,
+    list TEXT NOT NULL CHECK (list IN ('online', 'offline', 'followers')),
+    page INTEGER NOT NULL CHECK (page >= 1),
+    url TEXT,
+    final_url TEXT,
+    usernames TEXT NOT NULL,  -- JSON array, in page order
+    PRIMARY KEY (upload_id, part, seq)
+) WITHOUT ROWID;
+
 -- Removals on their way to becoming unfollows. 'held' waits for a person in the panel (the snapshot
 -- dropped too many names at once); 'suspected' waits for a second complete snapshot, an Events
 -- unfollow or a profile scrape; 'confirmed' closed the period; 'dismissed' did not.
@@ -822,6 +850,8 @@ CREATE TABLE follow_removals (
 CREATE UNIQUE INDEX idx_follow_removals_open ON follow_removals (person_id, direction)
     WHERE state IN ('held', 'suspected');
 CREATE INDEX idx_follow_removals_snapshot ON follow_removals (snapshot_id);
+-- "Does a removal cover this period?" per missing period, and a confirmed period's end by its removal.
+CREATE INDEX idx_follow_removals_period ON follow_removals (period_id);
 CREATE INDEX idx_follow_removals_state ON follow_removals (direction, state);
 
 -- Profile pages read in the user's browser, kept with their scrape time. follow_status is only

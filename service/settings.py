@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Extension API only: a 100,000-name list snapshot is a few MiB of JSON.
     ext_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # A list longer than this many pages is sent in parts of at most this many (announced in the
+    # extension's ping answer): 100 pages of 90 names is about 200 KB a request.
+    ext_list_part_pages: int = Field(default=100, ge=1, le=5000)
     # Admin › Import only: a token history CSV of a few years is tens of MiB (streamed to disk).
     import_max_body_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     ext_pair_code_minutes: int = Field(default=10, ge=1)

@@ -65,6 +65,17 @@ export function postList(snapshot, key) {
   return request("POST", "/api/ext/v1/lists", { body: snapshot, headers: { "Idempotency-Key": key } });
 }
 
+// A list too long for one request goes in parts (each idempotent per upload and part number),
+// then the finish, which makes them one snapshot; the ping answer's `list_parts.max_pages` says how
+// many pages a part may hold (a service without it takes lists whole only).
+export function postListPart(part) {
+  return request("POST", "/api/ext/v1/lists/parts", { body: part });
+}
+
+export function postListFinish(finish) {
+  return request("POST", "/api/ext/v1/lists/finish", { body: finish });
+}
+
 export function postProfiles(profiles) {
   return request("POST", "/api/ext/v1/profiles", { body: profiles });
 }

@@ -4,7 +4,13 @@
  * sends it again. Each item keeps the idempotency key it was created with, so a repeat the
  * service already stored is answered "duplicate" and changes nothing.
  *
- * Item: {id, kind: "list"|"profiles", payload, taskId, attempts, nextAttemptAt, lastError, createdAt}
+ * Item: {id, kind: "list"|"list-part"|"list-finish"|"profiles", payload, upload, taskId, attempts,
+ *        nextAttemptAt, lastError, createdAt}
+ *
+ * A long list goes as parts then a finish (runner.js); items are sent in the order they were queued,
+ * and a finish waits while a part of its upload is still queued, so the service counts the list
+ * once every part it could get has arrived (a part it refused is dropped: the finish then makes
+ * the snapshot partial, never an unfollow).
  */
 
 import * as api from "./api.js";
@@ -57,15 +63,20 @@ function update(id, change) {
 }
 
 function send(item) {
-  return item.kind === "list" ? api.postList(item.payload, item.id) : api.postProfiles(item.payload);
+  if (item.kind === "list") return api.postList(item.payload, item.id);
+  if (item.kind === "list-part") return api.postListPart(item.payload);
+  if (item.kind === "list-finish") return api.postListFinish(item.payload);
+  return api.postProfiles(item.payload);
 }
+
+const SNAPSHOT_KINDS = new Set(["list", "list-finish"]);
 
 // What the task queue should hear once the service has the result.
 async function reportDelivered(item, answer) {
   if (!item.taskId) return;
-  const ref =
-    item.kind === "list" ? `snapshot:${answer.snapshot_id}` : `profile:${answer.profiles?.[0]?.scrape_id ?? 0}`;
-  const partial = item.kind === "list" && !answer.complete;
+  const snapshot = SNAPSHOT_KINDS.has(item.kind);
+  const ref = snapshot ? `snapshot:${answer.snapshot_id}` : `profile:${answer.profiles?.[0]?.scrape_id ?? 0}`;
+  const partial = snapshot && !answer.complete;
   const state = partial ? "failed" : "done";
   const reason = partial ? `partial run: ${answer.reason}` : null;
   await api.reportTask(item.taskId, state, { reason, resultRef: ref }).catch(() => {});
@@ -93,6 +104,10 @@ async function deliver(item, outcome) {
   }
 }
 
+async function partsWaiting(upload) {
+  return (await load()).some((item) => item.kind === "list-part" && item.upload === upload);
+}
+
 let flushing = null;
 
 // Send every due item (all of them when `force`); resolves to {sent, failed, refused}.
@@ -100,10 +115,19 @@ export function flush({ force = false } = {}) {
   if (flushing) return flushing;
   flushing = (async () => {
     const outcome = { sent: 0, failed: 0, refused: [], stop: false };
-    for (const item of await load()) {
-      if (!force && item.nextAttemptAt > Date.now()) continue;
-      await deliver(item, outcome);
-      if (outcome.stop) break;
+    const tried = new Set();
+    // Items queued while this flush runs (the next part of a list being read) are sent by it too.
+    for (let pass = true; pass && !outcome.stop; ) {
+      pass = false;
+      const queued = await load();
+      for (const item of queued) {
+        if (tried.has(item.id) || (!force && item.nextAttemptAt > Date.now())) continue;
+        if (item.kind === "list-finish" && (await partsWaiting(item.upload))) continue;
+        tried.add(item.id);
+        pass = true;
+        await deliver(item, outcome);
+        if (outcome.stop) break;
+      }
     }
     await scheduleRetry();
     return outcome;

@@ -12,6 +12,7 @@
  */
 
 import "../lib/list-run.js"; // classic script: defines globalThis.MHC.nextListUrl & co.
+import * as api from "./api.js";
 import * as badge from "./badge.js";
 import * as outbox from "./outbox.js";
 import { getSettings, takeDailyPage } from "./settings.js";
@@ -103,31 +104,26 @@ async function extractIn(tabId, file, fn, renderWaitSeconds) {
   }
 }
 
-function listProgress(kind, reads, startedMs, settings) {
-  const lastPages = {};
-  const names = new Set();
-  for (const read of reads) {
-    const r = read.result;
-    if (r.list && r.last_page) lastPages[r.list] = Math.max(lastPages[r.list] || 0, r.last_page);
-    for (const name of r.usernames || []) names.add(name);
-  }
+function listProgress(kind, run, startedMs, settings) {
+  const { pages: read, names, lastPages } = run.progress();
   const lists = kind === "following" ? ["online", "offline"] : ["followers"];
   const known = lists.every((list) => lastPages[list]);
   const total = known ? lists.reduce((sum, list) => sum + lastPages[list], 0) : null;
   // The first pages come without a wait, so the average so far underestimates; the pace is a floor.
   const pace = ((settings.paceMinSeconds + settings.paceMaxSeconds) / 2) * 1000;
-  const perPage = Math.max(reads.length ? (Date.now() - startedMs) / reads.length : 0, pace);
-  const left = total === null ? null : Math.max(0, Math.round(((total - reads.length) * perPage) / 1000));
-  return { page: reads.length, pages: total, names: names.size, secondsLeft: left };
+  const perPage = Math.max(read ? (Date.now() - startedMs) / read : 0, pace);
+  const left = total === null ? null : Math.max(0, Math.round(((total - read) * perPage) / 1000));
+  return { page: read, pages: total, names, secondsLeft: left };
 }
 
-async function readList(kind, settings, onPage) {
-  const reads = [];
+// Reads the list page by page; each page goes to `onPage` as it is read (and is not kept here).
+async function readList(kind, settings, run, onPage) {
   let stop = null;
   let tabId = null;
+  let reads = 0;
   try {
-    for (let url = MHC.nextListUrl(kind, reads); url; url = MHC.nextListUrl(kind, reads)) {
-      if (reads.length) await sleep(paceMs(settings));
+    for (let url = run.nextUrl(); url; url = run.nextUrl()) {
+      if (reads) await sleep(paceMs(settings));
       if (!(await takeDailyPage(settings.dailyPageCap))) {
         stop = "daily_cap";
         break;
@@ -143,16 +139,62 @@ async function readList(kind, settings, onPage) {
         stop = `page_error: ${error.message}`.slice(0, 200);
         break;
       }
-      reads.push(read);
-      onPage(reads);
+      reads += 1;
+      await onPage(run.add(read));
     }
   } finally {
     if (tabId !== null) await chrome.tabs.remove(tabId).catch(() => {});
   }
-  return { reads, stop };
+  return { stop };
 }
 
-// One list run; the snapshot goes to the outbox (then to the service) whatever its verdict.
+// How many pages one request may carry, as the service announces it; null when it takes lists
+// whole only (an older service) or cannot be asked now (the list then goes whole, as before).
+async function partPages() {
+  try {
+    const answer = await api.ping();
+    const pages = Number(answer.list_parts?.max_pages);
+    return Number.isInteger(pages) && pages >= 1 ? pages : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+// Where a run's pages go: a list that fits in one part is sent whole (POST lists, as always);
+// a longer one leaves in parts as it is read, so neither the worker nor the outbox ever holds it
+// whole, then a finish that counts the parts.
+function listSender(kind, account, started_at, maxPages, taskId) {
+  const upload = crypto.randomUUID();
+  let pages = [];
+  let parts = 0;
+  async function sendPart() {
+    parts += 1;
+    const payload = { upload, part: parts, kind, account, started_at, pages };
+    pages = [];
+    await outbox.enqueue({ id: `${upload}:part:${parts}`, kind: "list-part", upload, payload });
+    outbox.flush().catch(() => {});
+  }
+  return {
+    async add(page) {
+      if (page === null) return;
+      pages.push(page);
+      if (maxPages !== null && pages.length >= maxPages) await sendPart();
+    },
+    async finish(end) {
+      if (!parts) {
+        const snapshot = { kind, account, started_at, ...end, pages };
+        await outbox.enqueue({ id: crypto.randomUUID(), kind: "list", payload: snapshot, taskId });
+      } else {
+        if (pages.length) await sendPart();
+        const payload = { upload, parts, kind, account, started_at, ...end };
+        await outbox.enqueue({ id: `${upload}:finish`, kind: "list-finish", upload, payload, taskId });
+      }
+      outbox.flush().catch(() => {});
+    },
+  };
+}
+
+// One list run; what it read goes to the outbox (then to the service) whatever its verdict.
 export async function runList(kind, { taskId = null } = {}) {
   if (busy()) throw new Error("A run is already in progress.");
   const settings = await getSettings();
@@ -162,18 +204,24 @@ export async function runList(kind, { taskId = null } = {}) {
   current = { kind, state: "running", page: 0, pages: null, names: 0, secondsLeft: null, reason: null };
   changed();
   try {
-    const { reads, stop } = await readList(kind, settings, (reads) => {
-      Object.assign(current, listProgress(kind, reads, startedMs, settings));
+    const run = MHC.startListRun(kind);
+    const sender = listSender(kind, settings.account, started_at, await partPages(), taskId);
+    const { stop } = await readList(kind, settings, run, async (page) => {
+      await sender.add(page);
+      Object.assign(current, listProgress(kind, run, startedMs, settings));
       changed();
     });
-    const snapshot = MHC.buildListSnapshot({
-      kind, account: settings.account, started_at, finished_at: new Date().toISOString(), reads,
-    });
-    if (stop && !snapshot.complete) snapshot.abort_reason = stop;
-    await outbox.enqueue({ id: crypto.randomUUID(), kind: "list", payload: snapshot, taskId });
-    Object.assign(current, { state: snapshot.complete ? "complete" : "partial", reason: snapshot.abort_reason });
-    outbox.flush().catch(() => {});
-    return snapshot;
+    const verdict = run.verdict();
+    const end = {
+      finished_at: new Date().toISOString(),
+      expected_total: verdict.expected_total,
+      complete: verdict.complete,
+      abort_reason: verdict.abort_reason,
+    };
+    if (stop && !end.complete) end.abort_reason = stop;
+    await sender.finish(end);
+    Object.assign(current, { state: end.complete ? "complete" : "partial", reason: end.abort_reason });
+    return end;
   } catch (error) {
     Object.assign(current, { state: "failed", reason: error.message });
     throw error;

@@ -11,7 +11,14 @@
  *   MHC.nextListUrl(kind, reads) -> url | null          null = stop reading
  *   MHC.evaluateListRun(kind, reads) -> {complete, abort_reason, usernames, expected_total}
  *   MHC.buildListSnapshot({kind, account, started_at, finished_at, reads}) -> snapshot
+ *   MHC.startListRun(kind) -> run                        the same, one read at a time:
+ *     run.add(read) -> snapshot page | null             (null: nothing to report, or already stopped)
+ *     run.nextUrl() -> url | null,  run.verdict() -> as evaluateListRun,
+ *     run.progress() -> {pages, names, lastPages: {list: last page}}
  *   MHC.LIST_ABORT_REASONS -> {code: meaning}
+ *
+ * A run object keeps the names seen (to spot a repeated page) but not the pages: a runner reading
+ * a 1M-name list sends its pages on as it goes (in parts) instead of holding every page to the end.
  *
  * Removals (unfollows) are only taken from complete snapshots, so every doubt here makes the
  * run incomplete rather than guessing.
@@ -23,9 +30,10 @@
 
   const ORIGIN = "https://chaturbate.com";
 
-  // 90 rooms a page: 100 pages is 9,000 names, far above any real account; the cap only
-  // guarantees a runner can never loop forever on a broken pagination.
-  const MAX_PAGES_PER_LIST = 100;
+  // 90 rooms a page: 20,000 pages is 1.8M names, above the biggest followers list (a 1M-name
+  // list is 11,112 pages); the cap only guarantees a runner can never loop forever on a broken
+  // pagination.
+  const MAX_PAGES_PER_LIST = 20000;
 
   // Reading order per run kind. Online first: a room that goes offline during the run then
   // shows up on both lists (deduped) instead of on neither.
@@ -108,18 +116,6 @@
     if (!state.soft && isUnexpectedlyEmpty(r)) state.soft = "empty_page";
   }
 
-  function consume(kind, reads) {
-    const state = newState(kind);
-    for (const read of reads) {
-      const r = resultOf(read);
-      state.used += 1;
-      state.stop = stopReason(state, r);
-      if (state.stop) break;
-      absorb(state, r);
-    }
-    return state;
-  }
-
   function missingPages(state) {
     return Object.values(state.lists).some((list) => {
       if (list.lastPage === null) return true;
@@ -144,57 +140,88 @@
     return state.kind === "following" && headers.length ? headers[headers.length - 1].total : null;
   }
 
-  // The verdict and the state behind it (buildListSnapshot needs to know where reading stopped).
-  function judge(kind, reads) {
-    const state = consume(kind, reads || []);
+  function verdictOf(state) {
     let reason = state.stop || state.soft;
     if (!reason && missingPages(state)) reason = "missing_pages";
     if (!reason) reason = totalProblem(state);
-    const verdict = {
+    return {
       complete: reason === null,
       abort_reason: reason,
       usernames: state.union,
       expected_total: expectedTotal(state),
     };
-    return { state, verdict };
-  }
-
-  function evaluateListRun(kind, reads) {
-    return judge(kind, reads).verdict;
   }
 
   function listPageUrl(list, page) {
     return ORIGIN + LIST_URLS[list](page);
   }
 
+  // The snapshot payload's page for a read, or null for one that names no list page.
+  function pageOf(read, r) {
+    if (!r || !r.list || r.page === null) return null;
+    return {
+      list: r.list,
+      page: r.page,
+      url: read.url || null,
+      final_url: read.final_url || read.url || null,
+      usernames: r.usernames.slice(),
+    };
+  }
+
+  function startListRun(kind) {
+    const state = newState(kind);
+    let last = null; // the last page taken in
+    return {
+      add(read) {
+        if (state.stop) return null;
+        const r = resultOf(read);
+        state.used += 1;
+        state.stop = stopReason(state, r);
+        if (!state.stop) {
+          absorb(state, r);
+          last = r;
+        }
+        // The page that stopped the run is reported too, so the service can re-check it.
+        return pageOf(read, r);
+      },
+      nextUrl() {
+        const order = RUN_LISTS[kind];
+        if (!order || state.stop) return null;
+        if (!last) return listPageUrl(order[0], 1);
+        const lastPage = state.lists[last.list].lastPage || 1;
+        if (last.page < lastPage && last.page < MAX_PAGES_PER_LIST) return listPageUrl(last.list, last.page + 1);
+        const nextList = order[order.indexOf(last.list) + 1];
+        return nextList ? listPageUrl(nextList, 1) : null;
+      },
+      verdict() {
+        return verdictOf(state);
+      },
+      progress() {
+        const lastPages = {};
+        for (const [list, info] of Object.entries(state.lists)) lastPages[list] = info.lastPage;
+        return { pages: state.used, names: state.unionSet.size, lastPages };
+      },
+    };
+  }
+
+  function evaluateListRun(kind, reads) {
+    const run = startListRun(kind);
+    for (const read of reads || []) run.add(read);
+    return run.verdict();
+  }
+
   function nextListUrl(kind, reads) {
-    const order = RUN_LISTS[kind];
-    if (!order) return null;
-    if (!reads || !reads.length) return listPageUrl(order[0], 1);
-    const state = consume(kind, reads);
-    if (state.stop) return null;
-    const last = resultOf(reads[reads.length - 1]);
-    const lastPage = state.lists[last.list].lastPage || 1;
-    if (last.page < lastPage && last.page < MAX_PAGES_PER_LIST) return listPageUrl(last.list, last.page + 1);
-    const nextList = order[order.indexOf(last.list) + 1];
-    return nextList ? listPageUrl(nextList, 1) : null;
+    const run = startListRun(kind);
+    for (const read of reads || []) run.add(read);
+    return run.nextUrl();
   }
 
   // The payload keeps DESIGN.md's shape exactly (the service validates with extra="forbid").
   // Every page read up to the one that stopped the run is listed, so the service can re-check.
   function buildListSnapshot({ kind, account, started_at, finished_at, reads }) {
-    const { state, verdict } = judge(kind, reads);
-    const pages = (reads || [])
-      .slice(0, state.used)
-      .map((read) => ({ read, r: resultOf(read) }))
-      .filter(({ r }) => r && r.list && r.page !== null)
-      .map(({ read, r }) => ({
-        list: r.list,
-        page: r.page,
-        url: read.url || null,
-        final_url: read.final_url || read.url || null,
-        usernames: r.usernames.slice(),
-      }));
+    const run = startListRun(kind);
+    const pages = (reads || []).map((read) => run.add(read)).filter((page) => page !== null);
+    const verdict = run.verdict();
     return {
       kind,
       account,
@@ -213,4 +240,5 @@
   MHC.nextListUrl = nextListUrl;
   MHC.evaluateListRun = evaluateListRun;
   MHC.buildListSnapshot = buildListSnapshot;
+  MHC.startListRun = startListRun;
 })(globalThis);

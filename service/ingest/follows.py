@@ -14,7 +14,7 @@ Every period and removal names its source and the snapshot, event or scrape behi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from service.store import follows, lookup, removals, snapshots
@@ -43,13 +43,13 @@ class SnapshotEffect:
 
 
 async def reconcile_snapshot(
-    conn: Connection, snapshot_id: int, direction: str, names: Iterable[str], *, complete: bool, at: str
+    conn: Connection, snapshot_id: int, direction: str, *, complete: bool, at: str
 ) -> SnapshotEffect:
-    """Apply one stored list snapshot of `direction` ("following" or "follower")."""
+    """Apply one stored list snapshot of `direction` ("following" or "follower") whose names
+    `snapshots.load_snapshot_names` has just loaded."""
     ref = snapshots.snapshot_ref(snapshot_id)
     await snapshots.settle_closed_elsewhere(conn)
     listed = await snapshots.count_open(conn, direction)
-    await snapshots.load_names(conn, names)
     added = await snapshots.open_periods_for_present(conn, direction, at=at, ref=ref)
     # Names from lists come without a role: queue the lookups that find it out (the lookup job works
     # through them at its own pace; the lists show "resolving…" meanwhile).
@@ -60,17 +60,17 @@ async def reconcile_snapshot(
     await snapshots.dismiss_removals_of_present(conn, direction, ref=ref)
     effect = SnapshotEffect("applied", added, 0, 0, 0)
     if complete:
-        newly_missing = await snapshots.count_newly_missing(conn, direction)
+        # Newly missing names go in as held first (one pass over the open periods, which also counts
+        # them); a drop small enough to be believed becomes suspected after the older suspicions
+        # are confirmed, so this snapshot's own never count as a second strike.
+        newly_missing = await snapshots.insert_missing_removals(
+            conn, direction, snapshot_id=snapshot_id, missing_since=at, state="held"
+        )
         if newly_missing >= HOLD_MIN_NAMES and newly_missing > HOLD_FRACTION * listed:
-            held = await snapshots.insert_missing_removals(
-                conn, direction, snapshot_id=snapshot_id, missing_since=at, state="held"
-            )
-            effect = SnapshotEffect("held", added, 0, 0, held)
+            effect = SnapshotEffect("held", added, 0, 0, newly_missing)
         else:
             confirmed = await snapshots.confirm_missing_suspects(conn, direction, ref=ref)
-            suspected = await snapshots.insert_missing_removals(
-                conn, direction, snapshot_id=snapshot_id, missing_since=at, state="suspected"
-            )
+            suspected = await snapshots.suspect_held_of_snapshot(conn, snapshot_id)
             effect = SnapshotEffect("applied", added, suspected, confirmed, 0)
     await snapshots.record_outcome(
         conn, snapshot_id, status=effect.status, added=effect.added, suspected=effect.suspected,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +25,17 @@ class SnapshotPage:
     url: str | None
     final_url: str | None
     usernames: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    """A page without its names: what the completeness check looks at."""
+
+    list_name: str
+    page: int
+    url: str | None
+    final_url: str | None
+    empty: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,19 +142,16 @@ async def insert_snapshot(
     finished_at: str,
     expected_total: int | None,
     claimed_complete: bool,
-    complete: bool,
-    abort_reason: str | None,
-    names: int,
     pages: Sequence[SnapshotPage],
 ) -> int:
+    """A new snapshot, not complete and with no names counted until `record_verdict`."""
     cursor = await conn.execute(
         "INSERT INTO list_snapshots (idempotency_key, client_id, kind, account, started_at, finished_at, "
         "received_at, expected_total, claimed_complete, complete, abort_reason, names, status) "
-        "VALUES (:key, :client, :kind, :account, :started, :finished, :now, :total, :claimed, :complete, "
-        ":reason, :names, 'applied')",
+        "VALUES (:key, :client, :kind, :account, :started, :finished, :now, :total, :claimed, 0, NULL, 0, "
+        "'applied')",
         {"key": key, "client": client_id, "kind": kind, "account": account, "started": started_at,
-         "finished": finished_at, "now": now_db(), "total": expected_total, "claimed": int(claimed_complete),
-         "complete": int(complete), "reason": abort_reason, "names": names},
+         "finished": finished_at, "now": now_db(), "total": expected_total, "claimed": int(claimed_complete)},
     )  # fmt: skip
     snapshot_id = int(cursor.lastrowid or 0)
     await conn.executemany(
@@ -168,6 +176,27 @@ async def list_pages(conn: Connection, snapshot_id: int) -> list[SnapshotPage]:
     ]
 
 
+async def page_facts(conn: Connection, snapshot_id: int) -> list[PageFacts]:
+    async with conn.execute(
+        "SELECT list, page, url, final_url, json_array_length(usernames) = 0 AS empty "
+        "FROM list_snapshot_pages WHERE snapshot_id = :id ORDER BY seq",
+        {"id": snapshot_id},
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [PageFacts(r["list"], r["page"], r["url"], r["final_url"], bool(r["empty"])) for r in rows]
+
+
+async def record_verdict(
+    conn: Connection, snapshot_id: int, *, complete: bool, abort_reason: str | None, names: int
+) -> None:
+    """The service's own completeness check, known once the stored pages' names are counted."""
+    await conn.execute(
+        "UPDATE list_snapshots SET complete = :complete, abort_reason = :reason, names = :names "
+        "WHERE id = :id",
+        {"complete": int(complete), "reason": abort_reason, "names": names, "id": snapshot_id},
+    )
+
+
 async def record_outcome(
     conn: Connection, snapshot_id: int, *, status: str, added: int, suspected: int, confirmed: int, held: int
 ) -> None:
@@ -182,32 +211,44 @@ async def record_outcome(
 # --------------------------------------------------------------------------- the snapshot's names
 
 
-async def load_names(conn: Connection, usernames: Iterable[str]) -> int:
-    """Put the (normalised) names in temp.snapshot_people as person ids, creating missing persons.
+async def load_snapshot_names(conn: Connection, snapshot_id: int) -> int:
+    """Put the names of a stored snapshot's pages in temp.snapshot_people as person ids, creating
+    missing persons; returns how many different names the snapshot holds.
 
-    The temp table lives on this connection until the next call replaces its rows.
+    The names never pass through Python: json_each reads them out of the stored pages, and each is
+    looked up once in the persons index (a LEFT JOIN keeps the misses), so a 1M-name list costs one
+    index probe per name plus an insert per new person. The temp tables live on this connection until
+    the next call replaces their rows.
     """
     await conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS snapshot_names (username TEXT PRIMARY KEY COLLATE NOCASE)"
+        "CREATE TEMP TABLE IF NOT EXISTS snapshot_names (username TEXT NOT NULL, person_id INTEGER)"
     )
     await conn.execute("CREATE TEMP TABLE IF NOT EXISTS snapshot_people (person_id INTEGER PRIMARY KEY)")
     await conn.execute("DELETE FROM temp.snapshot_names")
     await conn.execute("DELETE FROM temp.snapshot_people")
-    await conn.executemany(
-        "INSERT OR IGNORE INTO temp.snapshot_names (username) VALUES (:name)",
-        ({"name": name} for name in usernames),
+    # Pages in reading order (the primary key's), names in page order: new persons get ids in the
+    # order the list showed them, as when the names were inserted one by one.
+    await conn.execute(
+        "INSERT INTO temp.snapshot_names (username, person_id) "
+        "SELECT j.value, p.id FROM list_snapshot_pages s JOIN json_each(s.usernames) j "
+        "LEFT JOIN persons p ON p.username = j.value WHERE s.snapshot_id = :id",
+        {"id": snapshot_id},
     )
     now = now_db()
     # `WHERE true` lets SQLite parse the upsert after a SELECT; nothing about an existing person changes.
     await conn.execute(
         "INSERT INTO persons (username, created_at, updated_at) "
-        "SELECT username, :now, :now FROM temp.snapshot_names WHERE true "
+        "SELECT username, :now, :now FROM temp.snapshot_names WHERE person_id IS NULL "
         "ON CONFLICT (username) DO NOTHING",
         {"now": now},
     )
+    await conn.execute(
+        "UPDATE temp.snapshot_names SET person_id = "
+        "(SELECT p.id FROM persons p WHERE p.username = snapshot_names.username) WHERE person_id IS NULL"
+    )
+    # The primary key keeps each person once: a room on both following lists counts once.
     cursor = await conn.execute(
-        "INSERT INTO temp.snapshot_people (person_id) "
-        "SELECT p.id FROM temp.snapshot_names n JOIN persons p ON p.username = n.username"
+        "INSERT OR IGNORE INTO temp.snapshot_people (person_id) SELECT person_id FROM temp.snapshot_names"
     )
     return cursor.rowcount
 
@@ -242,20 +283,6 @@ async def dismiss_removals_of_present(conn: Connection, direction: str, *, ref: 
 async def count_open(conn: Connection, direction: str) -> int:
     async with conn.execute(
         "SELECT count(*) FROM follow_periods WHERE direction = :direction AND ended_at IS NULL",
-        {"direction": direction},
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
-async def count_newly_missing(conn: Connection, direction: str) -> int:
-    """Open periods absent from the snapshot that no held or suspected removal covers yet."""
-    async with conn.execute(
-        "SELECT count(*) "
-        "FROM follow_periods f WHERE f.direction = :direction AND f.ended_at IS NULL "
-        "AND f.person_id NOT IN (SELECT person_id FROM temp.snapshot_people) "
-        "AND NOT EXISTS (SELECT 1 FROM follow_removals r "
-        "WHERE r.period_id = f.id AND r.state IN ('held', 'suspected'))",
         {"direction": direction},
     ) as cursor:
         row = await cursor.fetchone()
@@ -304,6 +331,15 @@ async def insert_missing_removals(
         "AND NOT EXISTS (SELECT 1 FROM follow_removals r WHERE r.period_id = f.id "
         "AND r.state IN ('held', 'suspected'))",
         {"direction": direction, "snapshot": snapshot_id, "since": missing_since, "state": state},
+    )
+    return cursor.rowcount
+
+
+async def suspect_held_of_snapshot(conn: Connection, snapshot_id: int) -> int:
+    """The snapshot's held removals become suspected (its drop was small enough to believe)."""
+    cursor = await conn.execute(
+        "UPDATE follow_removals SET state = 'suspected' WHERE snapshot_id = :snapshot AND state = 'held'",
+        {"snapshot": snapshot_id},
     )
     return cursor.rowcount
 

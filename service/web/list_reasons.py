@@ -1,5 +1,6 @@
 """Why a list run counts as partial, in words for the user. The codes come from the extension (its
-`LIST_ABORT_REASONS`) and from the service's own re-check (`ingest.lists.completeness_problem`); the code
+`LIST_ABORT_REASONS`) and from the service's own re-check (`ingest.lists.completeness_problem`,
+`ingest.list_parts`); the code
 itself, and a failed page's technical message, go to the log when the snapshot arrives."""
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ _SENTENCES = {
     "daily_cap": (
         "The run stopped at the extension's daily page limit (set in the extension's options); it "
         "continues tomorrow."
+    ),
+    "missing_parts": (
+        "Some parts of the list, sent one after another, never reached the service; the list was not "
+        "used to mark anyone as unfollowed."
     ),
     "not_complete": ("The extension did not finish the list; it was not used to mark anyone as unfollowed."),
 }

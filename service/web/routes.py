@@ -140,6 +140,8 @@ def _extension_routes(r: web.UrlDispatcher) -> None:
     r.add_get("/api/ext/v1/ping", ext_api.ext_ping, name="ext_ping")
     r.add_post("/api/ext/v1/pair", ext_api.ext_pair, name="ext_pair")
     r.add_post("/api/ext/v1/lists", ext_api.ext_lists, name="ext_lists")
+    r.add_post("/api/ext/v1/lists/parts", ext_api.ext_list_part, name="ext_list_part")
+    r.add_post("/api/ext/v1/lists/finish", ext_api.ext_list_finish, name="ext_list_finish")
     r.add_post("/api/ext/v1/profiles", ext_api.ext_profiles, name="ext_profiles")
     r.add_get("/api/ext/v1/tasks", ext_api.ext_tasks, name="ext_tasks")
     r.add_post("/api/ext/v1/tasks/{task_id}", ext_api.ext_task_report, name="ext_task_report")

@@ -199,3 +199,16 @@ async def test_a_scraped_bio_reaches_the_current_state(ext: Ext) -> None:
     assert status == 200, answer
     assert rows(app, "SELECT age, age_source, followers, followers_source FROM person_state "
                      "WHERE username = 'fresh_face'") == [(23, "scrape", 1204, "scrape")]  # fmt: skip
+
+
+async def test_a_name_on_two_pages_counts_once(ext: Ext) -> None:
+    """A room read on both following lists (it went offline mid-run) is one name, one period."""
+    app = app_of(ext)
+    body = snapshot("following", NAMES[:20], expected_total=20)
+    body["pages"][0]["usernames"] = ["FAN_005", "fan_019", "newbie"]  # the online page; case differs
+    body["expected_total"] = 21
+    answer = await post(ext, body)
+    assert (answer["complete"], answer["added"]) == (True, 21)
+    assert rows(app, "SELECT names FROM list_snapshots WHERE id = :id", id=answer["snapshot_id"]) == [(21,)]
+    assert rows(app, "SELECT count(*) FROM follow_periods WHERE direction = 'following'") == [(21,)]
+    assert rows(app, "SELECT count(*) FROM persons WHERE username IN ('fan_005', 'newbie')") == [(2,)]

@@ -47,6 +47,23 @@ def snapshot(
             "complete": complete, "abort_reason": abort_reason, "pages": pages}  # fmt: skip
 
 
+def in_parts(
+    body: dict[str, Any], pages_per_part: int, upload: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A whole snapshot as the extension sends a long one: its parts (POST lists/parts), then the
+    finish (POST lists/finish)."""
+    run = {key: body[key] for key in ("kind", "account", "started_at")}
+    pages = body["pages"]
+    parts = [
+        {"upload": upload, "part": number, **run, "pages": pages[start : start + pages_per_part]}
+        for number, start in enumerate(range(0, len(pages), pages_per_part), start=1)
+    ]
+    finish = {"upload": upload, "parts": len(parts), **run, "finished_at": body["finished_at"],
+              "expected_total": body["expected_total"], "complete": body["complete"],
+              "abort_reason": body["abort_reason"]}  # fmt: skip
+    return parts, finish
+
+
 class Ext:
     """The extension's side of the protocol, over the aiohttp test client."""
 

@@ -1,4 +1,5 @@
-"""The extension API (DESIGN.md protocol 1): ping, pair, lists, profiles, tasks, desktop alerts.
+"""The extension API (DESIGN.md protocol 1): ping, pair, lists (whole or in parts), profiles, tasks,
+desktop alerts.
 
 web/ext_guard.py has already checked origin, protocol header, body size and (except for ping and
 pair) the bearer token by the time these run.
@@ -15,9 +16,11 @@ from pydantic import TypeAdapter
 from service import __version__
 from service.clock import utcnow
 from service.errors import Conflict, InvalidInput, NotAuthenticated
-from service.ingest import lists, pairing, profiles
+from service.ingest import list_parts, lists, pairing, profiles
 from service.ingest.models import (
     AlertAckRequest,
+    ListFinishRequest,
+    ListPartRequest,
     ListSnapshotRequest,
     PairRequest,
     ProfileScrapeIn,
@@ -29,7 +32,7 @@ from service.web.access import Access, requires
 from service.web.alert_links import absolute_link
 from service.web.ext_guard import CLIENT_ID, PROTOCOL
 from service.web.forms import parse_body, parse_json
-from service.web.keys import config_key, db_key, events_hub_key
+from service.web.keys import config_key, db_key, events_hub_key, settings_key
 from service.web.query_params import route_id, whole_number
 
 # A running task nobody reported on for this long is offered again (its worker was probably killed).
@@ -42,12 +45,19 @@ DESKTOP_MAX_AGE = timedelta(hours=24)
 MAX_WAIT_SECONDS = 25
 
 _SNAPSHOT = TypeAdapter(ListSnapshotRequest)
+_PART = TypeAdapter(ListPartRequest)
+_FINISH = TypeAdapter(ListFinishRequest)
 _PROFILES = TypeAdapter(list[ProfileScrapeIn] | ProfileScrapeIn)
 
 
 @requires(Access.PUBLIC)
 async def ext_ping(request: web.Request) -> web.StreamResponse:
-    return web.json_response({"service": "mhc", "version": __version__, "protocol": int(PROTOCOL)})
+    # `list_parts` (added within protocol 1): this service takes a list in parts of at most this many
+    # pages (POST lists/parts, then lists/finish); an extension that sees no such field sends lists whole.
+    parts = {"max_pages": request.app[settings_key].ext_list_part_pages}
+    return web.json_response(
+        {"service": "mhc", "version": __version__, "protocol": int(PROTOCOL), "list_parts": parts}
+    )
 
 
 @requires(Access.PUBLIC)
@@ -76,19 +86,50 @@ def _idempotency_key(request: web.Request, body: bytes) -> str:
     return f"sha256:{hashlib.sha256(body).hexdigest()}"
 
 
+def _check_account(request: web.Request, account: str) -> None:
+    broadcaster = request.app[config_key].current.broadcaster.strip().lower()
+    if broadcaster and account != broadcaster:
+        raise Conflict(
+            f"The snapshot was read while signed in as {account!r}, but this service is set up for "
+            f"{broadcaster!r}; nothing was stored."
+        )
+
+
 @requires(Access.EXTENSION)
 async def ext_lists(request: web.Request) -> web.StreamResponse:
     body = await request.read()
     snap = parse_body(body, _SNAPSHOT, "The snapshot has errors; nothing was stored")
-    broadcaster = request.app[config_key].current.broadcaster.strip().lower()
-    if broadcaster and snap.account != broadcaster:
-        raise Conflict(
-            f"The snapshot was read while signed in as {snap.account!r}, but this service is set up for "
-            f"{broadcaster!r}; nothing was stored."
-        )
+    _check_account(request, snap.account)
     outcome = await lists.ingest_list_snapshot(
         request.app[db_key], snap, key=_idempotency_key(request, body), client_id=request[CLIENT_ID]
     )
+    if outcome.alerts:
+        request.app[events_hub_key].notify()  # committed: wake the live pages and alert listeners
+    return web.json_response(outcome.as_json())
+
+
+@requires(Access.EXTENSION)
+async def ext_list_part(request: web.Request) -> web.StreamResponse:
+    """Some pages of a list run too long for one request; they count when the run is finished."""
+    part = parse_body(await request.read(), _PART, "The list part has errors; nothing was stored")
+    limit = request.app[settings_key].ext_list_part_pages
+    if len(part.pages) > limit:
+        raise InvalidInput(
+            f"A list part holds at most {limit} pages (list_parts.max_pages in the ping answer); "
+            "nothing was stored.",
+            details=[f"pages: at most {limit}"],
+        )
+    _check_account(request, part.account)
+    outcome = await list_parts.receive_part(request.app[db_key], part, client_id=request[CLIENT_ID])
+    return web.json_response(outcome.as_json())
+
+
+@requires(Access.EXTENSION)
+async def ext_list_finish(request: web.Request) -> web.StreamResponse:
+    """A run sent in parts is over: its parts become one snapshot, answered like POST lists."""
+    body = parse_body(await request.read(), _FINISH, "The end of the list run has errors; nothing was stored")
+    _check_account(request, body.account)
+    outcome = await list_parts.finish_upload(request.app[db_key], body, client_id=request[CLIENT_ID])
     if outcome.alerts:
         request.app[events_hub_key].notify()  # committed: wake the live pages and alert listeners
     return web.json_response(outcome.as_json())

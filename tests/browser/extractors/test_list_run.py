@@ -316,7 +316,13 @@ NEXT = [
     ),
     ("after a login", "followers", [page("followers", 1, [], status="login")], None),
     ("after a repeat", "following", [*GOOD_FOLLOWING[:2], page("offline", 2, ["b"], last=2)], None),
-    ("page cap", "followers", [page("followers", 100, ["a"], last=500)], None),
+    ("page cap", "followers", [page("followers", 20000, ["a"], last=50000)], None),
+    (
+        "a 1M-name list",
+        "followers",
+        [page("followers", 11111, ["a"], last=11112)],
+        f"{ORIGIN}/accounts/followers/?page=11112",
+    ),
     ("unknown kind", "bookmarks", [], None),
 ]
 

@@ -12,6 +12,7 @@
  */
 
 import "../lib/list-run.js"; // classic script: defines globalThis.MHC.nextListUrl & co.
+import "../lib/account-check.js"; // classic script: MHC.accountCheckUrl, MHC.accountProblem
 import * as badge from "./badge.js";
 import * as outbox from "./outbox.js";
 import { getSettings, takeDailyPage } from "./settings.js";
@@ -152,7 +153,28 @@ async function readList(kind, settings, onPage) {
   return { reads, stop };
 }
 
+// Who is logged in to Chaturbate, read on the account's own room page (list pages do not say):
+// null when it is the configured account, else the refusal code (lib/account-check.js). What was
+// seen is kept for the popup's warning.
+async function accountRefusal(settings) {
+  if (!(await takeDailyPage(settings.dailyPageCap))) return "daily_cap";
+  let tabId = null;
+  let seen;
+  try {
+    tabId = await openBackgroundTab(MHC.accountCheckUrl(settings.account));
+    ({ result: seen } = await extractIn(tabId, PROFILE_SCRIPT, "loggedInAs", settings.renderWaitSeconds));
+  } catch (error) {
+    return `page_error: ${error.message}`.slice(0, 200);
+  } finally {
+    if (tabId !== null) await chrome.tabs.remove(tabId).catch(() => {});
+  }
+  await chrome.storage.local.set({ login: { ...seen, account: settings.account, at: new Date().toISOString() } });
+  return MHC.accountProblem(settings.account, seen);
+}
+
 // One list run; the snapshot goes to the outbox (then to the service) whatever its verdict.
+// A run under another Chaturbate account is refused before any list page is read: its snapshot
+// carries no page and only the reason, so the panel's list run history says why.
 export async function runList(kind, { taskId = null } = {}) {
   if (busy()) throw new Error("A run is already in progress.");
   const settings = await getSettings();
@@ -162,16 +184,23 @@ export async function runList(kind, { taskId = null } = {}) {
   current = { kind, state: "running", page: 0, pages: null, names: 0, secondsLeft: null, reason: null };
   changed();
   try {
-    const { reads, stop } = await readList(kind, settings, (reads) => {
-      Object.assign(current, listProgress(kind, reads, startedMs, settings));
-      changed();
-    });
+    const refusal = await accountRefusal(settings);
+    let reads = [];
+    let stop = refusal;
+    if (!refusal) {
+      await sleep(paceMs(settings));
+      ({ reads, stop } = await readList(kind, settings, (sofar) => {
+        Object.assign(current, listProgress(kind, sofar, startedMs, settings));
+        changed();
+      }));
+    }
     const snapshot = MHC.buildListSnapshot({
       kind, account: settings.account, started_at, finished_at: new Date().toISOString(), reads,
     });
     if (stop && !snapshot.complete) snapshot.abort_reason = stop;
     await outbox.enqueue({ id: crypto.randomUUID(), kind: "list", payload: snapshot, taskId });
-    Object.assign(current, { state: snapshot.complete ? "complete" : "partial", reason: snapshot.abort_reason });
+    const state = refusal ? "refused" : snapshot.complete ? "complete" : "partial";
+    Object.assign(current, { state, reason: snapshot.abort_reason });
     outbox.flush().catch(() => {});
     return snapshot;
   } catch (error) {

@@ -17,9 +17,12 @@ in docs/ (see the README).
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+import struct
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +31,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.fakes import affiliate, cbhours, load_fixture, statbate, stats
+from tests.fakes import affiliate, cbhours, load_fixture, statbate, stats, thumbnails
 from tests.fakes import events as events_fake
 from tests.fakes.events import EventsScript
 from tests.support.extension_browser import ACCOUNT, LISTS, PROFILES, Site
@@ -64,12 +67,37 @@ class Upstreams:
     events: EventsScript
 
 
+def solid_png(rgb: tuple[int, int, int], width: int = 96, height: int = 72) -> bytes:
+    """A one-colour PNG: a thumbnail that shows as a picture on the pages."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
 @pytest.fixture(scope="module")
 def upstreams() -> Iterator[Upstreams]:
+    """The five upstreams and the thumbnail host, on loopback: nothing leaves the machine."""
+    thumbs = ThreadedApp(thumbnails.make_app(pictures := thumbnails.ThumbnailFake()))
+    thumbs_base = thumbs.start()
+    rooms = load_fixture("affiliate", "onlinerooms.json")["results"]
+    colours = [(0x6A, 0x4C, 0x93), (0x1E, 0x7D, 0x32), (0xB3, 0x26, 0x1E), (0x1F, 0x5F, 0x99)]
+    for room, colour in zip(rooms, itertools.cycle(colours), strict=False):
+        name = f"{room['username']}.png"
+        pictures.images[name] = (solid_png(colour), "image/png")
+        room["image_url"] = room["image_url_360x270"] = f"{thumbs_base}/ri/{name}"
     script = EventsScript(username=ACCOUNT, hold_empty=5.0)
     snapshot = load_fixture("stats", "statsapi.json") | {"username": ACCOUNT}
     apps = {
-        "affiliate": ThreadedApp(affiliate.make_app(affiliate.AffiliateFake(require_wm=WM))),
+        "affiliate": ThreadedApp(affiliate.make_app(affiliate.AffiliateFake(rooms, require_wm=WM))),
         "stats": ThreadedApp(stats.make_app(stats.StatsFake(snapshot=snapshot))),
         "cbhours": ThreadedApp(cbhours.make_app()),
         "statbate": ThreadedApp(statbate.make_app()),
@@ -86,7 +114,7 @@ def upstreams() -> Iterator[Upstreams]:
     try:
         yield Upstreams(urls, script)
     finally:
-        for app in apps.values():
+        for app in [*apps.values(), thumbs]:
             app.stop()
 
 
@@ -208,6 +236,8 @@ def configure_and_test_sources(walk: Walk) -> None:
     for key in ("affiliate", "stats", "cbhours", "statbate"):
         page.click(f"tr[data-source={key}] button:has-text('Test connection')")
         expect(page.locator(".flash")).to_contain_text("OK")
+    expect(page.locator(".flash")).to_contain_text("Running now: Statbate member and model info.")
+    expect(page.locator("[data-testid=sources] .error-cell")).to_have_text(["—"] * 4)
     shot(page, "04-sources")
 
 

@@ -225,11 +225,13 @@ def configure_and_test_sources(walk: Walk) -> None:
     page.click("[data-testid=checklist] a:has-text('Your broadcaster username')")
     expect(page).to_have_url(walk.base + "/admin/settings")
     page.fill("input[name=broadcaster]", ACCOUNT)
+    expect(page.locator(".save-bar button")).to_be_in_viewport()  # the form is screens long
     page.fill("input[name=affiliate_wm]", WM)
     page.fill("input[name=events_token]", walk.upstreams.events.token)
     page.fill("input[name=stats_token]", stats.DEFAULT_TOKEN)
     page.fill("input[name=statbate_token]", statbate.DEFAULT_TOKEN)
     shot(page, "03-settings")
+    page.screenshot(path=str(SHOTS / "03-settings-screen.png"))
     page.click("button:has-text('Save settings')")
     expect(page.locator(".flash")).to_contain_text("Settings saved")
     page.goto(walk.base + "/admin/sources")

@@ -339,6 +339,11 @@ def every_page_has_data(walk: Walk) -> None:
     page.goto(walk.base + "/profile/harbor_lights")
     page.locator("[data-testid=scraped-profile]").evaluate("(el) => window.scrollTo(0, el.offsetTop - 16)")
     doc_shot(page, "profile")  # what the extension read on the room page, as a section of the profile
+    # System Stats records hourly; the admin runs it now from Admin › Jobs rather than wait.
+    page.goto(walk.base + "/admin/jobs")
+    page.click("tr[data-job=system_stats] >> text=Run now")
+    page.goto(walk.base + "/admin/system")
+    wait_for(page, lambda: page.reload() and page.locator("[data-testid=latest]").count(), "system stats")
     for tab in ADMIN_TABS:
         answer = page.goto(f"{walk.base}/admin/{tab}")
         assert answer is not None and answer.status == 200, tab

@@ -17,12 +17,9 @@ in docs/ (see the README).
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
-import struct
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,12 +28,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.fakes import affiliate, cbhours, load_fixture, statbate, stats, thumbnails
-from tests.fakes import events as events_fake
-from tests.fakes.events import EventsScript
+from tests.fakes import statbate, stats
+from tests.support.all_upstreams import Upstreams, all_upstreams
 from tests.support.extension_browser import ACCOUNT, LISTS, PROFILES, Site
 from tests.support.service_process import ServiceProcess
-from tests.support.threaded_app import ThreadedApp
 
 pytestmark = pytest.mark.e2e
 
@@ -44,9 +39,8 @@ SHOTS = Path(os.environ.get("MHC_SHOTS", "/tmp/mhc-first-hour"))  # noqa: S108 â
 PASSWORD = "correct horse battery"
 WM = "AbCdE"
 CB = "https://chaturbate.com"
-SITE_PAGES = {
-    f"{CB}/{ACCOUNT}/": PROFILES
-    / "profile-followed-offline.html",  # the account check: its viewer is ACCOUNT
+SITE_PAGES = {  # the first page is the account check's: its logged-in viewer is ACCOUNT
+    f"{CB}/{ACCOUNT}/": PROFILES / "profile-followed-offline.html",
     f"{CB}/followed-cams/": LISTS / "following-online.html",
     f"{CB}/followed-cams/offline/?page=1": LISTS / "following-offline-p1.html",
     f"{CB}/followed-cams/offline/?page=2": LISTS / "following-offline-p2.html",
@@ -59,63 +53,11 @@ ADMIN_TABS = ("users", "settings", "jobs", "sources", "events", "extension", "sy
               "alerts/destinations")  # fmt: skip
 
 
-@dataclass
-class Upstreams:
-    """The five fake upstreams, each served from its own thread: base URLs and the events script."""
-
-    urls: dict[str, str]
-    events: EventsScript
-
-
-def solid_png(rgb: tuple[int, int, int], width: int = 96, height: int = 72) -> bytes:
-    """A one-colour PNG: a thumbnail that shows as a picture on the pages."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
 @pytest.fixture(scope="module")
 def upstreams() -> Iterator[Upstreams]:
     """The five upstreams and the thumbnail host, on loopback: nothing leaves the machine."""
-    thumbs = ThreadedApp(thumbnails.make_app(pictures := thumbnails.ThumbnailFake()))
-    thumbs_base = thumbs.start()
-    rooms = load_fixture("affiliate", "onlinerooms.json")["results"]
-    colours = [(0x6A, 0x4C, 0x93), (0x1E, 0x7D, 0x32), (0xB3, 0x26, 0x1E), (0x1F, 0x5F, 0x99)]
-    for room, colour in zip(rooms, itertools.cycle(colours), strict=False):
-        name = f"{room['username']}.png"
-        pictures.images[name] = (solid_png(colour), "image/png")
-        room["image_url"] = room["image_url_360x270"] = f"{thumbs_base}/ri/{name}"
-    script = EventsScript(username=ACCOUNT, hold_empty=5.0)
-    snapshot = load_fixture("stats", "statsapi.json") | {"username": ACCOUNT}
-    apps = {
-        "affiliate": ThreadedApp(affiliate.make_app(affiliate.AffiliateFake(rooms, require_wm=WM))),
-        "stats": ThreadedApp(stats.make_app(stats.StatsFake(snapshot=snapshot))),
-        "cbhours": ThreadedApp(cbhours.make_app()),
-        "statbate": ThreadedApp(statbate.make_app()),
-        "events": ThreadedApp(events_fake.make_app(script)),
-    }
-    bases = {name: app.start() for name, app in apps.items()}
-    urls = {
-        "MHC_AFFILIATE_URL": bases["affiliate"] + affiliate.PATH,
-        "MHC_STATS_URL": bases["stats"] + stats.PATH,
-        "MHC_CBHOURS_URL": bases["cbhours"] + cbhours.PATH,
-        "MHC_STATBATE_URL": bases["statbate"] + "/api",
-        "MHC_EVENTS_URL": bases["events"] + "/events/",
-    }
-    try:
-        yield Upstreams(urls, script)
-    finally:
-        for app in [*apps.values(), thumbs]:
-            app.stop()
+    with all_upstreams(ACCOUNT, WM) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")

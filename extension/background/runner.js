@@ -12,6 +12,7 @@
  */
 
 import "../lib/list-run.js"; // classic script: defines globalThis.MHC.nextListUrl & co.
+import "../lib/account-check.js"; // classic script: MHC.accountCheckUrl, MHC.accountProblem
 import * as api from "./api.js";
 import * as badge from "./badge.js";
 import * as outbox from "./outbox.js";
@@ -194,7 +195,29 @@ function listSender(kind, account, started_at, maxPages, taskId) {
   };
 }
 
+
+// Who is logged in to Chaturbate, read on the account's own room page (list pages do not say):
+// null when it is the configured account, else the refusal code (lib/account-check.js). What was
+// seen is kept for the popup's warning.
+async function accountRefusal(settings) {
+  if (!(await takeDailyPage(settings.dailyPageCap))) return "daily_cap";
+  let tabId = null;
+  let seen;
+  try {
+    tabId = await openBackgroundTab(MHC.accountCheckUrl(settings.account));
+    ({ result: seen } = await extractIn(tabId, PROFILE_SCRIPT, "loggedInAs", settings.renderWaitSeconds));
+  } catch (error) {
+    return `page_error: ${error.message}`.slice(0, 200);
+  } finally {
+    if (tabId !== null) await chrome.tabs.remove(tabId).catch(() => {});
+  }
+  await chrome.storage.local.set({ login: { ...seen, account: settings.account, at: new Date().toISOString() } });
+  return MHC.accountProblem(settings.account, seen);
+}
+
 // One list run; what it read goes to the outbox (then to the service) whatever its verdict.
+// A run under another Chaturbate account is refused before any list page is read: what it sends
+// carries no page and only the reason, so the panel's list run history says why.
 export async function runList(kind, { taskId = null } = {}) {
   if (busy()) throw new Error("A run is already in progress.");
   const settings = await getSettings();
@@ -204,13 +227,18 @@ export async function runList(kind, { taskId = null } = {}) {
   current = { kind, state: "running", page: 0, pages: null, names: 0, secondsLeft: null, reason: null };
   changed();
   try {
+    const refusal = await accountRefusal(settings);
     const run = MHC.startListRun(kind);
-    const sender = listSender(kind, settings.account, started_at, await partPages(), taskId);
-    const { stop } = await readList(kind, settings, run, async (page) => {
-      await sender.add(page);
-      Object.assign(current, listProgress(kind, run, startedMs, settings));
-      changed();
-    });
+    const sender = listSender(kind, settings.account, started_at, refusal ? null : await partPages(), taskId);
+    let stop = refusal;
+    if (!refusal) {
+      await sleep(paceMs(settings));
+      ({ stop } = await readList(kind, settings, run, async (page) => {
+        await sender.add(page);
+        Object.assign(current, listProgress(kind, run, startedMs, settings));
+        changed();
+      }));
+    }
     const verdict = run.verdict();
     const end = {
       finished_at: new Date().toISOString(),
@@ -218,9 +246,13 @@ export async function runList(kind, { taskId = null } = {}) {
       complete: verdict.complete,
       abort_reason: verdict.abort_reason,
     };
-    if (stop && !end.complete) end.abort_reason = stop;
+    // A refused run read nothing, so it can never be complete (an empty complete list would
+    // make every follower missing).
+    if (refusal) Object.assign(end, { complete: false, abort_reason: refusal });
+    else if (stop && !end.complete) end.abort_reason = stop;
     await sender.finish(end);
-    Object.assign(current, { state: end.complete ? "complete" : "partial", reason: end.abort_reason });
+    const state = refusal ? "refused" : end.complete ? "complete" : "partial";
+    Object.assign(current, { state, reason: end.abort_reason });
     return end;
   } catch (error) {
     Object.assign(current, { state: "failed", reason: error.message });

@@ -13,6 +13,7 @@
  *   }                                  (the shape of tests/fixtures/site/profiles/*.expected.json)
  *   MHC.parseRoomDossier(doc) -> object | null      (window.initialRoomDossier, never evaluated)
  *   MHC.profilePageStatus(doc, url) -> "ok" | "login" | "challenge" | "unrecognised"
+ *   MHC.loggedInAs(doc, url) -> {status: "ok"|"signed_out"|"login"|"challenge"|"unrecognised", viewer}
  *
  * The room is the one the DOM shows. The embedded dossier is a page-load snapshot that goes
  * stale after SPA navigation, so it is only compared, never used for following/online.
@@ -23,7 +24,7 @@
   "use strict";
 
   const MHC = (root.MHC = root.MHC || {});
-  const { parseUrl, roomFromUrl, isLoginUrl, isChallenge, headerFollowing } = MHC.site;
+  const { parseUrl, normaliseUsername, roomFromUrl, isLoginUrl, isChallenge, headerFollowing } = MHC.site;
 
   // Room identity — fixtures: profiles/*.html (og:url and canonical are updated on SPA
   // navigation; the dossier and the inline roomName config are not).
@@ -258,7 +259,24 @@
     return looksLikeRoom && pageUsername(doc, url) ? "ok" : "unrecognised";
   }
 
+  // Who is logged in — fixtures: profiles/*.html (dossier `viewer_username` "example_viewer").
+  // Unlike the room fields, the viewer does not go stale on SPA navigation: signing in or out
+  // reloads the site. No captured list page shows the logged-in name (their header holds only the
+  // following tab), so a list run asks a room page first (background/runner.js).
+  function loggedInAs(doc, url) {
+    const u = parseUrl(url || (doc.location && doc.location.href) || "");
+    if (u && isLoginUrl(u)) return { status: "login", viewer: null };
+    if (isChallenge(doc)) return { status: "challenge", viewer: null };
+    const dossier = parseRoomDossier(doc);
+    if (!dossier || !Object.prototype.hasOwnProperty.call(dossier, "viewer_username")) {
+      return { status: "unrecognised", viewer: null };
+    }
+    const viewer = normaliseUsername(dossier.viewer_username);
+    return { status: viewer ? "ok" : "signed_out", viewer };
+  }
+
   MHC.extractProfile = extractProfile;
+  MHC.loggedInAs = loggedInAs;
   MHC.parseRoomDossier = parseRoomDossier;
   MHC.profilePageStatus = profilePageStatus;
 })(globalThis);

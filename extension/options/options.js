@@ -58,6 +58,7 @@ $("pair").addEventListener("click", async () => {
   try {
     const connection = await send("pair/submit", { code: $("pair-code").value });
     $("pair-code").value = "";
+    await load(); // pairing may have filled in the account (the service's broadcaster): show it
     $("pair-result").textContent = connection.state === "connected" ? "Paired." : describe(connection);
   } catch (error) {
     $("pair-result").textContent = `Pairing failed: ${error.message}`;

@@ -1,6 +1,8 @@
 /*
  * The popup: three buttons, the run's progress, the connection state and the outbox count.
  * It only sends messages to the service worker (background/messages.js); the worker does the work.
+ * It also warns when Chaturbate is logged in as another account than the one the lists are read
+ * for: read from the active tab when that is a Chaturbate page, else from the last run's check.
  */
 
 const LABELS = {
@@ -11,10 +13,13 @@ const LABELS = {
   unknown: "checking…",
 };
 const KINDS = { following: "Following list", followers: "Followers list", profile: "Profile" };
-const site = globalThis.MHC.site; // lib/site.js, loaded before this module by popup.html
+const MHC = globalThis.MHC; // lib/site.js and lib/account-check.js, loaded before this module by popup.html
+const site = MHC.site;
+const LOGIN_READER = ["lib/site.js", "content/extract-profile.js"];
 
 const $ = (id) => document.getElementById(id);
 let profileTabId = null;
+let tabLogin = null; // MHC.loggedInAs of the active tab, when it is a Chaturbate page
 
 async function send(type, payload = {}) {
   const reply = await chrome.runtime.sendMessage({ type, payload });
@@ -35,16 +40,42 @@ function showProgress(p, busy) {
   }
   box.hidden = false;
   box.dataset.state = p.state;
-  $("progress-title").textContent = `${KINDS[p.kind] || p.kind}: ${p.state}${p.reason ? ` — ${p.reason}` : ""}`;
+  // An account refusal's reason is a sentence, shown in the warning above.
+  const reason = p.reason && !MHC.accountSentence(p.reason) ? ` — ${p.reason}` : "";
+  $("progress-title").textContent = `${KINDS[p.kind] || p.kind}: ${p.state}${reason}`;
   $("progress-bar").max = p.pages || Math.max(1, p.page + 1);
   $("progress-bar").value = p.page;
   $("progress-text").textContent =
     `page ${p.page} of ${p.pages ?? "?"} · ${p.names} names found` + (busy ? ` · ${formatSeconds(p.secondsLeft)} left` : "");
 }
 
+// Who is logged in: the open Chaturbate tab knows best; else what the last run's check saw.
+async function loginSeen(account) {
+  if (tabLogin && tabLogin.status === "ok") return tabLogin;
+  const { login } = await chrome.storage.local.get("login");
+  return login && login.account === account ? login : null;
+}
+
+async function showAccountWarning(status) {
+  const login = await loginSeen(status.account);
+  let text = "";
+  if (status.account && login && login.status === "ok" && login.viewer !== status.account) {
+    text =
+      `Chaturbate is logged in as ${login.viewer} in this browser, but the lists are read for ` +
+      `${status.account}: a list run would be refused. Log in to Chaturbate as ${status.account}, ` +
+      "or change the account in Options.";
+  } else if (status.progress && status.progress.state === "refused") {
+    text = MHC.accountSentence(status.progress.reason) || "";
+  }
+  const el = $("account-warning");
+  el.textContent = text;
+  el.hidden = !text;
+}
+
 async function refresh() {
   try {
     const status = await send("status/get");
+    await showAccountWarning(status);
     const el = $("connection");
     el.dataset.state = status.connection.state;
     el.textContent = LABELS[status.connection.state] || status.connection.state;
@@ -68,9 +99,25 @@ async function start(type, payload) {
   refresh();
 }
 
+async function readTabLogin(tab) {
+  const u = tab && tab.url ? site.parseUrl(tab.url) : null;
+  if (!u || u.origin !== site.ORIGIN) return null;
+  try {
+    await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: LOGIN_READER });
+    const [injection] = await chrome.scripting.executeScript({
+      target: { tabId: tab.id },
+      func: () => globalThis.MHC.loggedInAs(document, location.href),
+    });
+    return injection.result;
+  } catch (_error) {
+    return null; // a page the extension may not read (still loading, an error page): no warning from it
+  }
+}
+
 async function findProfileTab() {
   const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
   profileTabId = tab && tab.url && site.roomFromUrl(tab.url) ? tab.id : null;
+  tabLogin = await readTabLogin(tab);
 }
 
 $("update-following").addEventListener("click", () => start("list/run", { kind: "following" }));

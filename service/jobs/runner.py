@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from service.jobs.base import JobContext, JobResult, JobSpec
 from service.redaction import mask
 from service.sources import bounds
+from service.sources.base import SourceError
 from service.store import jobs as job_store
 from service.store.db import Database
 
@@ -67,7 +68,9 @@ class JobRunner:
             except Exception as exc:  # a failing job must never take the scheduler down
                 log.exception("job %s failed", spec.name)
                 status, summary = "error", None
-                error = f"{type(exc).__name__}: {exc}"
+                # An upstream's failure is already worded for the page ("stats: HTTP 401 …"); the
+                # class name only helps with what nobody anticipated.
+                error = str(exc) if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
         # Upstream text (error pages echoing our URL) may carry a token in any encoding.
         summary = mask(summary, secrets)[:MAX_ERROR_LENGTH] if summary is not None else None
         error = mask(error, secrets)[:MAX_ERROR_LENGTH] if error is not None else None

@@ -79,7 +79,9 @@ class ImageClient:
             finally:
                 await response.aclose()
         except httpx.HTTPError as exc:
-            raise SourceConnectionError(f"{SOURCE}: {type(exc).__name__}") from exc
+            raise SourceConnectionError(
+                f"{SOURCE}: could not reach the image host ({type(exc).__name__})"
+            ) from exc
         return FetchedImage(bytes(body), content_type)
 
 

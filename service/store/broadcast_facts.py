@@ -195,12 +195,16 @@ async def window_totals(
 ) -> WindowTotals:
     """Broadcasts started in [since, until) and the room's follower changes and new fans in it.
 
+    A broadcast still open (no stop seen yet) counts its time on air up to `until`, as the Room page
+    does: its stored duration only reaches its last event.
+
     Followers lost are the Events API unfollows plus the removals a list snapshot (not an Events
     unfollow, already counted) confirmed, dated when the follower went missing.
     """
     async with conn.execute(
-        "SELECT count(*), coalesce(sum(duration_seconds), 0), coalesce(sum(tokens), 0) FROM broadcasts "
-        "WHERE started_at >= :since AND started_at < :until",
+        "SELECT count(*), coalesce(sum(CASE WHEN ended_at IS NULL THEN max(coalesce(duration_seconds, 0), "
+        "  (julianday(:until) - julianday(started_at)) * 86400) ELSE duration_seconds END), 0), "
+        "coalesce(sum(tokens), 0) FROM broadcasts WHERE started_at >= :since AND started_at < :until",
         {"since": since, "until": until},
     ) as cursor:
         live = await cursor.fetchone()

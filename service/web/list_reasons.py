@@ -5,6 +5,8 @@ itself, and a failed page's technical message, go to the log when the snapshot a
 
 from __future__ import annotations
 
+from service.usernames import USERNAME
+
 _SENTENCES = {
     "login": (
         "The run stopped: Chaturbate showed its login page. Log in to Chaturbate in this browser, "
@@ -51,7 +53,17 @@ _SENTENCES = {
         "used to mark anyone as unfollowed."
     ),
     "not_complete": ("The extension did not finish the list; it was not used to mark anyone as unfollowed."),
+    # Refusals: the extension checks who is logged in to Chaturbate before it reads a list page.
+    "signed_out": (
+        "The run was refused before reading anything: Chaturbate showed no logged-in account in that "
+        "browser. Log in to Chaturbate there, then run it again."
+    ),
+    "account_unknown": (
+        "The run was refused before reading anything: the extension could not tell which account is "
+        "logged in to Chaturbate (the site may have changed)."
+    ),
 }
+_WRONG_ACCOUNT = "wrong_account:"
 _PAGE_ERROR = (
     "The run stopped: a list page would not load in the background tab (the connection dropped, the "
     "site was down, or the tab was closed). What was read before it was kept."
@@ -65,4 +77,16 @@ def list_reason(code: str | None) -> str:
         return ""
     if code.startswith("page_error"):
         return _PAGE_ERROR
+    if code.startswith(_WRONG_ACCOUNT):
+        return _wrong_account(code.removeprefix(_WRONG_ACCOUNT))
     return _SENTENCES.get(code, _UNKNOWN)
+
+
+def _wrong_account(seen: str) -> str:
+    # The name comes from the extension: shown only when it is a username at all.
+    who = f"as {seen}" if USERNAME.match(seen) else "as another account"
+    return (
+        f"The run was refused before reading anything: Chaturbate was logged in {who}, not as the "
+        "account this panel is set up for, so nobody else's list was taken for yours. Log in to "
+        "Chaturbate as your account in that browser, then run it again."
+    )

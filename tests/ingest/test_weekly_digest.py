@@ -35,6 +35,18 @@ async def _weeks(db: Database) -> None:
     ])  # fmt: skip
 
 
+async def test_a_broadcast_still_on_air_counts_its_hours_to_now(db: Database) -> None:
+    """Live for two hours with tips only in its first minutes: two hours live, not the minutes up to
+    the last event (which made "tokens an hour" look ten times better than it was)."""
+    f = Feed()
+    start = 7 * DAY - 120  # two hours before UNTIL
+    await ingest(db, [f.event(start, "broadcastStart", ROOM), f.event(start + 6, "tip", "bob", tokens=600)])
+    async with db.read() as conn:
+        digest = await weekly_digest.build(conn, until=UNTIL)
+    now = digest.facts["last_7_days"]
+    assert (now["hours"], now["tokens_per_hour"]) == (2.0, 300.0)
+
+
 async def test_the_digest_compares_the_week_with_the_four_before(db: Database) -> None:
     """Every figure is the one the data was built to give."""
     await _weeks(db)

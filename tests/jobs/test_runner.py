@@ -14,6 +14,7 @@ from service.jobs.base import JobContext, JobSpec
 from service.jobs.runner import JobRunner
 from service.jobs.scheduler import Scheduler
 from service.settings import all_fields
+from service.sources.base import SourceConnectionError
 from service.sources.spec import SourceConfig
 from service.store import jobs as job_store
 from service.store.db import Database, open_database
@@ -43,6 +44,20 @@ class Flaky:
         if self.fail:
             raise ConnectionError("upstream unreachable")
         return "fetched 3 things"
+
+
+async def test_an_upstreams_failure_is_shown_in_its_own_words(db: Database) -> None:
+    """A source's error is already a sentence for the page: no Python class name in front of it."""
+
+    async def unreachable(_context: JobContext) -> str:
+        raise SourceConnectionError("images: could not reach the image host (ConnectError)")
+
+    runner = _runner(db, JobSpec("images", "Images", "", timedelta(minutes=5), unreachable))
+    await Scheduler(runner, enabled=False).ensure_states()
+    await runner.run("images", trigger="manual")
+    async with db.read() as conn:
+        state = await job_store.get_state(conn, "images")
+    assert state is not None and state.last_error == "images: could not reach the image host (ConnectError)"
 
 
 async def test_failure_is_recorded_and_cleared_by_the_next_success(db: Database) -> None:

@@ -27,7 +27,8 @@ SITE_SCRIPT = EXTENSION / "lib" / "site.js"
 LIST_SCRIPT = EXTENSION / "content" / "extract-list.js"
 PROFILE_SCRIPT = EXTENSION / "content" / "extract-profile.js"
 RUN_SCRIPT = EXTENSION / "lib" / "list-run.js"
-ALL_SCRIPTS = (SITE_SCRIPT, LIST_SCRIPT, PROFILE_SCRIPT, RUN_SCRIPT)
+ACCOUNT_SCRIPT = EXTENSION / "lib" / "account-check.js"
+ALL_SCRIPTS = (SITE_SCRIPT, LIST_SCRIPT, PROFILE_SCRIPT, RUN_SCRIPT, ACCOUNT_SCRIPT)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,49 @@ async def test_a_failed_page_is_told_in_words_and_its_detail_logged(
     assert detail in caplog.text
 
 
+async def test_a_run_refused_for_another_account_is_told_and_changes_nothing(
+    admin_panel: Panel, ext: Ext
+) -> None:
+    """The extension saw another account logged in and read no page: the run is in the history with
+    the reason in words, and nobody is added or suspected."""
+    await ext.post("lists", snapshot("followers", NAMES[:10]))
+    refused = snapshot("followers", [], complete=False, abort_reason="wrong_account:someone_else",
+                       started_at="2026-01-06T10:00:00Z")  # fmt: skip
+    refused["pages"] = []
+    status, answer = await ext.post("lists", refused)
+    assert status == 200
+    assert (answer["complete"], answer["added"], answer["suspected"]) == (False, 0, 0)
+    _, html = await admin_panel.get("/users/followers")
+    shown = soup(html).select_one('[data-testid="last-run"]').text  # type: ignore[union-attr]
+    assert "refused before reading anything" in shown and "logged in as someone_else" in shown
+    assert "wrong_account" not in html
+    async with (
+        admin_panel.app[db_key].read() as conn,
+        conn.execute(
+            "SELECT count(*) FROM follow_periods WHERE direction = 'follower' AND ended_at IS NULL"
+        ) as cursor,
+    ):
+        assert (await cursor.fetchone())[0] == 10  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("signed_out", "showed no logged-in account"),
+        ("account_unknown", "could not tell which account"),
+        ("wrong_account:<b>x</b>", "logged in as another account"),
+    ],
+)
+async def test_every_refusal_is_a_sentence(admin_panel: Panel, ext: Ext, code: str, words: str) -> None:
+    """Each refusal code reads as a sentence; a name that is not a username is not echoed."""
+    refused = snapshot("following", [], complete=False, abort_reason=code)
+    refused["pages"] = []
+    assert (await ext.post("lists", refused))[0] == 200
+    _, html = await admin_panel.get("/users/following")
+    shown = soup(html).select_one('[data-testid="last-run"]').text  # type: ignore[union-attr]
+    assert words in shown and "<b>" not in shown
+
+
 async def test_following_tab_is_the_directory_table_plus_since(admin_panel: Panel, ext: Ext) -> None:
     """Each follow shows the Directory's values (from person_state), or unknown ones until a source
     reports; the list pages at 50 and the newest follow comes first."""

@@ -239,7 +239,7 @@ async def test_account_stats_and_viewers_from_stats_snapshots(admin_panel: Panel
     assert (row[0], row[1]) == (80, 60.0)  # type: ignore[index]  # the snapshot in force at the start, and the one during it
     _, html = await admin_panel.get("/room")
     account = " ".join(soup(html).select_one("[data-testid=account-stats]").get_text().split())  # type: ignore[union-attr]
-    assert "Token balance1250 (+150 since the last broadcast)" in account
+    assert "Token balance1,250 (+150 since the last broadcast)" in account  # grouped, as every figure
 
 
 async def test_a_live_broadcasts_detail_page_runs_its_duration_to_now(admin_panel: Panel) -> None:

@@ -83,3 +83,11 @@ async def test_only_manage_jobs_may_see_it(panel: Panel) -> None:
     await panel.login("sub")
     status, _ = await panel.get("/admin/system")
     assert status == 403
+
+
+async def test_a_small_image_store_is_told_in_kib(admin_panel: Panel) -> None:
+    """A few thumbnails on day one read "12 KiB", not "0 MiB"; an empty store is still 0 MiB."""
+    await _insert(admin_panel, 1, 3 * 2**20, 12 * 1024, 10)
+    _, html = await admin_panel.get("/admin/system")
+    shown = BeautifulSoup(html, "html.parser").select_one("[data-testid=image-size]")
+    assert shown is not None and shown.text.startswith("12 KiB in 3 files")

@@ -82,6 +82,8 @@ async def admin_source_test(request: web.Request) -> web.StreamResponse:
     )
     ok, message = await test_connection(source, context)
     started = await app[scheduler_key].run_upstream_jobs(source.key, context.config) if ok else []
-    note = f" Started: {', '.join(started)}." if started else ""
-    await sessions.flash(request, f"{source.label}: {'OK' if ok else 'failed'} — {message}{note}")
+    titles = [app[runner_key].specs[name].title for name in started]
+    note = f" Running now: {', '.join(titles)}." if titles else ""
+    outcome = "OK" if ok else "failed"
+    await sessions.flash(request, f"{source.label}: {outcome} — {message.rstrip('.')}.{note}")
     raise web.HTTPSeeOther(app.router["admin_sources"].url_for())

@@ -33,6 +33,9 @@ class TableGrowth:
 
 
 def mib(value: float) -> str:
+    """A size for the page: MiB, or KiB below a tenth of one (a day-one image store is not "0 MiB")."""
+    if 0 < value < MIB / 10:
+        return compact_number(max(1, round(value / 1024))) + " KiB"
     return compact_number(round(value / MIB, 1)) + " MiB"
 
 

@@ -35,6 +35,8 @@ FOLLOWERS = {
     f"{CB}/accounts/followers/?page=1": "followers-p1.html",
     f"{CB}/accounts/followers/?page=2": "followers-p2.html",
 }
+# Before any list page a run reads the account's own room page to see who is logged in.
+ACCOUNT_ROOM = f"{CB}/{ACCOUNT}/"
 GONE = "zephyr_"  # on followers page 2; the tests make them leave
 GONE_LINE = b'<li class="follower"><a href="/zephyr_/" data-room="">zephyr_</a></li>'
 
@@ -50,6 +52,7 @@ def wait_for(page: Page, check: Callable[[], Any], what: str, timeout: float = 4
 
 
 def serve(site: Site, pages: dict[str, str]) -> None:
+    site.serve(ACCOUNT_ROOM, PROFILES / "profile-followed-offline.html")  # its viewer is ACCOUNT
     for url, name in pages.items():
         site.serve(url, LISTS / name)
 
@@ -163,6 +166,33 @@ def test_login_redirect_stops_the_run(popup: Page, site: Site, service: Service)
     last_page = "SELECT final_url FROM list_snapshot_pages WHERE snapshot_id = :id ORDER BY seq DESC LIMIT 1"
     assert service.rows(last_page, id=snapshot[0]) == [(login,)]
     assert service.rows("SELECT count(*) FROM follow_periods WHERE ended_at IS NOT NULL") == [(0,)]
+
+
+def test_a_run_under_another_account_is_refused_before_any_list_page(
+    popup: Page, site: Site, service: Service
+) -> None:
+    """Chaturbate is logged in as someone else: nothing is read, the run is sent with the reason
+    (the panel's history says it), nothing ends, and the popup warns in a sentence."""
+    serve(site, FOLLOWERS)
+    room = (PROFILES / "profile-followed-offline.html").read_bytes()
+    site.serve(ACCOUNT_ROOM, room.replace(b"\\u0022example_viewer\\u0022", b"\\u0022someone_else\\u0022"))
+    asked = len(site.requests)
+    try:
+        snapshot = press(popup, "#update-followers", service)
+    finally:
+        serve(site, FOLLOWERS)
+    assert snapshot[1:] == ("followers", 0, "wrong_account:someone_else", "applied")
+    assert site.requests[asked:] == [ACCOUNT_ROOM]  # not one list page
+    assert service.rows(
+        "SELECT count(*) FROM list_snapshot_pages WHERE snapshot_id = :id", id=snapshot[0]
+    ) == [(0,)]
+    assert service.rows("SELECT count(*) FROM follow_periods WHERE ended_at IS NOT NULL") == [(0,)]
+    expect(popup.locator("#progress")).to_have_attribute("data-state", "refused")
+    warning = popup.locator("#account-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text(
+        f"logged in as someone_else in this browser, but the lists are read for {ACCOUNT}"
+    )
 
 
 def test_missing_follower_is_suspected_then_confirmed(popup: Page, site: Site, service: Service) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, Worker, expect
 
-from tests.support.extension_browser import LISTS, Service, Site
+from tests.support.extension_browser import ACCOUNT, LISTS, PROFILES, Service, Site
 from tests.support.service_process import free_port
 
 pytestmark = pytest.mark.e2e
@@ -23,6 +23,8 @@ FOLLOWERS = {
     f"{CB}/accounts/followers/?page=1": "followers-p1.html",
     f"{CB}/accounts/followers/?page=2": "followers-p2.html",
 }
+# Before any list page a run reads the account's own room page to see who is logged in.
+ACCOUNT_ROOM = f"{CB}/{ACCOUNT}/"
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +67,7 @@ def test_a_list_longer_than_a_part_lands_complete(
     options: Page, popup: Page, site: Site, service: Service
 ) -> None:
     """Two pages, parts of one page: two parts and a finish, one complete snapshot of every name."""
+    site.serve(ACCOUNT_ROOM, PROFILES / "profile-followed-offline.html")  # its viewer is ACCOUNT
     for url, name in FOLLOWERS.items():
         site.serve(url, LISTS / name)
     expect(popup.locator("#connection")).to_have_attribute("data-state", "connected", timeout=15000)

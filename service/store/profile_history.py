@@ -1,0 +1,224 @@
+"""The Profile page's history series: follower counts per source and the two CBHours ranks.
+
+Two readers of the same series: `points` returns every stored point (the page's JSON twin carries them
+as stored), and `thinned` what a chart cut into `Buckets` can draw: per bucket its last value, and the
+None after it when the bucket ends in a break — `web.charts.downsample` done by index seeks, one per
+bucket and table, so its cost does not grow with the history (a busy person's three years of points
+never reach Python, nor are they scanned). A test holds `thinned` equal to `downsample` of `points`.
+
+Points are (UTC text time, value) pairs oldest first; a None value breaks the line. Each source keeps
+its own series so a chart never joins two sources' points into one line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from service.clock import to_db
+from service.store.db import Connection
+
+HistoryPoint = tuple[str, int | None]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """One table's share of a series: its rows of the person (`rows`, with :id and :u bound), the point's
+    time column and value (NULL: a break), and `k`, the order among points of the same time. `seek` is
+    an indexed column that orders as `time` does, when `time` itself has no index (an epoch in seconds
+    of a whole-second time); `since` the column the page's window bounds, `time` unless given;
+    `breaks`: the value may be NULL."""
+
+    table: str
+    rows: str
+    time: str
+    value: str
+    k: int = 0
+    seek: str | None = None
+    since: str | None = None
+    breaks: bool = False
+
+    def select(self) -> str:
+        """Every point of this branch as rows (t, v, k), in the page's window (`:since`, NULL: all)."""
+        return (
+            f"SELECT {self.time} AS t, {self.value} AS v, {self.k} AS k FROM {self.table} "  # noqa: S608 - fixed texts
+            f"WHERE {self.rows} AND (:since IS NULL OR {self.since or self.time} >= :since)"
+        )
+
+    def last_in_bucket(self, *, breaks: bool) -> str:
+        """A correlated subquery: the last point of bucket `e` (its value or, with `breaks`, its None) as
+        'time|k|value' text, found by one seek down the index from the bucket's end."""
+        column, lo, hi = (self.seek, "e.lo_s", "e.hi_s") if self.seek else (self.time, "e.lo", "e.hi")
+        which = "IS NULL" if breaks else "IS NOT NULL"
+        return (
+            f"(SELECT {self.time} || '|{self.k}|' || coalesce({self.value}, '') FROM {self.table} "  # noqa: S608 - fixed texts
+            f"WHERE {self.rows} AND {self.value} {which} AND {column} >= {lo} AND {column} < {hi} "
+            f"AND (:since IS NULL OR {self.since or self.time} >= :since) ORDER BY {column} DESC LIMIT 1)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HistorySeries:
+    """The branches of one line of a chart."""
+
+    branches: tuple[Branch, ...]
+
+    def select(self) -> str:
+        return " UNION ALL ".join(branch.select() for branch in self.branches)
+
+
+_ACTIVITY, _LIVE, _HISTORY = "cbhours_activity", "cbhours_live_stats", "follower_history"
+_SESSIONS = "affiliate_api_snapshots"
+FOLLOWER_SERIES = {
+    "cbhours": HistorySeries((
+        Branch(_ACTIVITY, "person_id = :id AND followers IS NOT NULL", "segment_at", "followers"),
+        Branch(_LIVE, "person_id = :id AND followers IS NOT NULL", "checked_at", "followers"),
+        Branch(_HISTORY, "person_id = :id AND source = 'cbhours'", "observed_at", "followers"),
+    )),
+    # Each session's first and latest count, then a None: sessions are separate stretches. A session
+    # is in the window while it was seen in it.
+    "affiliate": HistorySeries((
+        Branch(_SESSIONS, "person_id = :id", "session_start", "followers_start", 0, "session_start_s",
+               "last_seen_at"),
+        Branch(_HISTORY, "person_id = :id AND source = 'affiliate'", "observed_at", "followers", 1),
+        Branch(_SESSIONS, "person_id = :id", "last_seen_at", "followers_latest", 2),
+        Branch(_SESSIONS, "person_id = :id", "last_seen_at", "NULL", 3, breaks=True),
+    )),
+    "stats": HistorySeries((
+        Branch("stats_snapshots", "username = :u", "fetched_at", "num_followers"),
+        Branch(_HISTORY, "person_id = :id AND source = 'stats'", "observed_at", "followers"),
+    )),
+}  # fmt: skip
+RANK_SERIES = {
+    name: HistorySeries((
+        Branch(_ACTIVITY, "person_id = :id", "segment_at", name, breaks=True),
+        Branch(_LIVE, "person_id = :id AND online = 1", "checked_at", name, breaks=True),
+    ))
+    for name in ("rank", "grank")
+}  # fmt: skip
+
+
+def _first_sql(series: list[HistorySeries]) -> str:
+    """The earliest point of a chart's series (each branch's first, by its index)."""
+    firsts = [
+        f"SELECT * FROM (SELECT {b.time} AS t FROM {b.table} WHERE {b.rows} "  # noqa: S608 - fixed texts
+        f"ORDER BY {b.seek or b.time} LIMIT 1)"
+        for s in series
+        for b in s.branches
+    ]
+    return f"SELECT min(t) FROM ({' UNION ALL '.join(firsts)})"  # noqa: S608 - fixed texts
+
+
+# Where an all-time chart begins.
+FOLLOWERS_FIRST = _first_sql(list(FOLLOWER_SERIES.values()))
+RANKS_FIRST = _first_sql(list(RANK_SERIES.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class Buckets:
+    """A chart's time axis from `start` to `end` cut into `count` equal buckets."""
+
+    start: datetime
+    end: datetime
+    count: int
+
+    def edges_json(self) -> str:
+        """[lo, hi, lo_s, hi_s] per bucket: UTC text bounds and whole epoch seconds at or after them. The
+        first bucket takes everything before the start too, the last everything after the end (as
+        `downsample` counts them)."""
+        width = (self.end - self.start) / self.count
+        cuts = [self.start + n * width for n in range(1, self.count)]
+        # A whole-second time is at or after a cut (as text, to the millisecond) from its ceiling on.
+        seconds = [-(-((cut - _EPOCH) // timedelta(milliseconds=1)) // 1000) for cut in cuts]
+        texts, epochs = ["", *(to_db(cut) for cut in cuts), "~"], [-(2**62), *seconds, 2**62]
+        return json.dumps([[texts[n], texts[n + 1], epochs[n], epochs[n + 1]] for n in range(self.count)])
+
+
+async def points(
+    conn: Connection, series: HistorySeries, *, person_id: int, username: str, since: str | None
+) -> list[HistoryPoint]:
+    """Every stored point of `series` from `since` on (None: all), oldest first."""
+    async with conn.execute(
+        f"SELECT t, v FROM ({series.select()}) ORDER BY t, k",  # noqa: S608 - fixed texts
+        {"id": person_id, "u": username, "since": since},
+    ) as cursor:
+        return [(str(row[0]), row[1]) for row in await cursor.fetchall()]
+
+
+async def first_point_at(conn: Connection, first: str, person_id: int, username: str) -> str | None:
+    """The time of the earliest point of a chart (FOLLOWERS_FIRST or RANKS_FIRST); None: it has none."""
+    async with conn.execute(first, {"id": person_id, "u": username}) as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]) if row and row[0] is not None else None
+
+
+def _unpacked(text: str) -> tuple[str, int, int | None]:
+    at, k, value = text.split("|")
+    return at, int(k), int(value) if value else None
+
+
+def _kept(candidates: list[str | None]) -> list[HistoryPoint]:
+    """A bucket's last point per branch (values and Nones): its last value, then its last None when
+    that came after the value (the line breaks there)."""
+    found = [_unpacked(c) for c in candidates if c is not None]
+    values = [c for c in found if c[2] is not None]
+    nones = [c for c in found if c[2] is None]
+    value = max(values, key=lambda c: (c[0], c[1]), default=None)
+    none = max(nones, key=lambda c: (c[0], c[1]), default=None)
+    kept: list[HistoryPoint] = []
+    if value is not None:
+        kept.append((value[0], value[2]))
+    if none is not None and (value is None or (none[0], none[1]) > (value[0], value[1])):
+        kept.append((none[0], None))
+    return kept
+
+
+def _lasts(series: HistorySeries) -> list[str]:
+    """The bucket subqueries of a series: each branch's last value, and last None where it has Nones."""
+    return [b.last_in_bucket(breaks=False) for b in series.branches if b.value != "NULL"] + [
+        b.last_in_bucket(breaks=True) for b in series.branches if b.breaks
+    ]
+
+
+async def thinned(
+    conn: Connection, series: Sequence[HistorySeries], *, person_id: int, username: str, since: str | None,
+    buckets: Buckets,
+) -> list[list[HistoryPoint]]:  # fmt: skip
+    """The points of each of a chart's `series` that a chart of `buckets` draws; all of a series' points
+    when it has no more than buckets (as `charts.downsample` does). Three statements at most, whatever
+    the number of series: their sizes (counted up to buckets + 1), the small ones whole, the buckets
+    of the others."""
+    params = {"id": person_id, "u": username, "since": since, "edges": buckets.edges_json(),
+              "most": buckets.count}  # fmt: skip
+    sizes = ", ".join(
+        f"(SELECT count(*) FROM (SELECT 1 FROM ({s.select()}) LIMIT :most + 1))"  # noqa: S608 - fixed texts
+        for s in series
+    )
+    async with conn.execute(f"SELECT {sizes}", params) as cursor:
+        row = await cursor.fetchone()
+    large = [n for n, size in enumerate(row or ()) if size > buckets.count]
+    result: list[list[HistoryPoint]] = [[] for _ in series]
+    small = [n for n in range(len(series)) if n not in large]
+    if small:
+        whole = " UNION ALL ".join(f"SELECT {n} AS s, * FROM ({series[n].select()})" for n in small)  # noqa: S608 - fixed texts
+        async with conn.execute(f"SELECT s, t, v FROM ({whole}) ORDER BY s, t, k", params) as cursor:  # noqa: S608 - fixed texts
+            for n, t, v in await cursor.fetchall():
+                result[n].append((str(t), v))
+    if large:
+        columns = [_lasts(series[n]) for n in large]
+        sql = (
+            "SELECT " + ", ".join(c for cols in columns for c in cols) + " FROM (SELECT value ->> 0 AS lo, "  # noqa: S608 - fixed texts
+            "value ->> 1 AS hi, value ->> 2 AS lo_s, value ->> 3 AS hi_s, key FROM json_each(:edges)) AS e "
+            "ORDER BY e.key"
+        )
+        async with conn.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        for row_values in rows:
+            offset = 0
+            for n, cols in zip(large, columns, strict=True):
+                result[n].extend(_kept(list(row_values[offset : offset + len(cols)])))
+                offset += len(cols)
+    return result

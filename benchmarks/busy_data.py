@@ -21,7 +21,7 @@ from typing import Any
 from benchmarks.cache import cached_path
 from service.store.db import migration_files
 
-VERSION = 1
+VERSION = 2  # 2: built with migration 0025 (follow_counts)
 PERSONS = 100_000
 ENDED = 50_000  # persons whose earlier follow ended before the current one began
 FOLLOWING = 2_000

@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from service.clock import to_db
 from service.store.db import Connection
@@ -129,12 +130,17 @@ class Buckets:
         """[lo, hi, lo_s, hi_s] per bucket: UTC text bounds and whole epoch seconds at or after them. The
         first bucket takes everything before the start too, the last everything after the end (as
         `downsample` counts them)."""
-        width = (self.end - self.start) / self.count
-        cuts = [self.start + n * width for n in range(1, self.count)]
-        # A whole-second time is at or after a cut (as text, to the millisecond) from its ceiling on.
-        seconds = [-(-((cut - _EPOCH) // timedelta(milliseconds=1)) // 1000) for cut in cuts]
-        texts, epochs = ["", *(to_db(cut) for cut in cuts), "~"], [-(2**62), *seconds, 2**62]
-        return json.dumps([[texts[n], texts[n + 1], epochs[n], epochs[n + 1]] for n in range(self.count)])
+        return _edges_json(self.start, self.end, self.count)
+
+
+@lru_cache(maxsize=4)  # a page's charts share their buckets
+def _edges_json(start: datetime, end: datetime, count: int) -> str:
+    width = (end - start) / count
+    cuts = [start + n * width for n in range(1, count)]
+    # A whole-second time is at or after a cut (as text, to the millisecond) from its ceiling on.
+    seconds = [-(-((cut - _EPOCH) // timedelta(milliseconds=1)) // 1000) for cut in cuts]
+    texts, epochs = ["", *(to_db(cut) for cut in cuts), "~"], [-(2**62), *seconds, 2**62]
+    return json.dumps([[texts[n], texts[n + 1], epochs[n], epochs[n + 1]] for n in range(count)])
 
 
 async def points(

@@ -78,12 +78,11 @@ async def _history(
 
 
 async def _thinned(
-    conn: Any, person: profile_store.Person, start: datetime | None, first_sql: str,
+    conn: Any, person: profile_store.Person, start: datetime | None, end: datetime, *, first_sql: str,
     series: list[profile_history.HistorySeries],
-) -> tuple[datetime, datetime, list[list[tuple[datetime, float | None]]]]:  # fmt: skip
-    """A chart's span (the window, or from its first point for all time) and its series, each thinned
+) -> tuple[datetime, list[list[tuple[datetime, float | None]]]]:  # fmt: skip
+    """A chart's start (the window's, or its first point's for all time) and its series, each thinned
     by SQLite to the BUCKETS points the chart can draw."""
-    end = utcnow()
     first = start
     if first is None:
         found = await profile_history.first_point_at(conn, first_sql, person.id, person.username)
@@ -93,7 +92,7 @@ async def _thinned(
         conn, series, person_id=person.id, username=person.username, since=to_db(start) if start else None,
         buckets=profile_history.Buckets(first, end, BUCKETS),
     )  # fmt: skip
-    return first, end, [_points(points) for points in thinned]
+    return first, [_points(points) for points in thinned]
 
 
 def _chart(first: datetime, end: datetime, named: list[tuple[str, str, list[Any]]], title: str) -> Markup:
@@ -109,19 +108,21 @@ async def _charts(conn: Any, person: profile_store.Person, start: datetime | Non
     sources = [
         (spec.on_charts, css, profile_history.FOLLOWER_SERIES[spec.key]) for spec, css in SOURCE_SERIES
     ]
-    first, end, followers = await _thinned(
-        conn, person, start, profile_history.FOLLOWERS_FIRST, [series for _l, _c, series in sources]
-    )
-    ranks = profile_history.RANK_SERIES
-    rank_first, rank_end, (rank, grank) = await _thinned(
-        conn, person, start, profile_history.RANKS_FIRST, [ranks["rank"], ranks["grank"]]
+    end = utcnow()
+    first, followers = await _thinned(
+        conn, person, start, end, first_sql=profile_history.FOLLOWERS_FIRST,
+        series=[series for _l, _c, series in sources],
+    )  # fmt: skip
+    ranks = [profile_history.RANK_SERIES["rank"], profile_history.RANK_SERIES["grank"]]
+    rank_first, (rank, grank) = await _thinned(
+        conn, person, start, end, first_sql=profile_history.RANKS_FIRST, series=ranks
     )
     # Two rank charts: the global rank is ten times the gender rank and would flatten it on one axis.
     return {
         "followers": _chart(first, end, [(label, css, points) for (label, css, _s), points
                                          in zip(sources, followers, strict=True)], "Followers"),
-        "rank": _chart(rank_first, rank_end, [("Rank (gender)", "s1", rank)], "CBHours rank"),
-        "grank": _chart(rank_first, rank_end, [("Global rank", "s2", grank)], "CBHours global rank"),
+        "rank": _chart(rank_first, end, [("Rank (gender)", "s1", rank)], "CBHours rank"),
+        "grank": _chart(rank_first, end, [("Global rank", "s2", grank)], "CBHours global rank"),
     }  # fmt: skip
 
 

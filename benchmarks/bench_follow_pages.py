@@ -1,4 +1,5 @@
-"""Users › Followers with 100,000 open follows (first, middle and last page, each role filter) and
+"""Users › Followers with 100,000 open follows (first, deep and last page, each role filter; a deep page
+reached by its links and asked for by number) and
 Users › Unfollowed with 50,000 ended follows (every range). Baseline in the same run: Users › Following
 (2,000 follows), page 1.
 
@@ -64,6 +65,9 @@ async def measure() -> dict[str, tuple[float, int, int]]:
         # The issue's deep page: walked to once by Next links (10 s), then timed directly.
         deep = await _deep_page(client, "/users/followers?type=all", DEEP)
         await timed(f"followers all, page {DEEP:,}", deep)
+        # A page asked for by number alone (a bookmark, a script) skips rows instead.
+        await timed(f"followers all, ?page={DEEP}", f"/users/followers?type=all&page={DEEP}")
+        await timed("followers models, ?page=300", "/users/followers?type=models&page=300")
         for period in ("7d", "30d", "90d", "all"):
             await timed(f"unfollowed them, {period}", f"/users/unfollowed?who=them&range={period}")
         body = await (await client.get("/users/unfollowed?who=them&range=all")).text()

@@ -1,7 +1,6 @@
 """Users › Followers with 100,000 open follows (first, deep and last page, each role filter; a deep page
-reached by its links and asked for by number) and
-Users › Unfollowed with 50,000 ended follows (every range). Baseline in the same run: Users › Following
-(2,000 follows), page 1.
+reached by its links and asked for by number) and Users › Unfollowed with 50,000 ended follows (every
+range). Baseline in the same run: Users › Following (2,000 follows), page 1.
 
 GETs through the full HTTP stack (benchmarks/page_timing.py) on the shared generated database
 (benchmarks/busy_data.py). A deep page is reached as a reader reaches it: by the page's own Next and

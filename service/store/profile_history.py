@@ -50,13 +50,14 @@ class Branch:
         )
 
     def last_in_bucket(self, *, breaks: bool) -> str:
-        """A correlated subquery: the last point of bucket `e` (its value or, with `breaks`, its None) as
-        'time|k|value' text, found by one seek down the index from the bucket's end."""
+        """A correlated subquery: bucket `e`'s last value of this branch or, with `breaks`, its last
+        point whatever its value (a None there is the only one that can follow the bucket's last
+        value), as 'time|k|value' text, found by a seek down the index from the bucket's end."""
         column, lo, hi = (self.seek, "e.lo_s", "e.hi_s") if self.seek else (self.time, "e.lo", "e.hi")
-        which = "IS NULL" if breaks else "IS NOT NULL"
+        which = "" if breaks else f"AND {self.value} IS NOT NULL "
         return (
             f"(SELECT {self.time} || '|{self.k}|' || coalesce({self.value}, '') FROM {self.table} "  # noqa: S608 - fixed texts
-            f"WHERE {self.rows} AND {self.value} {which} AND {column} >= {lo} AND {column} < {hi} "
+            f"WHERE {self.rows} {which}AND {column} >= {lo} AND {column} < {hi} "
             f"AND (:since IS NULL OR {self.since or self.time} >= :since) ORDER BY {column} DESC LIMIT 1)"
         )
 

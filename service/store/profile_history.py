@@ -31,7 +31,8 @@ class Branch:
     time column and value (NULL: a break), and `k`, the order among points of the same time. `seek` is
     an indexed column that orders as `time` does, when `time` itself has no index (an epoch in seconds
     of a whole-second time); `since` the column the page's window bounds, `time` unless given;
-    `breaks`: the value may be NULL."""
+    `breaks`: the value may be NULL; `index` the index a bucket's seek must use, where SQLite would
+    pick another."""
 
     table: str
     rows: str
@@ -41,6 +42,7 @@ class Branch:
     seek: str | None = None
     since: str | None = None
     breaks: bool = False
+    index: str | None = None
 
     def select(self) -> str:
         """Every point of this branch as rows (t, v, k), in the page's window (`:since`, NULL: all)."""
@@ -57,6 +59,7 @@ class Branch:
         which = "" if breaks else f"AND {self.value} IS NOT NULL "
         return (
             f"(SELECT {self.time} || '|{self.k}|' || coalesce({self.value}, '') FROM {self.table} "  # noqa: S608 - fixed texts
+            f"{f'INDEXED BY {self.index} ' if self.index else ''}"
             f"WHERE {self.rows} {which}AND {column} >= {lo} AND {column} < {hi} "
             f"AND (:since IS NULL OR {self.since or self.time} >= :since) ORDER BY {column} DESC LIMIT 1)"
         )
@@ -90,7 +93,9 @@ FOLLOWER_SERIES = {
         Branch(_SESSIONS, "person_id = :id", "last_seen_at", "NULL", 3, breaks=True),
     )),
     "stats": HistorySeries((
-        Branch("stats_snapshots", "username = :u", "fetched_at", "num_followers"),
+        # Only the broadcaster has rows: by time, not by (username, last fetch) and a sort per bucket.
+        Branch("stats_snapshots", "username = :u", "fetched_at", "num_followers",
+               index="idx_stats_snapshots_fetched"),
         Branch(_HISTORY, "person_id = :id AND source = 'stats'", "observed_at", "followers"),
     )),
 }  # fmt: skip

@@ -104,3 +104,22 @@ async def test_a_short_series_is_kept_whole(db: Database) -> None:
             buckets=Buckets(now - timedelta(days=1), now, BUCKETS),
         )  # fmt: skip
     assert [v for _t, v in affiliate] == [10, 12, None]
+
+
+async def test_every_bucket_is_one_index_seek_per_branch(db: Database) -> None:
+    """No bucket subquery sorts or scans a table: its cost stays a seek, however long the history (the
+    broadcaster's Stats API snapshots included)."""
+    everything = [*FOLLOWER_SERIES.values(), *RANK_SERIES.values()]
+    async with db.read() as conn:
+        for series in everything:
+            for branch in series.branches:
+                for breaks in {False, branch.breaks}:
+                    subquery = branch.last_in_bucket(breaks=breaks)
+                    sql = f"SELECT {subquery} FROM (SELECT '' AS lo, '~' AS hi, 0 AS lo_s, 1 AS hi_s) AS e"  # noqa: S608 - fixed texts
+                    plan = [row[3] for row in await conn.execute_fetchall(
+                        "EXPLAIN QUERY PLAN " + sql, {"id": 1, "u": "busy", "since": None})]  # fmt: skip
+                    tables = [
+                        step for step in plan if step.startswith(("SEARCH", "SCAN")) and branch.table in step
+                    ]
+                    assert tables and all(step.startswith("SEARCH") for step in tables), (branch, plan)
+                    assert not any("TEMP B-TREE" in step for step in plan), (branch, plan)

@@ -200,25 +200,24 @@ async def thinned(
     buckets: Buckets,
 ) -> list[list[HistoryPoint]]:  # fmt: skip
     """The points of each of a chart's `series` that a chart of `buckets` draws; all of a series' points
-    when it has no more than buckets (as `charts.downsample` does). Three statements at most, whatever
-    the number of series: their sizes (counted up to buckets + 1), the small ones whole, the buckets
-    of the others."""
+    when it has no more than buckets (as `charts.downsample` does). Two statements at most, whatever the
+    number of series: the first buckets + 1 points of each (all of a small one), then the buckets of
+    the others."""
     params = {"id": person_id, "u": username, "since": since, "edges": buckets.edges_json(),
               "most": buckets.count}  # fmt: skip
-    sizes = ", ".join(
-        f"(SELECT count(*) FROM (SELECT 1 FROM ({s.select()}) LIMIT :most + 1))"  # noqa: S608 - fixed texts
-        for s in series
+    heads = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT {n} AS s, t, v, k FROM ({one.select()}) LIMIT :most + 1)"  # noqa: S608 - fixed texts
+        for n, one in enumerate(series)
     )
-    async with conn.execute(f"SELECT {sizes}", params) as cursor:
-        row = await cursor.fetchone()
-    large = [n for n, size in enumerate(row or ()) if size > buckets.count]
-    result: list[list[HistoryPoint]] = [[] for _ in series]
-    small = [n for n in range(len(series)) if n not in large]
-    if small:
-        whole = " UNION ALL ".join(f"SELECT {n} AS s, * FROM ({series[n].select()})" for n in small)  # noqa: S608 - fixed texts
-        async with conn.execute(f"SELECT s, t, v FROM ({whole}) ORDER BY s, t, k", params) as cursor:  # noqa: S608 - fixed texts
-            for n, t, v in await cursor.fetchall():
-                result[n].append((str(t), v))
+    found: list[list[tuple[str, int, int | None]]] = [[] for _ in series]
+    async with conn.execute(heads, params) as cursor:
+        for n, t, v, k in await cursor.fetchall():
+            found[n].append((str(t), int(k), v))
+    large = [n for n, points in enumerate(found) if len(points) > buckets.count]
+    # A small series whole, ordered as `points` orders it (by time, then k).
+    result: list[list[HistoryPoint]] = [
+        [(t, v) for t, _k, v in sorted(points, key=lambda p: (p[0], p[1]))] for points in found
+    ]
     if large:
         columns = [_lasts(series[n]) for n in large]
         sql = (
@@ -228,9 +227,11 @@ async def thinned(
         )
         async with conn.execute(sql, params) as cursor:
             rows = await cursor.fetchall()
+        thinned_points: dict[int, list[HistoryPoint]] = {n: [] for n in large}
         for row_values in rows:
             offset = 0
             for n, cols in zip(large, columns, strict=True):
-                result[n].extend(_kept(list(row_values[offset : offset + len(cols)])))
+                thinned_points[n].extend(_kept(list(row_values[offset : offset + len(cols)])))
                 offset += len(cols)
+        result = [thinned_points.get(n, points) for n, points in enumerate(result)]
     return result

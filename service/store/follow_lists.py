@@ -40,13 +40,12 @@ class EndedSummary:
 
 async def count_current(conn: Connection, direction: str, *, role: str | None = None) -> int:
     """Open follows of a direction (of one role): follow_counts, which triggers keep (migration 0025)."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT coalesce(sum(open), 0) FROM follow_counts WHERE direction = :direction "
         "AND (:role IS NULL OR role = :role)",
         {"direction": direction, "role": role},
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+    )
+    return int(next(iter(rows))[0])
 
 
 _ENDED = (
@@ -60,8 +59,7 @@ _ENDED = (
 async def list_ended(conn: Connection, direction: str, *, since: str | None, seek: Seek) -> Page[EndedFollow]:
     """A page of ended periods (history is never deleted), newest end first; `since` bounds the end."""
     sql, params = seek.select(_ENDED, time="f.ended_at", row_id="f.id")
-    async with conn.execute(sql, {"direction": direction, "since": since, **params}) as cursor:
-        rows = await cursor.fetchall()
+    rows = await conn.execute_fetchall(sql, {"direction": direction, "since": since, **params})
     return page_of(
         [EndedFollow(r[0], r[1], r[2], from_db(r[3]), from_db(r[4]), r[5], Cursor(r[4], r[6])) for r in rows],
         seek,
@@ -71,21 +69,21 @@ async def list_ended(conn: Connection, direction: str, *, since: str | None, see
 async def ended_summary(conn: Connection, direction: str, *, since: str | None) -> EndedSummary:
     """How many periods ended from `since` on (None: ever), and their whole days followed added up:
     each period's length in milliseconds (rounded: julianday() carries a float's error), floored."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT count(*), coalesce(sum(CAST(round((julianday(ended_at) - julianday(started_at)) * 86400000) "
         "AS INTEGER) / 86400000), 0) FROM follow_periods WHERE direction = :direction "
         "AND ended_at IS NOT NULL AND (:since IS NULL OR ended_at >= :since)",
         {"direction": direction, "since": since},
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(rows), None)
     return EndedSummary(int(row[0]), int(row[1])) if row else EndedSummary(0, 0)
 
 
 async def first_period_start(conn: Connection, direction: str) -> datetime | None:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT min(started_at) FROM follow_periods WHERE direction = :direction", {"direction": direction}
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(rows), None)
     return from_db(row[0]) if row and row[0] else None
 
 
@@ -120,14 +118,13 @@ async def list_current_states(
         _CURRENT.format(join=_ROLE_JOIN if role else ""), time="f.started_at", row_id="f.id"
     )
     way = "ASC" if seek.backwards else "DESC"  # the order the page was read in; page_of turns it round
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"SELECT p.id AS p_id, p.username AS p_username, p.role AS p_role, f.started_at, f.start_source, "  # noqa: S608 - fixed texts
         f"f.id AS period_id, {_STATE_COLUMNS} FROM ({ids}) AS page "
         "JOIN follow_periods f ON f.id = page.seek_id JOIN persons p ON p.id = f.person_id "
         f"LEFT JOIN person_state ps ON ps.person_id = f.person_id ORDER BY f.started_at {way}, f.id {way}",
         {"direction": direction, "role": role, **params},
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     result = []
     for row in rows:
         values = dict(row)

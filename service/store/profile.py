@@ -45,15 +45,15 @@ class Session:
     tags: tuple[str, ...]
 
 
+# One trip to the database thread per statement (execute_fetchall), not three (execute, fetch, close):
+# the page reads some twenty small things, and each trip waits its turn on a busy event loop.
 async def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    async with conn.execute(sql, params) as cur:
-        return [dict(row) for row in await cur.fetchall()]
+    return [dict(row) for row in await conn.execute_fetchall(sql, params)]
 
 
 async def _one(conn: Connection, sql: str, params: dict[str, Any]) -> dict[str, Any] | None:
-    async with conn.execute(sql, params) as cur:
-        row = await cur.fetchone()
-    return dict(row) if row else None
+    rows = await _rows(conn, sql, params)
+    return rows[0] if rows else None
 
 
 async def get_person(conn: Connection, username: str) -> Person | None:
@@ -155,14 +155,16 @@ async def statbate(conn: Connection, person_id: int) -> dict[str, Any]:
     tips history was asked for and not fetched yet."""
     member = await _one(conn, _LATEST["Statbate member"], {"id": person_id})
     model = await _one(conn, _LATEST["Statbate model"], {"id": person_id})
-    async with conn.execute(
+    tips = await _rows(
+        conn,
         "SELECT tipped_at, model, tokens, usd FROM statbate_member_tips WHERE person_id = :id "
         "ORDER BY tipped_at DESC LIMIT 50",
         {"id": person_id},
-    ) as cursor:
-        tips = [dict(row) for row in await cursor.fetchall()]
-    async with conn.execute(
-        "SELECT statbate_tips_requested_at FROM person_source_flags WHERE person_id = :id", {"id": person_id}
-    ) as cursor:
-        row = await cursor.fetchone()
-    return {"member": member, "model": model, "tips": tips, "tips_requested_at": row[0] if row else None}
+    )
+    flags = await _one(
+        conn,
+        "SELECT statbate_tips_requested_at FROM person_source_flags WHERE person_id = :id",
+        {"id": person_id},
+    )
+    requested = flags["statbate_tips_requested_at"] if flags else None
+    return {"member": member, "model": model, "tips": tips, "tips_requested_at": requested}

@@ -153,17 +153,16 @@ async def points(
     conn: Connection, series: HistorySeries, *, person_id: int, username: str, since: str | None
 ) -> list[HistoryPoint]:
     """Every stored point of `series` from `since` on (None: all), oldest first."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"SELECT t, v FROM ({series.select()}) ORDER BY t, k",  # noqa: S608 - fixed texts
         {"id": person_id, "u": username, "since": since},
-    ) as cursor:
-        return [(str(row[0]), row[1]) for row in await cursor.fetchall()]
+    )
+    return [(str(row[0]), row[1]) for row in rows]
 
 
 async def first_point_at(conn: Connection, first: str, person_id: int, username: str) -> str | None:
     """The time of the earliest point of a chart (FOLLOWERS_FIRST or RANKS_FIRST); None: it has none."""
-    async with conn.execute(first, {"id": person_id, "u": username}) as cursor:
-        row = await cursor.fetchone()
+    row = next(iter(await conn.execute_fetchall(first, {"id": person_id, "u": username})), None)
     return str(row[0]) if row and row[0] is not None else None
 
 
@@ -210,9 +209,8 @@ async def thinned(
         for n, one in enumerate(series)
     )
     found: list[list[tuple[str, int, int | None]]] = [[] for _ in series]
-    async with conn.execute(heads, params) as cursor:
-        for n, t, v, k in await cursor.fetchall():
-            found[n].append((str(t), int(k), v))
+    for n, t, v, k in await conn.execute_fetchall(heads, params):
+        found[n].append((str(t), int(k), v))
     large = [n for n, points in enumerate(found) if len(points) > buckets.count]
     # A small series whole, ordered as `points` orders it (by time, then k).
     result: list[list[HistoryPoint]] = [
@@ -225,8 +223,7 @@ async def thinned(
             "value ->> 1 AS hi, value ->> 2 AS lo_s, value ->> 3 AS hi_s, key FROM json_each(:edges)) AS e "
             "ORDER BY e.key"
         )
-        async with conn.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
+        rows = await conn.execute_fetchall(sql, params)
         thinned_points: dict[int, list[HistoryPoint]] = {n: [] for n in large}
         for row_values in rows:
             offset = 0

@@ -74,7 +74,7 @@ class Page(Generic[T_co]):
 
 
 def page_of(rows: list[T], seek: Seek) -> Page[T]:
-    """The page from rows read with `Seek.sql` (one more than the page when more exist)."""
+    """The page from rows read with `Seek.select` (one more than the page when more exist)."""
     more = len(rows) > seek.size
     rows = rows[: seek.size]
     return Page(rows[::-1] if seek.backwards else rows, more)

@@ -53,15 +53,28 @@ class Branch:
 
     def last_in_bucket(self, *, breaks: bool) -> str:
         """A correlated subquery: bucket `e`'s last value of this branch or, with `breaks`, its last
-        point whatever its value (a None there is the only one that can follow the bucket's last
-        value), as 'time|k|value' text, found by a seek down the index from the bucket's end."""
+        point whatever its value, as 'time|k|value' text, found by a seek down the index from the
+        bucket's end. With `breaks` a None there (the only None that can follow the bucket's last value)
+        is followed by '#' and the last value before it, which a second seek finds only then."""
         column, lo, hi = (self.seek, "e.lo_s", "e.hi_s") if self.seek else (self.time, "e.lo", "e.hi")
-        which = "" if breaks else f"AND {self.value} IS NOT NULL "
+        indexed = f"INDEXED BY {self.index} " if self.index else ""
+        where = (
+            f"WHERE {self.rows} AND {column} >= {lo} AND {column} < {hi} "
+            f"AND (:since IS NULL OR {self.since or self.time} >= :since)"
+        )
+        point = f"{self.time} || '|{self.k}|' || coalesce({self.value}, '')"
+        last_value = (
+            f"(SELECT {point} FROM {self.table} {indexed}{where} AND {self.value} IS NOT NULL "  # noqa: S608 - fixed texts
+            f"ORDER BY {column} DESC LIMIT 1)"
+        )
+        if not breaks:
+            return last_value
+        if self.value == "NULL":  # every point of the branch is a break
+            return f"(SELECT {point} FROM {self.table} {indexed}{where} ORDER BY {column} DESC LIMIT 1)"  # noqa: S608 - fixed texts
         return (
-            f"(SELECT {self.time} || '|{self.k}|' || coalesce({self.value}, '') FROM {self.table} "  # noqa: S608 - fixed texts
-            f"{f'INDEXED BY {self.index} ' if self.index else ''}"
-            f"WHERE {self.rows} {which}AND {column} >= {lo} AND {column} < {hi} "
-            f"AND (:since IS NULL OR {self.since or self.time} >= :since) ORDER BY {column} DESC LIMIT 1)"
+            f"(SELECT r.p || CASE WHEN r.v IS NULL THEN '#' || coalesce({last_value}, '') ELSE '' END "  # noqa: S608 - fixed texts
+            f"FROM (SELECT {point} AS p, {self.value} AS v FROM {self.table} {indexed}{where} "
+            f"ORDER BY {column} DESC LIMIT 1) AS r)"
         )
 
 
@@ -174,7 +187,7 @@ def _unpacked(text: str) -> tuple[str, int, int | None]:
 def _kept(candidates: list[str | None]) -> list[HistoryPoint]:
     """A bucket's last point per branch (values and Nones): its last value, then its last None when
     that came after the value (the line breaks there)."""
-    found = [_unpacked(c) for c in candidates if c is not None]
+    found = [_unpacked(one) for c in candidates if c for one in c.split("#") if one]
     values = [c for c in found if c[2] is not None]
     nones = [c for c in found if c[2] is None]
     value = max(values, key=lambda c: (c[0], c[1]), default=None)
@@ -188,10 +201,9 @@ def _kept(candidates: list[str | None]) -> list[HistoryPoint]:
 
 
 def _lasts(series: HistorySeries) -> list[str]:
-    """The bucket subqueries of a series: each branch's last value, and last None where it has Nones."""
-    return [b.last_in_bucket(breaks=False) for b in series.branches if b.value != "NULL"] + [
-        b.last_in_bucket(breaks=True) for b in series.branches if b.breaks
-    ]
+    """The bucket subqueries of a series: one per branch, its last value (and its None after it, where
+    the branch has breaks)."""
+    return [b.last_in_bucket(breaks=b.breaks) for b in series.branches]
 
 
 async def thinned(

@@ -187,3 +187,24 @@ async def test_unfollowed_pages_keep_the_insights_of_the_whole_range(admin_panel
         assert [u["username"] for u in data["unfollowed"]] == [e["username"] for e in in_range][
             :ENDED_PAGE_SIZE
         ]
+
+
+async def test_unfollowed_insights_count_past_five_thousand(admin_panel: Panel) -> None:
+    """The insights once came from the 5,000 newest rows the page loaded: 5,050 unfollows said 5000."""
+    now = utcnow()
+    names = [f"left_{n:04d}" for n in range(5_050)]
+    async with admin_panel.app[db_key].transaction() as conn:
+        ids = await persons.ensure_persons(conn, names)
+        periods = [
+            (ids[name], to_db(now - timedelta(days=20, minutes=n)), to_db(now - timedelta(days=1, minutes=n)))
+            for n, name in enumerate(names)
+        ]
+        await conn.executemany(
+            "INSERT INTO follow_periods (person_id, direction, started_at, start_source, ended_at, "
+            "end_source) VALUES (?, 'follower', ?, 'events', ?, 'events')",
+            periods,
+        )
+    status, data = await admin_panel.get_json("/users/unfollowed.json?who=them&range=all")
+    assert status == 200
+    assert data["insights"]["total"] == 5_050 and data["insights"]["average_days"] == 19
+    assert data["pages"] == -(-5_050 // ENDED_PAGE_SIZE)

@@ -173,6 +173,67 @@ SELECT
                         AND o.direction = 'follower' AND o.ended_at IS NULL)) AS unfollower_at
 FROM persons p;
 
+-- The Following and Followers pages, newest first: open periods by start, then id (the rowid ends every
+-- index entry), so a page after any row is one seek, even among thousands that began together.
+CREATE INDEX idx_follow_periods_open_started ON follow_periods (direction, started_at) WHERE ended_at IS NULL;
+
+-- Open follows per direction and role (0025), kept by the triggers below: the follow lists' totals.
+CREATE TABLE follow_counts (
+    direction TEXT NOT NULL,
+    role TEXT NOT NULL,
+    open INTEGER NOT NULL,
+    PRIMARY KEY (direction, role)
+) WITHOUT ROWID;
+
+CREATE TRIGGER follow_counts_insert AFTER INSERT ON follow_periods WHEN NEW.ended_at IS NULL
+BEGIN
+    INSERT INTO follow_counts (direction, role, open)
+    SELECT NEW.direction, role, 1 FROM persons WHERE id = NEW.person_id
+    ON CONFLICT (direction, role) DO UPDATE SET open = open + excluded.open;
+END;
+
+-- An end (or a revert that reopens a period), and any change of its person or direction.
+CREATE TRIGGER follow_counts_update AFTER UPDATE OF ended_at, person_id, direction ON follow_periods
+WHEN OLD.ended_at IS NULL OR NEW.ended_at IS NULL
+BEGIN
+    INSERT INTO follow_counts (direction, role, open)
+    SELECT OLD.direction, role, -1 FROM persons WHERE id = OLD.person_id AND OLD.ended_at IS NULL
+    ON CONFLICT (direction, role) DO UPDATE SET open = open + excluded.open;
+    INSERT INTO follow_counts (direction, role, open)
+    SELECT NEW.direction, role, 1 FROM persons WHERE id = NEW.person_id AND NEW.ended_at IS NULL
+    ON CONFLICT (direction, role) DO UPDATE SET open = open + excluded.open;
+END;
+
+-- A deleted period; one deleted with its person was already taken out by follow_counts_person_delete
+-- (the person row is gone by then, so the lookup below finds nothing).
+CREATE TRIGGER follow_counts_delete AFTER DELETE ON follow_periods WHEN OLD.ended_at IS NULL
+BEGIN
+    INSERT INTO follow_counts (direction, role, open)
+    SELECT OLD.direction, role, -1 FROM persons WHERE id = OLD.person_id
+    ON CONFLICT (direction, role) DO UPDATE SET open = open + excluded.open;
+END;
+
+CREATE TRIGGER follow_counts_person_delete BEFORE DELETE ON persons
+BEGIN
+    INSERT INTO follow_counts (direction, role, open)
+    SELECT direction, OLD.role, -count(*) FROM follow_periods
+    WHERE person_id = OLD.id AND ended_at IS NULL GROUP BY direction
+    ON CONFLICT (direction, role) DO UPDATE SET open = open + excluded.open;
+END;
+
+-- A person's role becomes known (or changes): their open follows move to the new role's count.
+CREATE TRIGGER follow_counts_role AFTER UPDATE OF role ON persons WHEN OLD.role IS NOT NEW.role
+BEGIN
+    INSERT INTO follow_counts (direction, role, open)
+    SELECT direction, OLD.role, -count(*) FROM follow_periods
+    WHERE person_id = NEW.id AND ended_at IS NULL GROUP BY direction
+    ON CONFLICT (direction, role) DO UPDATE SET open = open + excluded.open;
+    INSERT INTO follow_counts (direction, role, open)
+    SELECT direction, NEW.role, count(*) FROM follow_periods
+    WHERE person_id = NEW.id AND ended_at IS NULL GROUP BY direction
+    ON CONFLICT (direction, role) DO UPDATE SET open = open + excluded.open;
+END;
+
 -- Per-person figures about the broadcaster's own room, kept current by the events stream so the
 -- Directory and Profile can show them without scanning events.
 -- The columns after last_tip_tokens are the fan ledger (migration 0012 added them, so their text is

@@ -1,8 +1,5 @@
-"""What the Profile page reads about one person: current state, histories, sessions, raw records.
-
-History readers return (UTC text time, value) pairs oldest first; the page turns them into charts.
-Each source keeps its own series so a chart never joins two sources' points into one line.
-"""
+"""What the Profile page reads about one person: current state, sessions, raw records (its history
+series are in store/profile_history.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.store.db import Connection
-
-HistoryPoint = tuple[str, int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +45,15 @@ class Session:
     tags: tuple[str, ...]
 
 
+# One trip to the database thread per statement (execute_fetchall), not three (execute, fetch, close):
+# the page reads some twenty small things, and each trip waits its turn on a busy event loop.
 async def _rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    async with conn.execute(sql, params) as cur:
-        return [dict(row) for row in await cur.fetchall()]
+    return [dict(row) for row in await conn.execute_fetchall(sql, params)]
 
 
 async def _one(conn: Connection, sql: str, params: dict[str, Any]) -> dict[str, Any] | None:
-    async with conn.execute(sql, params) as cur:
-        row = await cur.fetchone()
-    return dict(row) if row else None
+    rows = await _rows(conn, sql, params)
+    return rows[0] if rows else None
 
 
 async def get_person(conn: Connection, username: str) -> Person | None:
@@ -79,63 +74,6 @@ async def get_follow_dates(conn: Connection, person_id: int) -> FollowDates:
         {"id": person_id},
     )
     return FollowDates(**row) if row else FollowDates(None, None, None, None)
-
-
-# source → its follower counts as (time, followers), oldest first, from `:since` on (all if NULL).
-_FOLLOWER_QUERIES = {
-    "cbhours": "SELECT t, v FROM ("
-    "SELECT segment_at AS t, followers AS v FROM cbhours_activity WHERE person_id = :id "
-    "AND followers IS NOT NULL AND (:since IS NULL OR segment_at >= :since) "
-    "UNION ALL SELECT checked_at, followers FROM cbhours_live_stats WHERE person_id = :id "
-    "AND followers IS NOT NULL AND (:since IS NULL OR checked_at >= :since) "
-    "UNION ALL SELECT observed_at, followers FROM follower_history WHERE person_id = :id "
-    "AND source = 'cbhours' AND (:since IS NULL OR observed_at >= :since)) ORDER BY t",
-    # Each session's first and latest count, then a None: sessions are separate stretches.
-    "affiliate": "SELECT t, v FROM ("
-    "SELECT session_start AS t, followers_start AS v, 0 AS k FROM affiliate_api_snapshots "
-    "WHERE person_id = :id AND (:since IS NULL OR last_seen_at >= :since) "
-    "UNION ALL SELECT last_seen_at, followers_latest, 2 FROM affiliate_api_snapshots "
-    "WHERE person_id = :id AND (:since IS NULL OR last_seen_at >= :since) "
-    "UNION ALL SELECT last_seen_at, NULL, 3 FROM affiliate_api_snapshots "
-    "WHERE person_id = :id AND (:since IS NULL OR last_seen_at >= :since) "
-    "UNION ALL SELECT observed_at, followers, 1 FROM follower_history WHERE person_id = :id "
-    "AND source = 'affiliate' AND (:since IS NULL OR observed_at >= :since)) ORDER BY t, k",
-    "stats": "SELECT t, v FROM ("
-    "SELECT fetched_at AS t, num_followers AS v FROM stats_snapshots WHERE username = :u "
-    "AND (:since IS NULL OR fetched_at >= :since) "
-    "UNION ALL SELECT observed_at, followers FROM follower_history WHERE person_id = :id "
-    "AND source = 'stats' AND (:since IS NULL OR observed_at >= :since)) ORDER BY t",
-}
-
-
-async def follower_history(
-    conn: Connection, person_id: int, username: str, since: str | None
-) -> dict[str, list[HistoryPoint]]:
-    """Follower counts per source: CBHours (activity, live checks, history), Affiliate (each
-    session's first and latest count, history; a None ends each session) and the Stats API (the
-    broadcaster only)."""
-    p = {"id": person_id, "u": username, "since": since}
-    result = {}
-    for source, sql in _FOLLOWER_QUERIES.items():
-        async with conn.execute(sql, p) as cur:
-            result[source] = [(str(r[0]), r[1]) for r in await cur.fetchall()]
-    return result
-
-
-async def rank_history(conn: Connection, person_id: int, since: str | None) -> dict[str, list[HistoryPoint]]:
-    """CBHours rank (within the gender) and global rank, from activity segments and live checks."""
-    rows = await _rows(
-        conn,
-        "SELECT t, rank, grank FROM (SELECT segment_at AS t, rank, grank FROM cbhours_activity "
-        "WHERE person_id = :id AND (:since IS NULL OR segment_at >= :since) "
-        "UNION ALL SELECT checked_at, rank, grank FROM cbhours_live_stats WHERE person_id = :id "
-        "AND online = 1 AND (:since IS NULL OR checked_at >= :since)) ORDER BY t",
-        {"id": person_id, "since": since},
-    )
-    return {
-        "rank": [(r["t"], r["rank"]) for r in rows],
-        "grank": [(r["t"], r["grank"]) for r in rows],
-    }
 
 
 def _tags(raw: str) -> tuple[str, ...]:
@@ -166,7 +104,8 @@ async def list_sessions(conn: Connection, person_id: int, *, limit: int = 50) ->
         conn,
         "SELECT session_start, last_seen_at, seconds_online, polls, peak_viewers, followers_start, "
         "followers_latest, current_show, room_subject, tags FROM affiliate_api_snapshots "
-        "WHERE person_id = :id ORDER BY session_start DESC LIMIT :limit",
+        # session_start_s is session_start in epoch seconds: the index gives the newest without a sort.
+        "WHERE person_id = :id ORDER BY session_start_s DESC LIMIT :limit",
         {"id": person_id, "limit": limit},
     )
     return [_session(r) for r in rows]
@@ -216,14 +155,16 @@ async def statbate(conn: Connection, person_id: int) -> dict[str, Any]:
     tips history was asked for and not fetched yet."""
     member = await _one(conn, _LATEST["Statbate member"], {"id": person_id})
     model = await _one(conn, _LATEST["Statbate model"], {"id": person_id})
-    async with conn.execute(
+    tips = await _rows(
+        conn,
         "SELECT tipped_at, model, tokens, usd FROM statbate_member_tips WHERE person_id = :id "
         "ORDER BY tipped_at DESC LIMIT 50",
         {"id": person_id},
-    ) as cursor:
-        tips = [dict(row) for row in await cursor.fetchall()]
-    async with conn.execute(
-        "SELECT statbate_tips_requested_at FROM person_source_flags WHERE person_id = :id", {"id": person_id}
-    ) as cursor:
-        row = await cursor.fetchone()
-    return {"member": member, "model": model, "tips": tips, "tips_requested_at": row[0] if row else None}
+    )
+    flags = await _one(
+        conn,
+        "SELECT statbate_tips_requested_at FROM person_source_flags WHERE person_id = :id",
+        {"id": person_id},
+    )
+    requested = flags["statbate_tips_requested_at"] if flags else None
+    return {"member": member, "model": model, "tips": tips, "tips_requested_at": requested}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -50,12 +49,6 @@ def event(row: dict[str, Any]) -> dict[str, Any]:
             "tokens": row["tokens"], "message": row["message"]}  # fmt: skip
 
 
-def _page_url(request: web.Request, page: int, pages: int, **params: str) -> str | None:
-    if not 1 <= page <= pages:
-        return None
-    return f"{request.path}?{urlencode({**params, 'page': page})}"
-
-
 def directory(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
     query, result = context["query"], context["result"]
     flt = query.flt
@@ -86,16 +79,19 @@ def _snapshot(snapshot: Any) -> dict[str, Any] | None:
 def follow_list(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
     """Users › Following and Users › Followers (`type` filters followers by role, as on the page)."""
     params = {"type": context["show"]} if context["tab"] == "followers" else {}
-    page, pages = context["page"], context["pages"]
     return {
-        "list": context["tab"], **params, "total": context["total"], "page": page, "pages": pages,
-        "prev_url": _page_url(request, page - 1, pages, **params),
-        "next_url": _page_url(request, page + 1, pages, **params),
+        "list": context["tab"], **params, "total": context["total"], **_pager(context["pager"]),
         "last_run": _snapshot(context["last_run"]),
         "suspected_count": context["suspected_count"], "held_count": context["held_count"],
         "follows": [{**person_state(row.state), "since": iso(row.since), "since_source": row.source}
                     for row in context["rows"]],
     }  # fmt: skip
+
+
+def _pager(pager: Any) -> dict[str, Any]:
+    """A keyset-paged list's place and links (follow `next_url`; the links carry the page's cursor)."""
+    return {"page": pager.page, "pages": pager.pages, "prev_url": pager.prev_url, "next_url": pager.next_url,
+            "first_url": pager.first_url, "last_url": pager.last_url}  # fmt: skip
 
 
 def _removal(removal: Any) -> dict[str, Any]:
@@ -112,6 +108,7 @@ def unfollowed(_request: web.Request, context: dict[str, Any]) -> dict[str, Any]
         "list_size": context["list_size"],
         "insights": {"total": insights["total"], "average_days": insights["average_days"],
                      "unfollows_per_100_per_week": insights["rate"]},
+        **_pager(context["pager"]),
         "unfollowed": [{"username": e.username, "role": e.role, "followed_at": iso(e.started_at),
                         "unfollowed_at": iso(e.ended_at), "days_followed": e.days, "source": e.end_source}
                        for e in context["ended"]],

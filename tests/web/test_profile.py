@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 from service.clock import to_db, utcnow
 from service.store import follows, lookup, person_state, scrapes
 from service.store.persons import ensure_persons
+from service.web.handlers.profile import BUCKETS
 from service.web.keys import db_key
 from tests.support import paths
 from tests.support.panel import Panel, add_user
@@ -233,3 +234,19 @@ async def test_a_scraped_profile_reads_as_a_section_not_raw_json(admin_panel: Pa
     sets = section.select("[data-testid=photosets] li")
     assert len(sets) == len(expected["photosets"])
     assert expected["photosets"][0]["title"] in sets[0].get_text()
+
+
+async def test_long_history_is_drawn_thinned_and_carried_whole_in_json(admin_panel: Panel) -> None:
+    """More CBHours segments than the chart has buckets draw at most one point per bucket; the JSON twin
+    still carries every stored point."""
+    pid = await _alice(admin_panel)
+    start = utcnow() - timedelta(days=6)
+    async with admin_panel.app[db_key].transaction() as conn:
+        await add_activity(conn, pid, start, 2000, rank=50)  # 2000 segments, 3 minutes apart: 100 hours
+    _, html = await admin_panel.get("/profile/alice?days=7")
+    rank = _soup(html).select_one("[data-testid=rank-chart] g.series[data-series='Rank (gender)']")
+    assert rank is not None
+    drawn = sum(len(str(line["points"]).split()) for line in rank.select("polyline"))
+    assert 100 < drawn <= BUCKETS
+    status, data = await admin_panel.get_json("/profile/alice.json?days=7")
+    assert status == 200 and len(data["history"]["rank"]) >= 2000

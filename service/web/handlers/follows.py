@@ -22,9 +22,11 @@ from service.web.fan_badges import badges_for
 from service.web.handler_support import acting_user, can_enqueue, may, scrape_availability
 from service.web.json_view import respond
 from service.web.keys import db_key
-from service.web.query_params import page_number, route_id
+from service.web.list_pager import pager, pages_of, seek_from
+from service.web.query_params import route_id
 
 PAGE_SIZE = 50
+ENDED_PAGE_SIZE = 100
 ROLE_FILTERS = {"all": None, "models": "model", "viewers": "viewer"}
 RANGES = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 WHO = {"them": ("follower", "They unfollowed me"), "me": ("following", "I unfollowed")}
@@ -43,24 +45,25 @@ def can_review(request: web.Request) -> bool:
 async def _list_page(
     request: web.Request, kind: str, direction: str, template: str, *, role: str | None, show: str = "all"
 ) -> web.Response:
-    page = page_number(request.query)
+    params = {"type": show} if kind == "followers" else {}
     async with request.app[db_key].read() as conn:
-        rows = await follow_lists.list_current_states(
-            conn, direction, role=role, page=page, page_size=PAGE_SIZE
-        )
         total = await follow_lists.count_current(conn, direction, role=role)
+        seek, page = seek_from(request.query, size=PAGE_SIZE, total=total)
+        found = await follow_lists.list_current_states(conn, direction, role=role, seek=seek)
         scrape = await scrape_availability(request, conn)
         recent = await snapshots.list_snapshots(conn, kind, limit=8)
         tasks = await ext_store.list_tasks(conn, kind=kind, limit=5)
         suspected = await removals.list_removals(conn, direction, "suspected")
         held = await removals.list_removals(conn, direction, "held")
-        badges = await badges_for(request, conn, (row.state.username for row in rows))
+        badges = await badges_for(request, conn, (row.state.username for row in found.rows))
+    rows = found.rows
+    paging = pager(request.path, params, seek, page, pages=pages_of(total, PAGE_SIZE), found=found)
     context: dict[str, Any] = {
         "active": "users", "tab": kind, "rows": rows, "badges": badges, "total": total, "snapshots": recent,
         "last_run": recent[0] if recent else None, "tasks": tasks, "suspected_count": len(suspected),
         "held_count": len(held), "can_review": can_review(request), "show": show, "filters": ROLE_FILTERS,
-        "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "can_enqueue": can_enqueue(request),
-        "scrape": scrape, "here": request.path_qs, **people.HELPERS,
+        "pager": paging, "can_enqueue": can_enqueue(request), "scrape": scrape, "here": request.path_qs,
+        **people.HELPERS,
     }  # fmt: skip
     return await respond(request, template, context, page_json.follow_list)
 
@@ -80,10 +83,10 @@ async def users_followers(request: web.Request) -> web.StreamResponse:
     )
 
 
-def insights(ended: list[follow_lists.EndedFollow], list_size: int, weeks: float) -> dict[str, Any]:
+def insights(summary: follow_lists.EndedSummary, list_size: int, weeks: float) -> dict[str, Any]:
     """Total, average days followed, and unfollows per 100 of the list per week."""
-    total = len(ended)
-    average = sum(e.days for e in ended) / total if total else None
+    total = summary.total
+    average = summary.days / total if total else None
     rate = (total / list_size * 100 / weeks) if list_size and weeks > 0 else None
     return {"total": total, "average_days": average, "rate": rate}
 
@@ -93,19 +96,25 @@ async def _unfollowed_context(request: web.Request, who: str, period: str) -> di
     days = RANGES[period]
     now = utcnow()
     since = now - timedelta(days=days) if days else None
+    since_text = to_db(since) if since else None
     async with request.app[db_key].read() as conn:
-        ended = await follow_lists.list_ended(conn, direction, since=to_db(since) if since else None)
+        summary = await follow_lists.ended_summary(conn, direction, since=since_text)
+        seek, page = seek_from(request.query, size=ENDED_PAGE_SIZE, total=summary.total)
+        ended = await follow_lists.list_ended(conn, direction, since=since_text, seek=seek)
         list_size = await follow_lists.count_current(conn, direction)
         first: datetime | None = await follow_lists.first_period_start(conn, direction)
         suspected = await removals.list_removals(conn, direction, "suspected")
         held = await removals.list_removals(conn, direction, "held")
-        shown = [e.username for e in ended] + [r.username for r in suspected] + [r.username for r in held]
+        shown = [e.username for e in ended.rows] + [r.username for r in (*suspected, *held)]
         badges = await badges_for(request, conn, shown)
     start = since or first or now
     weeks = max((now - start).total_seconds() / (7 * 86400), 1 / 7)
+    rows = ended.rows
+    paging = pager(request.path, {"who": who, "range": period}, seek, page,
+                   pages=pages_of(summary.total, ENDED_PAGE_SIZE), found=ended)  # fmt: skip
     return {"active": "users", "tab": "unfollowed", "who": who, "who_label": label, "period": period,
-            "ended": ended, "insights": insights(ended, list_size, weeks), "list_size": list_size,
-            "suspected": suspected, "held": held, "can_review": can_review(request),
+            "ended": rows, "pager": paging, "insights": insights(summary, list_size, weeks),
+            "list_size": list_size, "suspected": suspected, "held": held, "can_review": can_review(request),
             "ranges": RANGES, "whos": WHO, "badges": badges}  # fmt: skip
 
 

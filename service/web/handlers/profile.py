@@ -15,13 +15,13 @@ from service.clock import from_db, to_db, utcnow
 from service.errors import NotFound
 from service.permissions import Permission
 from service.settings import source_spec
-from service.store import directory, fan_ledger, fans, persons, scrapes
+from service.store import directory, fan_ledger, fans, persons, profile_history, scrapes
 from service.store import profile as profile_store
 from service.store import statbate as statbate_store
 from service.usernames import normalise_username
 from service.web import page_json, people, relations, sessions
 from service.web.access import requires
-from service.web.charts import Bar, Series, bar_chart, downsample, line_chart
+from service.web.charts import Bar, Series, bar_chart, line_chart
 from service.web.handler_support import can_enqueue, scrape_availability
 from service.web.json_view import respond, wants_json
 from service.web.keys import config_key, db_key, runner_key, scheduler_key
@@ -55,48 +55,75 @@ async def profile(request: web.Request) -> web.StreamResponse:
     return await render(request, "profile/search.html", {"active": "profile", "raw": raw, "error": error})
 
 
-def _points(rows: list[profile_store.HistoryPoint]) -> list[tuple[datetime, float | None]]:
+def _points(rows: list[profile_history.HistoryPoint]) -> list[tuple[datetime, float | None]]:
     return [(from_db(t), None if v is None else float(v)) for t, v in rows]
-
-
-def _series_chart(
-    named: list[tuple[str, str, list[tuple[datetime, float | None]]]], title: str, start: datetime | None
-) -> Markup:
-    """One chart of several sources, thinned to BUCKETS points each; silences stay gaps."""
-    end = utcnow()
-    first = start or min((p[0] for _n, _c, pts in named for p in pts), default=end - timedelta(days=1))
-    gap = max(BASE_GAP, 2 * (end - first) / BUCKETS)
-    series = [
-        Series(label, downsample(pts, first, end, BUCKETS), css, split_on_time=label not in SPLIT_BY_SESSION)
-        for label, css, pts in named
-    ]
-    return line_chart(series, title=title, start=first, end=end, max_gap=gap)
 
 
 async def _history(
     conn: Any, person: profile_store.Person, start: datetime | None
-) -> dict[str, dict[str, list[profile_store.HistoryPoint]]]:
-    """The stored points the charts draw: followers per source, and the two CBHours ranks."""
+) -> dict[str, dict[str, list[profile_history.HistoryPoint]]]:
+    """Every stored point the charts are drawn from, for the JSON twin: followers per source, and the
+    two CBHours ranks."""
     since = to_db(start) if start else None
+
+    async def every(series: profile_history.HistorySeries) -> list[profile_history.HistoryPoint]:
+        return await profile_history.points(conn, series, person_id=person.id, username=person.username,
+                                            since=since)  # fmt: skip
+
+    followers, ranks = profile_history.FOLLOWER_SERIES, profile_history.RANK_SERIES
     return {
-        "followers": await profile_store.follower_history(conn, person.id, person.username, since),
-        "ranks": await profile_store.rank_history(conn, person.id, since),
+        "followers": {source: await every(series) for source, series in followers.items()},
+        "ranks": {name: await every(series) for name, series in ranks.items()},
     }
 
 
-def _charts(
-    history: dict[str, dict[str, list[profile_store.HistoryPoint]]], start: datetime | None
-) -> dict[str, Markup]:
-    followers, ranks = history["followers"], history["ranks"]
-    follower_series = [(spec.on_charts, css, _points(followers[spec.key])) for spec, css in SOURCE_SERIES]
-    # Two charts: the global rank is ten times the gender rank and would flatten it on one axis.
+async def _thinned(
+    conn: Any, person: profile_store.Person, start: datetime | None, end: datetime, *, first_sql: str,
+    series: list[profile_history.HistorySeries],
+) -> tuple[datetime, list[list[tuple[datetime, float | None]]]]:  # fmt: skip
+    """A chart's start (the window's, or its first point's for all time) and its series, each thinned
+    by SQLite to the BUCKETS points the chart can draw."""
+    first = start
+    if first is None:
+        found = await profile_history.first_point_at(conn, first_sql, person.id, person.username)
+        first = from_db(found) if found else end - timedelta(days=1)
+    first = min(first, end - timedelta(minutes=1))
+    thinned = await profile_history.thinned(
+        conn, series, person_id=person.id, username=person.username, since=to_db(start) if start else None,
+        buckets=profile_history.Buckets(first, end, BUCKETS),
+    )  # fmt: skip
+    return first, [_points(points) for points in thinned]
+
+
+def _chart(first: datetime, end: datetime, named: list[tuple[str, str, list[Any]]], title: str) -> Markup:
+    """One chart of several series (label, css class, points); silences stay gaps."""
+    gap = max(BASE_GAP, 2 * (end - first) / BUCKETS)
+    series = [
+        Series(label, pts, css, split_on_time=label not in SPLIT_BY_SESSION) for label, css, pts in named
+    ]
+    return line_chart(series, title=title, start=first, end=end, max_gap=gap)
+
+
+async def _charts(conn: Any, person: profile_store.Person, start: datetime | None) -> dict[str, Markup]:
+    sources = [
+        (spec.on_charts, css, profile_history.FOLLOWER_SERIES[spec.key]) for spec, css in SOURCE_SERIES
+    ]
+    end = utcnow()
+    first, followers = await _thinned(
+        conn, person, start, end, first_sql=profile_history.FOLLOWERS_FIRST,
+        series=[series for _l, _c, series in sources],
+    )  # fmt: skip
+    ranks = [profile_history.RANK_SERIES["rank"], profile_history.RANK_SERIES["grank"]]
+    rank_first, (rank, grank) = await _thinned(
+        conn, person, start, end, first_sql=profile_history.RANKS_FIRST, series=ranks
+    )
+    # Two rank charts: the global rank is ten times the gender rank and would flatten it on one axis.
     return {
-        "followers": _series_chart(follower_series, "Followers", start),
-        "rank": _series_chart([("Rank (gender)", "s1", _points(ranks["rank"]))], "CBHours rank", start),
-        "grank": _series_chart(
-            [("Global rank", "s2", _points(ranks["grank"]))], "CBHours global rank", start
-        ),
-    }
+        "followers": _chart(first, end, [(label, css, points) for (label, css, _s), points
+                                         in zip(sources, followers, strict=True)], "Followers"),
+        "rank": _chart(rank_first, end, [("Rank (gender)", "s1", rank)], "CBHours rank"),
+        "grank": _chart(rank_first, end, [("Global rank", "s2", grank)], "CBHours global rank"),
+    }  # fmt: skip
 
 
 def _unpacked(value: Any) -> Any:
@@ -162,7 +189,9 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             return await _unknown(request, username)
         pid = person.id
         state = await directory.get_state(conn, pid)
-        history = await _history(conn, person, start)
+        # The JSON twin carries every stored point; the page draws charts thinned in SQL.
+        json_only = wants_json(request)
+        history = await _history(conn, person, start) if json_only else None
         today = utcnow().date()
         fan = await fan_ledger.fan_figures(conn, pid, today)
         weeks = await fan_ledger.weekly_spending(conn, pid, today, FAN_WEEKS) if fan else []
@@ -179,13 +208,12 @@ async def profile_person(request: web.Request) -> web.StreamResponse:
             "scraped": await scrapes.latest_scrape(conn, pid),
             "records": _records(await profile_store.latest_records(conn, pid, username)),
             "history": history,
-            # Drawn for the page only: the JSON twin carries the points themselves.
-            "charts": None if wants_json(request) else _charts(history, start),
+            "charts": None if json_only else await _charts(conn, person, start),
             "scrape": await scrape_availability(request, conn),
             "fan": fan,
             "fan_tier": fan_tier,
             "fan_weeks": weeks,
-            "fan_chart": _weeks_chart(weeks) if fan and not wants_json(request) else None,
+            "fan_chart": _weeks_chart(weeks) if fan and not json_only else None,
             **await relations.profile_context(request, conn, pid),
         }
     context.update(people.HELPERS)

@@ -1,0 +1,125 @@
+"""The Profile charts' series thinned by SQLite equal `charts.downsample` of every stored point."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from service.clock import from_db, to_db, utcnow
+from service.store import profile_history
+from service.store.db import Connection, Database
+from service.store.profile_history import FOLLOWER_SERIES, RANK_SERIES, Buckets, HistorySeries
+from service.web.charts import downsample
+from tests.support.rows import add_person, add_session
+
+BUCKETS = 24
+
+
+async def _history(conn: Connection, rng: random.Random, now: datetime) -> int:
+    """Three days of every source at uneven times: sessions (several in one bucket), CBHours activity
+    with NULL ranks now and then, live checks, follower history of each source, Stats API snapshots."""
+    pid = await add_person(conn, "busy", role="model")
+    start = now - timedelta(days=3)
+    moment = start - timedelta(hours=5)  # a session that began before the window and ended in it
+    while moment < now - timedelta(hours=2):
+        hours = rng.uniform(0.2, 4)
+        moment = moment.replace(microsecond=0)
+        await add_session(conn, pid, moment, hours, (rng.randint(100, 200), rng.randint(200, 300)))
+        moment += timedelta(hours=hours + rng.uniform(0.1, 6))
+    for n in range(600):
+        at = to_db(start + timedelta(seconds=n * 431 + rng.randint(0, 100)))
+        rank = None if rng.random() < 0.1 else rng.randint(1, 99)
+        grank = None if rng.random() < 0.1 else rng.randint(100, 999)
+        await conn.execute(
+            "INSERT INTO cbhours_activity (person_id, segment_at, show, rank, grank, followers, fetched_at) "
+            "VALUES (?, ?, 'public', ?, ?, ?, ?)",
+            (pid, at, rank, grank, None if n % 17 == 0 else 1000 + n, at),
+        )
+        source = ("affiliate", "cbhours", "stats", "scrape")[n % 4]
+        await conn.execute(
+            "INSERT INTO follower_history (person_id, observed_at, source, followers) VALUES (?, ?, ?, ?)",
+            (pid, to_db(start + timedelta(seconds=n * 400 + 7)), source, 2000 + n),
+        )
+    for n in range(80):
+        checked = to_db(start + timedelta(seconds=n * 3000 + 11))
+        await conn.execute(
+            "INSERT INTO cbhours_live_stats (person_id, checked_at, online, rank, grank, followers) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (pid, checked, n % 5 != 0, None if n % 7 == 0 else n, n * 10, None if n % 9 == 0 else 3000 + n),
+        )
+        await conn.execute(
+            "INSERT INTO stats_snapshots (username, fetched_at, last_fetched_at, fingerprint, token_balance, "
+            "tips_in_last_hour, votes_up, votes_down, satisfaction_score, num_followers, num_viewers, "
+            "num_registered_viewers) VALUES ('busy', ?, ?, ?, 0, 0, 0, 0, 0, ?, 0, 0)",
+            (checked, checked, f"f{n}", 4000 + n),
+        )
+    return pid
+
+
+def _datetimes(points: list[profile_history.HistoryPoint]) -> list[tuple[datetime, float | None]]:
+    return [(from_db(t), None if v is None else float(v)) for t, v in points]
+
+
+async def _compare(conn: Connection, pid: int, start: datetime | None, now: datetime) -> None:
+    since = to_db(start) if start else None
+    everything = {**FOLLOWER_SERIES, **RANK_SERIES}
+    stored: dict[str, list[profile_history.HistoryPoint]] = {}
+    for name, one in everything.items():
+        stored[name] = await profile_history.points(conn, one, person_id=pid, username="busy", since=since)
+    assert all(len(points) > BUCKETS for points in stored.values()), "every series needs thinning"
+    charts = ((profile_history.FOLLOWERS_FIRST, FOLLOWER_SERIES), (profile_history.RANKS_FIRST, RANK_SERIES))
+    for first_sql, group in charts:
+        first = start
+        if first is None:
+            found = await profile_history.first_point_at(conn, first_sql, pid, "busy")
+            assert found == min(p[0] for name in group for p in stored[name])
+            first = from_db(found)
+        series: list[HistorySeries] = list(group.values())
+        thinned = await profile_history.thinned(conn, series, person_id=pid, username="busy", since=since,
+                                                buckets=Buckets(first, now, BUCKETS))  # fmt: skip
+        for name, points in zip(group, thinned, strict=True):
+            expected = downsample(_datetimes(stored[name]), first, now, BUCKETS)
+            assert _datetimes(points) == expected, name
+
+
+async def test_thinned_series_equal_downsample_of_every_point(db: Database) -> None:
+    """Per bucket the last value and a break after it, for the 1-day window and for all time."""
+    now = utcnow()
+    async with db.transaction() as conn:
+        pid = await _history(conn, random.Random(14), now)
+    async with db.read() as conn:
+        await _compare(conn, pid, now - timedelta(days=1), now)
+        await _compare(conn, pid, None, now)
+
+
+async def test_a_short_series_is_kept_whole(db: Database) -> None:
+    """No more points than buckets: every point, breaks included, as stored."""
+    now = utcnow()
+    async with db.transaction() as conn:
+        pid = await add_person(conn, "quiet", role="model")
+        await add_session(conn, pid, now - timedelta(hours=3), 1, (10, 12))
+    async with db.read() as conn:
+        (affiliate,) = await profile_history.thinned(
+            conn, [FOLLOWER_SERIES["affiliate"]], person_id=pid, username="quiet", since=None,
+            buckets=Buckets(now - timedelta(days=1), now, BUCKETS),
+        )  # fmt: skip
+    assert [v for _t, v in affiliate] == [10, 12, None]
+
+
+async def test_every_bucket_is_one_index_seek_per_branch(db: Database) -> None:
+    """No bucket subquery sorts or scans a table: its cost stays a seek, however long the history (the
+    broadcaster's Stats API snapshots included)."""
+    everything = [*FOLLOWER_SERIES.values(), *RANK_SERIES.values()]
+    async with db.read() as conn:
+        for series in everything:
+            for branch in series.branches:
+                for breaks in {False, branch.breaks}:
+                    subquery = branch.last_in_bucket(breaks=breaks)
+                    sql = f"SELECT {subquery} FROM (SELECT '' AS lo, '~' AS hi, 0 AS lo_s, 1 AS hi_s) AS e"  # noqa: S608 - fixed texts
+                    plan = [row[3] for row in await conn.execute_fetchall(
+                        "EXPLAIN QUERY PLAN " + sql, {"id": 1, "u": "busy", "since": None})]  # fmt: skip
+                    tables = [
+                        step for step in plan if step.startswith(("SEARCH", "SCAN")) and branch.table in step
+                    ]
+                    assert tables and all(step.startswith("SEARCH") for step in tables), (branch, plan)
+                    assert not any("TEMP B-TREE" in step for step in plan), (branch, plan)

@@ -73,7 +73,9 @@ def samples(names: list[str], end: datetime) -> list[tuple[object, ...]]:
         if hour in away or (moment.hour in (3, 4) and rng.random() < 0.4):
             continue  # the service was not running: the job recorded nothing
         table_rows = json.dumps({name: int(count) for name, count in counts.items()}, sort_keys=True)
-        rows.append((to_db(moment), db_bytes, rng.randint(0, 4 * 2**20), image_bytes, image_files, table_rows))
+        rows.append(
+            (to_db(moment), db_bytes, rng.randint(0, 4 * 2**20), image_bytes, image_files, table_rows)
+        )
     return rows
 
 
@@ -87,13 +89,14 @@ def build(path: Path) -> int:
         names = [
             str(row[0])
             for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "ORDER BY name"
             )
         ]
         rows = samples(names, datetime.now(UTC))
         conn.executemany(
-            "INSERT INTO system_stats (recorded_at, db_bytes, wal_bytes, image_bytes, image_files, table_rows) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO system_stats (recorded_at, db_bytes, wal_bytes, image_bytes, image_files, "
+            "table_rows) VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
     return len(rows)
@@ -113,11 +116,15 @@ async def _median_ms(client: TestClient[object, object], url: str) -> tuple[floa
 
 async def measure(data_dir: Path) -> dict[str, tuple[float, int]]:
     settings = Settings(data_dir=data_dir, jobs_enabled=False, password_time_cost=1, password_memory_kib=8)
-    client: TestClient[object, object] = TestClient(TestServer(create_app(settings, announce=lambda _line: None)))
+    client: TestClient[object, object] = TestClient(
+        TestServer(create_app(settings, announce=lambda _line: None))
+    )
     await client.start_server()
     try:
         await sign_in(client)
-        return {window: await _median_ms(client, f"/admin/system?days={window}") for window in ("7", "30", "all")}
+        return {
+            window: await _median_ms(client, f"/admin/system?days={window}") for window in ("7", "30", "all")
+        }
     finally:
         await client.close()
 
@@ -130,7 +137,10 @@ def main() -> bool:
         print(f"   {count:,} hourly measurements over a year (silences included)")
         results = asyncio.run(measure(data_dir))
     for window, (median, size) in results.items():
-        print(f"   {median:7.1f} ms  {size / 1024:6.0f} KiB  GET /admin/system?days={window}  (median of {RUNS})")
+        print(
+            f"   {median:7.1f} ms  {size / 1024:6.0f} KiB  GET /admin/system?days={window}  "
+            f"(median of {RUNS})"
+        )
     all_time, week = results["all"][0], results["7"][0]
     met = all_time <= TARGET_MS
     figures.record(ROW, f"{all_time:.1f} ms", f"≤ {TARGET_MS:.0f} ms", f"7 days: {week:.1f} ms", met)

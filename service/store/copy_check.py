@@ -45,11 +45,23 @@ class _Walk:
     corrupted: int
 
 
+def _has_dbstat(conn: sqlite3.Connection) -> bool:
+    """Whether this SQLite was built with the dbstat table (most are; Python's own builds vary)."""
+    try:
+        conn.execute("SELECT 1 FROM dbstat LIMIT 0")
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
 def _trees(conn: sqlite3.Connection) -> list[_Tree]:
     rows = conn.execute(
         "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master WHERE rootpage > 0 ORDER BY name"
     ).fetchall()
-    trees = [_Tree("sqlite_schema", "sqlite_schema", is_index=False, is_partial=False)]
+    # The schema's own pages: SQLite before 3.33 calls them sqlite_master in dbstat.
+    found = conn.execute("SELECT count(*) FROM dbstat WHERE name = 'sqlite_schema'").fetchone()
+    schema = "sqlite_schema" if found and found[0] else "sqlite_master"
+    trees = [_Tree(schema, schema, is_index=False, is_partial=False)]
     for kind, name, table, sql in rows:
         text = " ".join(str(sql).upper().split())
         is_index = kind == "index" or "WITHOUT ROWID" in text
@@ -121,6 +133,9 @@ def check_file(path: Path, *, workers: int = 2) -> list[str]:
     try:
         conn = _open(path)
         connections.append(conn)
+        if not _has_dbstat(conn):
+            rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check").fetchall()]
+            return [] if rows == ["ok"] else rows
         trees = _trees(conn)
         # SQLite lets go of the GIL while it reads, so the walks run side by side.
         with ThreadPoolExecutor(max_workers=workers) as pool:

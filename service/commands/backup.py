@@ -1,10 +1,13 @@
 """`mhc backup PATH`: SQLite's online backup, consistent even while the service writes, and checked
 before it is kept.
 
-The copy is the backup API in one step (one snapshot, never restarted by the service's writes),
-reading the source through a memory map and writing an unjournaled file that is flushed to disk
-once. While the kernel writes it out, the copy is read back and checked (store/copy_check.py:
-every page of every table and index decodes, and they add up); a copy that fails is deleted.
+The copy is the backup API in one step: one snapshot of the source, page for page, read through a
+memory map into an unjournaled file that is flushed to disk once. The check (store/copy_check.py:
+every page of every table and index decodes, and they add up) reads that same snapshot through a
+second connection while the copy is written, so it costs no time of its own: the copy holds
+exactly the pages the check read. When the service commits between the moments the two
+connections take their snapshots (they are retaken a few times), the finished copy itself is
+checked instead. A copy whose snapshot fails is deleted.
 """
 
 from __future__ import annotations
@@ -17,35 +20,65 @@ from pathlib import Path
 
 from service.commands.database import wait_ms
 from service.settings import Settings
-from service.store.copy_check import check_file
+from service.store.copy_check import check_connection, check_file, map_pages
 from service.store.files import create_private_file
 
-# Enough to map any database a broadcaster keeps; SQLite maps no more than the file's size.
-_MMAP_BYTES = 2**40
 _SHOWN = 5
+_PIN_ATTEMPTS = 5
 
 
 class BackupError(Exception):
     pass
 
 
-def _copy(source_path: Path, partial: Path, timeout: float) -> None:
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=timeout)
+def _open_source(path: Path, timeout: float) -> sqlite3.Connection:
+    # Autocommit (isolation_level None): the read transactions below are begun explicitly.
+    conn = sqlite3.connect(
+        f"file:{path}?mode=ro", uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+    )
+    map_pages(conn)
+    return conn
+
+
+def _data_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA data_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _begin_read(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN")
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot starts here
+
+
+def _pin_same_snapshot(
+    copier: sqlite3.Connection, checker: sqlite3.Connection, watcher: sqlite3.Connection
+) -> bool:
+    """Opens a read transaction on `copier` and on `checker` over the same snapshot: true when no
+    other connection committed between them (`watcher`'s data_version, which changes with every
+    commit by anyone else, is the same before and after)."""
+    for _ in range(_PIN_ATTEMPTS):
+        before = _data_version(watcher)
+        _begin_read(copier)
+        _begin_read(checker)
+        if _data_version(watcher) == before:
+            return True
+        copier.execute("ROLLBACK")
+        checker.execute("ROLLBACK")
+    return False
+
+
+def _copy(source: sqlite3.Connection, partial: Path) -> None:
+    destination = sqlite3.connect(partial)
     try:
-        # Pages come straight from the OS cache instead of a read() per page.
-        source.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
-        destination = sqlite3.connect(partial)
-        try:
-            # A new file nobody else opens: no journal to roll back to (an interrupted copy is
-            # deleted, never kept), and no flush per step; run() flushes it once.
-            destination.execute("PRAGMA journal_mode = OFF")
-            destination.execute("PRAGMA synchronous = OFF")
-            # One step: the whole copy is one snapshot of the source.
-            source.backup(destination)
-        finally:
-            destination.close()
+        # A new file nobody else opens: no journal to roll back to (an interrupted copy is deleted,
+        # never kept), and one flush at the end instead of SQLite's own.
+        destination.execute("PRAGMA journal_mode = OFF")
+        destination.execute("PRAGMA synchronous = OFF")
+        # One step, in the source's read transaction when it has one: one snapshot, never restarted.
+        source.backup(destination)
     finally:
-        source.close()
+        destination.close()
+    _flush(partial)
 
 
 def _flush(path: Path) -> None:
@@ -54,6 +87,22 @@ def _flush(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _copy_and_check(source_path: Path, partial: Path, timeout: float) -> list[str]:
+    copier, checker, watcher = (_open_source(source_path, timeout) for _ in range(3))
+    try:
+        if not _pin_same_snapshot(copier, checker, watcher):
+            _copy(copier, partial)
+            return check_file(partial)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            copied = pool.submit(_copy, copier, partial)  # SQLite lets go of the GIL: both run at once
+            found = check_connection(checker)
+            copied.result()
+        return found
+    finally:
+        for conn in (copier, checker, watcher):
+            conn.close()
 
 
 def run(settings: Settings, target: Path, *, force: bool) -> int:
@@ -68,11 +117,7 @@ def run(settings: Settings, target: Path, *, force: bool) -> int:
     # Created owner-only before SQLite writes into it: a backup holds what the database holds.
     create_private_file(partial, exclusive=True)
     try:
-        _copy(source_path, partial, wait_ms(settings) / 1000)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            flushed = pool.submit(_flush, partial)  # the disk write runs while the check reads
-            found = check_file(partial)
-            flushed.result()
+        found = _copy_and_check(source_path, partial, wait_ms(settings) / 1000)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

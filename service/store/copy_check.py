@@ -1,4 +1,5 @@
-"""Whether a database file is whole: the check `mhc backup` runs on its copy before keeping it.
+"""Whether a database is whole: the check `mhc backup` runs on the snapshot it copies (or on the
+finished copy) before keeping the copy.
 
 `PRAGMA integrity_check` reads every page and then looks every index entry up in its table; on a
 year's database (~850 MB) that takes twice as long as the copy itself, and `PRAGMA quick_check`
@@ -18,8 +19,6 @@ A file that cannot be opened or read at all is reported too. What it cannot see,
 from __future__ import annotations
 
 import sqlite3
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,40 +108,34 @@ def _findings(conn: sqlite3.Connection, trees: list[_Tree], walks: dict[str, _Wa
     return found
 
 
-def _open(path: Path) -> sqlite3.Connection:
-    # Read-only and immutable: no lock, no -wal or -shm file beside a copy nobody else has open;
-    # pages read through a memory map rather than a read() each.
-    conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
-    conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
-    return conn
-
-
-def check_file(path: Path, *, workers: int = 2) -> list[str]:
-    """What is wrong with the database file at `path` (empty when nothing is), read by `workers`
-    threads at once, each walking whole tables and indexes; a file SQLite cannot read is a
-    problem too. The file is left unchanged."""
-    connections: list[sqlite3.Connection] = []
-    local = threading.local()
-
-    def walk(tree: _Tree) -> _Walk:
-        if not hasattr(local, "conn"):
-            local.conn = _open(path)
-            connections.append(local.conn)
-        return _walk(local.conn, tree)
-
+def check_connection(conn: sqlite3.Connection) -> list[str]:
+    """What is wrong with the database `conn` reads (the snapshot of its open read transaction,
+    when it has one); empty when nothing is. A database SQLite cannot read is a problem too."""
     try:
-        conn = _open(path)
-        connections.append(conn)
         if not _has_dbstat(conn):
             rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check").fetchall()]
             return [] if rows == ["ok"] else rows
         trees = _trees(conn)
-        # SQLite lets go of the GIL while it reads, so the walks run side by side.
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            walks = dict(zip((tree.name for tree in trees), pool.map(walk, trees), strict=True))
+        walks = {tree.name: _walk(conn, tree) for tree in trees}
         return _findings(conn, trees, walks)
     except sqlite3.DatabaseError as exc:
-        return [f"the copy cannot be read: {exc}"]
+        return [f"the database cannot be read: {exc}"]
+
+
+def check_file(path: Path) -> list[str]:
+    """`check_connection` of the database file at `path`, which nothing else has open (a copy):
+    read-only and immutable, so no lock and no -wal or -shm file beside it."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    except sqlite3.DatabaseError as exc:
+        return [f"the database cannot be read: {exc}"]
+    try:
+        map_pages(conn)
+        return check_connection(conn)
     finally:
-        for connection in connections:
-            connection.close()
+        conn.close()
+
+
+def map_pages(conn: sqlite3.Connection) -> None:
+    """Pages read through a memory map rather than a read() each: a walk of every page is faster."""
+    conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")

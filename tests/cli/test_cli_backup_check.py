@@ -93,4 +93,4 @@ def test_the_check_finds_damage_done_to_a_finished_copy(env: dict[str, str], tmp
     _overwrite(target, offset + 8, b"\xff" * 24)
     assert any("idx_persons_username" in problem for problem in check_file(target))
     target.write_bytes(b"not a database at all" * 200)
-    assert check_file(target)[0].startswith("the copy cannot be read")
+    assert check_file(target)[0].startswith("the database cannot be read")

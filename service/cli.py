@@ -13,7 +13,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from service import __version__
-from service.commands import backup, check, export, extension, imports, jobs, serve, users
+
+# serve, jobs and check load the whole web app (a second or more); the commands that do not need
+# it, e.g. `mhc backup` beside a running service, start without it.
+from service.commands import backup, export, extension, imports, users
 from service.permissions import DEFAULT_ROLES
 from service.settings import Settings
 from service.store.db import DatabaseLockedError
@@ -96,18 +99,26 @@ def run_command(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return 
     settings = _settings(args)
     match (args.command, getattr(args, "action", None)):
         case ("serve", _):
+            from service.commands import serve
+
             return serve.run(settings)
         case ("user", "add"):
             return asyncio.run(users.add(settings, args.name, args.role, password_stdin=args.password_stdin))
         case ("user", "list"):
             return asyncio.run(users.list_(settings))
         case ("job", "list"):
+            from service.commands import jobs
+
             return asyncio.run(jobs.list_(settings))
         case ("job", "run"):
+            from service.commands import jobs
+
             return asyncio.run(jobs.run(settings, args.name))
         case ("backup", _):
             return backup.run(settings, args.path, force=args.force)
         case ("check", _):
+            from service.commands import check
+
             return asyncio.run(check.run(settings))
         case ("export", _):
             return asyncio.run(
@@ -134,7 +145,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         CommandError,
         users.UserCommandError,
         backup.BackupError,
-        serve.ServeError,
         extension.ScrapeCommandError,
         imports.ImportCommandError,
     ) as exc:
@@ -153,3 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a traceback.
         print(f"mhc: database error: {exc}", file=sys.stderr)
         return 3 if "locked" in str(exc) or "busy" in str(exc) else 1
+    except Exception as exc:
+        # Only `mhc serve` raises ServeError, and it has loaded the module by then.
+        from service.commands.serve import ServeError
+
+        if isinstance(exc, ServeError):
+            print(f"mhc: {exc}")
+            return 2
+        raise

@@ -78,13 +78,65 @@ def _stat(row: aiosqlite.Row) -> SystemStat:
     )
 
 
-async def list_stats(conn: Connection, *, since: datetime | None = None) -> list[SystemStat]:
-    """Measurements oldest first, from `since` on (all when None)."""
+@dataclass(frozen=True, slots=True)
+class SizeHistory:
+    """The sizes of every measurement in a window, oldest first, one list per column.
+
+    What the charts need and no more: a year of hourly measurements is ~8,760 rows, and parsing
+    each one's rows per table would cost the page more than everything else it does.
+    """
+
+    seconds: list[float]  # recorded_at as Unix time
+    db_bytes: list[int]  # main file + write-ahead log
+    image_bytes: list[int]
+    image_files: list[int]
+
+
+# Reads the covering index idx_system_stats_sizes alone, never the rows with their JSON. The time is
+# rounded to the millisecond it was stored with (julianday's double is off by some microseconds).
+SIZE_HISTORY_SQL = (
+    "SELECT round((julianday(recorded_at) - 2440587.5) * 86400000.0) / 1000.0, db_bytes + wal_bytes, "
+    "image_bytes, image_files FROM system_stats WHERE recorded_at >= :since ORDER BY recorded_at"
+)
+
+
+async def size_history(conn: Connection, *, since: datetime | None = None) -> SizeHistory:
+    """Sizes measured from `since` on (all when None)."""
+    async with conn.execute(SIZE_HISTORY_SQL, {"since": _lower_bound(since)}) as cur:
+        rows = await cur.fetchall()
+    # Column by column through zip: one pass in C instead of four Python loops over the rows.
+    seconds, db, images, files = (
+        (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [], [])
+    )
+    return SizeHistory(seconds, db, images, files)
+
+
+def _lower_bound(since: datetime | None) -> str:
+    # Every stored time sorts after the empty string: "all time" uses the same indexed range.
+    return to_db(since) if since else ""
+
+
+async def first_stat(conn: Connection, *, since: datetime | None = None) -> SystemStat | None:
+    """The oldest measurement from `since` on."""
     async with conn.execute(
-        "SELECT * FROM system_stats WHERE :since IS NULL OR recorded_at >= :since ORDER BY recorded_at",
-        {"since": to_db(since) if since else None},
+        "SELECT * FROM system_stats WHERE recorded_at >= :since ORDER BY recorded_at LIMIT 1",
+        {"since": _lower_bound(since)},
     ) as cur:
-        return [_stat(row) for row in await cur.fetchall()]
+        row = await cur.fetchone()
+    return _stat(row) if row else None
+
+
+async def last_stat_until(
+    conn: Connection, moment: datetime, *, since: datetime | None = None
+) -> SystemStat | None:
+    """The newest measurement taken at or before `moment` (and from `since` on)."""
+    async with conn.execute(
+        "SELECT * FROM system_stats WHERE recorded_at >= :since AND recorded_at <= :moment "
+        "ORDER BY recorded_at DESC LIMIT 1",
+        {"since": _lower_bound(since), "moment": to_db(moment)},
+    ) as cur:
+        row = await cur.fetchone()
+    return _stat(row) if row else None
 
 
 async def latest_stat(conn: Connection) -> SystemStat | None:

@@ -91,3 +91,34 @@ async def test_a_small_image_store_is_told_in_kib(admin_panel: Panel) -> None:
     _, html = await admin_panel.get("/admin/system")
     shown = BeautifulSoup(html, "html.parser").select_one("[data-testid=image-size]")
     assert shown is not None and shown.text.startswith("12 KiB in 3 files")
+
+
+async def test_all_time_over_months_keeps_breaks_spikes_and_table_growth(admin_panel: Panel) -> None:
+    """Sixty days of hourly measurements with a two-day silence and one hour of a 500 MiB write-ahead
+    log: the chart breaks once and still reaches the spike; rows per table compare the right edges."""
+    mib, now = 2**20, utcnow()
+    rows = []
+    for hour in range(60 * 24, 0, -1):
+        if 40 * 24 <= hour < 42 * 24:
+            continue  # the machine was off for two days
+        wal = 500 * mib if hour == 30 * 24 else 0
+        rows.append((to_db(now - timedelta(hours=hour)), (1440 - hour) * mib, wal, 0, 0,
+                     json.dumps({"persons": 1440 - hour})))  # fmt: skip
+    async with admin_panel.app[db_key].transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO system_stats (recorded_at, db_bytes, wal_bytes, image_bytes, image_files, "
+            "table_rows) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    status, html = await admin_panel.get("/admin/system?days=all")
+    assert status == 200
+    soup = BeautifulSoup(html, "html.parser")
+    cells = [td.text for td in soup.select("tr[data-table=persons] td")]
+    assert cells[1:] == ["1,439", "+24", "+24"]  # now; since 24 h ago; per day since the first (0)
+    database = soup.select("svg.chart")[0].select_one("g.series[data-series=database]")
+    assert database is not None and len(database.select("polyline")) == 2
+    top = max(
+        float(t.text.removesuffix(" MiB").replace("k", "e3"))
+        for t in soup.select("svg.chart")[0].select("text.ylabel")
+    )
+    assert top >= 500 + 1440 - 30 * 24

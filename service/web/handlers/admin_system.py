@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from markupsafe import Markup
@@ -11,17 +11,24 @@ from markupsafe import Markup
 from service.clock import utcnow
 from service.permissions import Permission
 from service.store import system_stats
-from service.store.system_stats import SystemStat
+from service.store.system_stats import SizeHistory, SystemStat
 from service.web.access import requires
 from service.web.charts import Series, compact_number, line_chart
 from service.web.keys import db_key
 from service.web.render import render
+from service.web.thinning import stretches, thin
 
 WINDOWS = {"7": 7, "30": 30, "90": 90, "all": None}
 DEFAULT_WINDOW = "30"
 MIB = 2**20
 # Recorded hourly: a silence of more than two intervals means the service was not running.
 MAX_GAP = timedelta(hours=2, minutes=30)
+DAY_SECONDS = 86400
+# The charts keep a few points per column of their width (thinning.py): 286 columns of three units
+# of the 856-unit plot, about the width of the line (2 units) drawn through them; and a low or high
+# only when it reaches further than one unit of the plot's 208-unit height.
+CHART_COLUMNS = 286
+CHART_PLOT_HEIGHT = 208
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,40 +46,32 @@ def mib(value: float) -> str:
     return compact_number(round(value / MIB, 1)) + " MiB"
 
 
-def daily_last(stats: list[SystemStat]) -> dict[date, SystemStat]:
-    """The last measurement of each UTC day."""
-    days: dict[date, SystemStat] = {}
-    for stat in stats:
-        days[stat.recorded_at.date()] = stat
-    return days
-
-
-def daily_growth(stats: list[SystemStat]) -> tuple[list[tuple[datetime, float | None]], ...]:
-    """(database, images) bytes added per day; a day without measurements is a gap (None)."""
-    days = daily_last(stats)
+def daily_growth(history: SizeHistory) -> tuple[list[tuple[datetime, float | None]], ...]:
+    """(database, images) bytes added per UTC day, from each day's last measurement; a day without
+    measurements is a gap (None)."""
+    last_of_day = {int(seconds // DAY_SECONDS): i for i, seconds in enumerate(history.seconds)}
     db_points: list[tuple[datetime, float | None]] = []
     image_points: list[tuple[datetime, float | None]] = []
-    if len(days) < 2:
+    if len(last_of_day) < 2:
         return db_points, image_points
-    first, last = min(days), max(days)
-    day = first + timedelta(days=1)
-    while day <= last:
-        today, before = days.get(day), days.get(day - timedelta(days=1))
-        moment = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)  # mid-day: the day as a whole
-        if today and before:
-            db_points.append((moment, float(today.total_db_bytes - before.total_db_bytes)))
-            image_points.append((moment, float(today.image_bytes - before.image_bytes)))
+    first, last = min(last_of_day), max(last_of_day)
+    for day in range(first + 1, last + 1):
+        today, before = last_of_day.get(day), last_of_day.get(day - 1)
+        moment = datetime.fromtimestamp(
+            day * DAY_SECONDS + DAY_SECONDS / 2, UTC
+        )  # mid-day: the day as a whole
+        if today is not None and before is not None:
+            db_points.append((moment, float(history.db_bytes[today] - history.db_bytes[before])))
+            image_points.append((moment, float(history.image_bytes[today] - history.image_bytes[before])))
         else:
             db_points.append((moment, None))
             image_points.append((moment, None))
-        day += timedelta(days=1)
     return db_points, image_points
 
 
-def table_growth(stats: list[SystemStat]) -> list[TableGrowth]:
-    latest, oldest = stats[-1], stats[0]
-    day_ago = latest.recorded_at - timedelta(hours=24)
-    reference = next((s for s in reversed(stats) if s.recorded_at <= day_ago), None)
+def table_growth(latest: SystemStat, oldest: SystemStat, reference: SystemStat | None) -> list[TableGrowth]:
+    """Rows per table now, their change since `reference` (the newest measurement at least 24 h
+    older) and the average change per day since `oldest` (the window's first measurement)."""
     days = (latest.recorded_at - oldest.recorded_at).total_seconds() / 86400
     result = []
     for name, rows in sorted(latest.table_rows.items()):
@@ -86,37 +85,54 @@ def _in_mib(value: float) -> str:
     return compact_number(value) + " MiB"
 
 
-def _charts(stats: list[SystemStat], end: datetime) -> dict[str, Markup]:
+def _one_unit(*series: list[float]) -> float:
+    """The value range one unit of a chart's height stands for, for series drawn on one axis."""
+    low = min(min(values) for values in series)
+    high = max(max(values) for values in series)
+    return (high - low) / CHART_PLOT_HEIGHT
+
+
+def _charts(history: SizeHistory, end: datetime) -> dict[str, Markup]:
     # Charted in MiB, not bytes, so the axis ticks fall on round MiB values. The time axis starts
     # at the first measurement: a new install's three days should not hide in a 30-day frame.
-    start = stats[0].recorded_at
+    start = datetime.fromtimestamp(history.seconds[0], UTC)
+    ranges = stretches(
+        history.seconds,
+        start=history.seconds[0],
+        end=end.timestamp(),
+        columns=CHART_COLUMNS,
+        max_gap=MAX_GAP.total_seconds(),
+    )
+    db_mib = [b / MIB for b in history.db_bytes]
+    images_mib = [b / MIB for b in history.image_bytes]
+    files = [float(n) for n in history.image_files]
+    size_unit, files_unit = _one_unit(db_mib, images_mib), _one_unit(files)
+    # The thinned points carry their breaks (a None at every silence): no splitting on time again.
     size = line_chart(
         [
-            Series("database", [(s.recorded_at, s.total_db_bytes / MIB) for s in stats], "s1"),
-            Series("images", [(s.recorded_at, s.image_bytes / MIB) for s in stats], "s2"),
+            Series("database", thin(history.seconds, db_mib, ranges, tolerance=size_unit), "s1", False),
+            Series("images", thin(history.seconds, images_mib, ranges, tolerance=size_unit), "s2", False),
         ],
         title="Size on disk",
         start=start,
         end=end,
-        max_gap=MAX_GAP,
         y_format=_in_mib,
     )
     db_growth, image_growth = (
-        [(t, None if v is None else v / MIB) for t, v in points] for points in daily_growth(stats)
+        [(t, None if v is None else v / MIB) for t, v in points] for points in daily_growth(history)
     )
     growth = line_chart(
         [Series("database", db_growth, "s1"), Series("images", image_growth, "s2")],
         title="Growth per day",
         y_format=_in_mib,
     )
-    files = line_chart(
-        [Series("image files", [(s.recorded_at, float(s.image_files)) for s in stats], "s2")],
+    files_chart = line_chart(
+        [Series("image files", thin(history.seconds, files, ranges, tolerance=files_unit), "s2", False)],
         title="Image files",
         start=start,
         end=end,
-        max_gap=MAX_GAP,
     )
-    return {"size": size, "growth": growth, "files": files}
+    return {"size": size, "growth": growth, "files": files_chart}
 
 
 @requires(Permission.MANAGE_JOBS)
@@ -127,16 +143,25 @@ async def admin_system(request: web.Request) -> web.StreamResponse:
     days = WINDOWS[window]
     end = utcnow()
     start = end - timedelta(days=days) if days else None
+    latest = oldest = reference = None
+    history = SizeHistory([], [], [], [])
     async with request.app[db_key].read() as conn:
-        stats = await system_stats.list_stats(conn, since=start)
+        newest = await system_stats.latest_stat(conn)
+        if newest and (start is None or newest.recorded_at >= start):
+            latest = newest
+            oldest = await system_stats.first_stat(conn, since=start)
+            reference = await system_stats.last_stat_until(
+                conn, newest.recorded_at - timedelta(hours=24), since=start
+            )
+            history = await system_stats.size_history(conn, since=start)
     context = {
         "active": "admin",
         "admin_section": "system",
         "windows": list(WINDOWS),
         "window": window,
-        "latest": stats[-1] if stats else None,
-        "tables": table_growth(stats) if stats else [],
-        "charts": _charts(stats, end) if stats else {},
+        "latest": latest,
+        "tables": table_growth(latest, oldest, reference) if latest and oldest else [],
+        "charts": _charts(history, end) if history.seconds else {},
         "mib": mib,
     }
     return await render(request, "admin/system.html", context)

@@ -1,5 +1,5 @@
 -- MHC Control Panel: the single, complete, current schema.
--- schema-version: 22
+-- schema-version: 24
 -- A fresh database runs this file and sets PRAGMA user_version to the version above; an existing
 -- one runs the pending files in service/store/migrations/ instead. A change adds the next
 -- migration file and edits this file in the same commit; tests/test_schema.py proves both paths
@@ -1139,3 +1139,29 @@ CREATE TABLE ai_reports (
     answered_model TEXT
 );
 CREATE INDEX idx_ai_reports_created ON ai_reports (created_at);
+
+-- 0024: the Directory at 1,000,000 persons. Its "N persons" for a role (the Models and Viewers
+-- toggles, and All) counted the role's index entries on every page: 450,000 entries, ~12 ms. These
+-- per-role counts are kept by triggers on person_state, in the same statement as the change they
+-- count, so they never disagree with it (tests/store/test_directory_counts.py checks them against
+-- count(*)). The Viewers toggle sorted by snapshots walked every model (all with sessions) before the
+-- first viewer; like the other viewer-only indexes, this one holds viewer rows only, so the
+-- affiliate sweep's model updates pay nothing for it.
+CREATE TABLE person_role_counts (
+    role TEXT PRIMARY KEY,
+    persons INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER person_state_counted_insert AFTER INSERT ON person_state BEGIN
+    INSERT INTO person_role_counts (role, persons) VALUES (new.role, 1)
+        ON CONFLICT (role) DO UPDATE SET persons = persons + 1;
+END;
+CREATE TRIGGER person_state_counted_delete AFTER DELETE ON person_state BEGIN
+    UPDATE person_role_counts SET persons = persons - 1 WHERE role = old.role;
+END;
+CREATE TRIGGER person_state_counted_role AFTER UPDATE OF role ON person_state
+    WHEN old.role IS NOT new.role BEGIN
+    UPDATE person_role_counts SET persons = persons - 1 WHERE role = old.role;
+    INSERT INTO person_role_counts (role, persons) VALUES (new.role, 1)
+        ON CONFLICT (role) DO UPDATE SET persons = persons + 1;
+END;
+CREATE INDEX idx_person_state_viewer_snapshots ON person_state (snapshot_count) WHERE role = 'viewer';

@@ -1,0 +1,26 @@
+-- 0024: the Directory at 1,000,000 persons. Its "N persons" for a role (the Models and Viewers
+-- toggles, and All) counted the role's index entries on every page: 450,000 entries, ~12 ms. These
+-- per-role counts are kept by triggers on person_state, in the same statement as the change they
+-- count, so they never disagree with it (tests/store/test_directory_counts.py checks them against
+-- count(*)). The Viewers toggle sorted by snapshots walked every model (all with sessions) before the
+-- first viewer; like the other viewer-only indexes, this one holds viewer rows only, so the
+-- affiliate sweep's model updates pay nothing for it.
+CREATE TABLE person_role_counts (
+    role TEXT PRIMARY KEY,
+    persons INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO person_role_counts (role, persons) SELECT role, count(*) FROM person_state GROUP BY role;
+CREATE TRIGGER person_state_counted_insert AFTER INSERT ON person_state BEGIN
+    INSERT INTO person_role_counts (role, persons) VALUES (new.role, 1)
+        ON CONFLICT (role) DO UPDATE SET persons = persons + 1;
+END;
+CREATE TRIGGER person_state_counted_delete AFTER DELETE ON person_state BEGIN
+    UPDATE person_role_counts SET persons = persons - 1 WHERE role = old.role;
+END;
+CREATE TRIGGER person_state_counted_role AFTER UPDATE OF role ON person_state
+    WHEN old.role IS NOT new.role BEGIN
+    UPDATE person_role_counts SET persons = persons - 1 WHERE role = old.role;
+    INSERT INTO person_role_counts (role, persons) VALUES (new.role, 1)
+        ON CONFLICT (role) DO UPDATE SET persons = persons + 1;
+END;
+CREATE INDEX idx_person_state_viewer_snapshots ON person_state (snapshot_count) WHERE role = 'viewer';

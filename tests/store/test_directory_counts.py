@@ -1,0 +1,130 @@
+"""The Directory's kept counts and chosen index walks give what counting and sorting every row gives."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.store import directory, person_state, persons
+from service.store.db import Connection, Database, migration_files, open_database
+from service.store.directory import SORTS, DirectoryFilter
+from tests.support.rows import add_person, ago
+
+
+async def _counted(conn: Connection) -> dict[str, int]:
+    async with conn.execute("SELECT role, persons FROM person_role_counts WHERE persons <> 0") as cur:
+        kept = {str(role): int(n) for role, n in await cur.fetchall()}
+    async with conn.execute("SELECT role, count(*) FROM person_state GROUP BY role") as cur:
+        assert kept == {str(role): int(n) for role, n in await cur.fetchall()}
+    return kept
+
+
+async def test_role_counts_follow_every_change_of_person_state(db: Database) -> None:
+    """New persons, a role learnt, a refresh of everyone and a deleted person each keep the counts equal."""
+    async with db.transaction() as conn:
+        ids = await persons.ensure_persons(conn, ["ann", "bob", "cat", "dan"])
+        await person_state.refresh(conn, ids.values())
+        assert await _counted(conn) == {"unknown": 4}
+        await conn.execute("UPDATE persons SET role = 'model' WHERE username IN ('ann', 'bob')")
+        await conn.execute("UPDATE persons SET role = 'viewer' WHERE username = 'cat'")
+        await person_state.refresh(conn, ids.values())
+        assert await _counted(conn) == {"model": 2, "viewer": 1, "unknown": 1}
+        await conn.execute("DELETE FROM persons WHERE username = 'ann'")  # cascades to person_state
+        assert await _counted(conn) == {"model": 1, "viewer": 1, "unknown": 1}
+        await person_state.refresh_all(conn)
+        assert await _counted(conn) == {"model": 1, "viewer": 1, "unknown": 1}
+
+
+async def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
+    """A database from before 0024 gets counts equal to its person_state rows."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        for number, migration in migration_files():
+            if number >= 24:
+                break
+            conn.executescript(migration.read_text(encoding="utf-8"))
+            conn.execute(f"PRAGMA user_version = {number}")
+        for pid, role in enumerate(("model", "model", "viewer", "unknown", "model"), start=1):
+            conn.execute(
+                "INSERT INTO persons (id, username, role, created_at, updated_at) VALUES (?, ?, ?, 'x', 'x')",
+                (pid, f"p{pid}", role),
+            )
+            conn.execute(
+                "INSERT INTO person_state (person_id, username, role) VALUES (?, ?, ?)",
+                (pid, f"p{pid}", role),
+            )
+    async with open_database(path) as db, db.read() as conn:
+        assert await _counted(conn) == {"model": 3, "viewer": 1, "unknown": 1}
+
+
+def _expected(rows: list[dict[str, Any]], flt: DirectoryFilter) -> list[str]:
+    """Every row filtered and sorted in Python: valued rows by (value, tiebreak), then the rest by id."""
+    column = SORTS[flt.sort][0]
+    tiebreak = "username" if column == "role" else "person_id"
+    kept = [
+        r for r in rows
+        if (not flt.role or r["role"] == flt.role)
+        and (not flt.search or r["username"].startswith(flt.search))
+        and (not flt.tags or set(flt.tags) & set(r["tags"]))
+    ]  # fmt: skip
+    valued = sorted((r for r in kept if r[column] is not None), key=lambda r: (r[column], r[tiebreak]))
+    if flt.descending:
+        valued.reverse()
+    rest = sorted((r for r in kept if r[column] is None), key=lambda r: r["person_id"])
+    return [r["username"] for r in valued + rest]
+
+
+@pytest.fixture
+async def crowd(db: Database) -> list[dict[str, Any]]:
+    """120 persons: tagged models with few events and many snapshots, viewers with events, unknowns."""
+    rng = random.Random(14)
+    rows = []
+    async with db.transaction() as conn:
+        for i in range(120):
+            role = ("model", "viewer", "unknown")[i % 3]
+            model = role == "model"
+            values: dict[str, Any] = {
+                "age": rng.choice((None, 20, 25, 30)) if model else None,
+                "followers": rng.randint(0, 50) if model or rng.random() < 0.2 else None,
+                "rank": rng.randint(1, 9) if model and rng.random() < 0.5 else None,
+                "priority": rng.choice((None, None, 1, 2)),
+                "events_count": 0 if model else rng.randint(0, 30),
+                "snapshot_count": rng.randint(1, 5) if model else 0,
+                "last_seen_at": ago(minutes=rng.randint(1, 500)) if rng.random() < 0.9 else None,
+                "tags": rng.sample(["asian", "fit", "new", "tall"], rng.randint(1, 2)) if model else [],
+            }
+            name = f"{rng.choice('abc')}{rng.choice('xyz')}{i:03d}"
+            person_id = await add_person(conn, name, role=role, **values)
+            rows.append({"person_id": person_id, "username": name, "role": role, **values})
+    return rows
+
+
+@pytest.mark.parametrize("walk_everything", [False, True])
+async def test_every_plan_pages_as_a_full_sort_would(
+    db: Database, crowd: list[dict[str, Any]], walk_everything: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every sort, direction and filter, read page by page, is the full sort of the matching rows;
+    with walking forced down to tiny sizes, the walks (and their fall-back to a sort) are too."""
+    if walk_everything:
+        monkeypatch.setattr(directory, "SORT_TAG_MATCHES_UP_TO", 0)
+        monkeypatch.setattr(directory, "WALK_MIN_ENTRIES", 1)
+        monkeypatch.setattr(directory, "WALK_SLACK", 1)
+    filters: tuple[dict[str, Any], ...] = (
+        {}, {"role": "viewer"}, {"role": "model"}, {"tags": ("asian",)}, {"tags": ("fit", "tall")},
+        {"search": "a"}, {"role": "model", "tags": ("new",)},
+    )  # fmt: skip
+    async with db.read() as conn:
+        for extra, sort, descending in itertools.product(filters, SORTS, (False, True)):
+            flt = DirectoryFilter(sort=sort, descending=descending, **extra)
+            expected = _expected(crowd, flt)
+            got: list[str] = []
+            for page in (1, 2, 3):
+                result = await directory.list_page(conn, flt, page=page, page_size=17)
+                assert result.total == len(expected), (extra, sort)
+                got += [row.username for row in result.rows]
+            assert got == expected[:51], (extra, sort, descending)

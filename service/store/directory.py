@@ -26,7 +26,7 @@ import aiosqlite
 
 from service.fan_tiers import TierRules
 from service.store import fans
-from service.store.db import Connection
+from service.store.db import Connection, fetch_all, fetch_one
 
 PAGE_SIZE = 50
 ROLES = ("model", "viewer")
@@ -65,6 +65,12 @@ _VIEWER_INDEXES = {
     "followers": "idx_person_state_viewer_followers",
     "rank": "idx_person_state_viewer_rank",
     "snapshot_count": "idx_person_state_viewer_snapshots",
+}
+# The model-only ones for the columns where viewers come first in one direction.
+_MODEL_INDEXES = {
+    "events_count": "idx_person_state_model_events",
+    "snapshot_count": "idx_person_state_model_snapshots",
+    "followers": "idx_person_state_model_followers",
 }
 # A tag that at most this many persons have is sorted whole (~1 µs a person); above it, walking the
 # sort index finds a page after about 50 × persons / matches entries, cheaper from here on at 1M.
@@ -219,6 +225,8 @@ def _walk_index(flt: DirectoryFilter, total: int) -> str | None:
         return None
     if flt.role == "viewer" and column in _VIEWER_INDEXES:
         return _VIEWER_INDEXES[column]
+    if flt.role == "model" and column in _MODEL_INDEXES:
+        return _MODEL_INDEXES[column]
     if flt.role and column == "username":
         return _INDEXES["role"]  # (role, username): the role's persons already in name order
     return _INDEXES[column]
@@ -264,8 +272,7 @@ async def _scan(
         f"ORDER BY {order} LIMIT :limit OFFSET :offset"
     )
     sql = f"SELECT {COLUMNS} FROM person_state WHERE person_id IN ({page}) ORDER BY {order}"  # noqa: S608
-    async with conn.execute(sql, {**params, "limit": limit, "offset": offset}) as cur:
-        return [_row(r) for r in await cur.fetchall()]
+    return [_row(r) for r in await fetch_all(conn, sql, {**params, "limit": limit, "offset": offset})]
 
 
 async def _count(conn: Connection, flt: DirectoryFilter, extra: str | None = None) -> int:
@@ -273,8 +280,7 @@ async def _count(conn: Connection, flt: DirectoryFilter, extra: str | None = Non
     if extra:
         clauses.append(extra)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    async with conn.execute(f"SELECT count(*) FROM person_state {where}", params) as cur:  # noqa: S608
-        row = await cur.fetchone()
+    row = await fetch_one(conn, f"SELECT count(*) FROM person_state {where}", params)  # noqa: S608
     return int(row[0]) if row else 0
 
 
@@ -295,8 +301,7 @@ async def _total(conn: Connection, flt: DirectoryFilter) -> int:
         params = {"tags": json.dumps(list(flt.tags))}
     else:
         return await _count(conn, flt)
-    async with conn.execute(sql, params) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, sql, params)
     return int(row[0]) if row else 0
 
 
@@ -314,8 +319,7 @@ async def _walk_bound(
         f"WHERE {role}{column} IS NOT NULL ORDER BY {column} {direction}, {tiebreak} {direction} "
         "LIMIT 1 OFFSET :entries"
     )
-    async with conn.execute(sql, {"entries": max(entries, WALK_MIN_ENTRIES)}) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, sql, {"entries": max(entries, WALK_MIN_ENTRIES)})
     return (row[0], row[1]) if row else None
 
 
@@ -389,10 +393,9 @@ async def export_page(
 
 
 async def find_person_id(conn: Connection, username: str) -> int | None:
-    async with conn.execute(
-        "SELECT person_id FROM person_state WHERE username = :name", {"name": username}
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        conn, "SELECT person_id FROM person_state WHERE username = :name", {"name": username}
+    )
     return int(row[0]) if row else None
 
 

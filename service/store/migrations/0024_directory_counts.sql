@@ -4,7 +4,9 @@
 -- count, so they never disagree with it (tests/store/test_directory_counts.py checks them against
 -- count(*)). The Viewers toggle sorted by snapshots walked every model (all with sessions) before the
 -- first viewer; like the other viewer-only indexes, this one holds viewer rows only, so the
--- affiliate sweep's model updates pay nothing for it.
+-- affiliate sweep's model updates pay nothing for it. The Models toggle has the same problem the other
+-- way round where viewers come first (Events descending, Snapshots and Followers ascending); its
+-- three model-only indexes cost a refresh of 20,000 models no measurable time (0.47 s either way).
 CREATE TABLE person_role_counts (
     role TEXT PRIMARY KEY,
     persons INTEGER NOT NULL
@@ -24,3 +26,6 @@ CREATE TRIGGER person_state_counted_role AFTER UPDATE OF role ON person_state
         ON CONFLICT (role) DO UPDATE SET persons = persons + 1;
 END;
 CREATE INDEX idx_person_state_viewer_snapshots ON person_state (snapshot_count) WHERE role = 'viewer';
+CREATE INDEX idx_person_state_model_events ON person_state (events_count) WHERE role = 'model';
+CREATE INDEX idx_person_state_model_snapshots ON person_state (snapshot_count) WHERE role = 'model';
+CREATE INDEX idx_person_state_model_followers ON person_state (followers) WHERE role = 'model';

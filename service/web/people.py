@@ -16,7 +16,7 @@ from markupsafe import Markup
 from service.clock import from_db
 from service.settings import SOURCES
 from service.store.directory import PersonState
-from service.web.render import ago, html, number, text, time_tag
+from service.web.render import ago, html, number_text, text, time_text
 
 # Every upstream by its spec's key, and the two sources that are no upstream.
 SOURCE_NAMES = {
@@ -46,25 +46,45 @@ def image_src(sha256: str | None, url: str | None) -> tuple[str, str]:
     return url or "", ""
 
 
+def _sourced(value_html: str | None, source: str | None, at: str | None, test: str = "") -> str:
+    if value_html is not None and value_html != "":
+        return f'<span class="sourced" title="{text(source_title(source, at))}"{test}>{value_html}</span>'
+    return f'<span class="hint"{test}>—</span>'
+
+
 def sourced_cell(value: object, source: str | None, at: str | None, testid: str = "") -> Markup:
-    """A value with the hover text of its source, or a dash when there is none. The `sourced` macro
-    in users/_people.html is this; a page of 50 rows calls it hundreds of times, and a Python call
-    (render.text and an f-string, not Markup.format's formatter) costs a fraction of a macro."""
+    """A value with the hover text of its source, or a dash when there is none (the `sourced` macro)."""
     test = f' data-testid="{text(testid)}"' if testid else ""
-    if value is not None and value != "":
-        title = text(source_title(source, at))
-        return html(f'<span class="sourced" title="{title}"{test}>{text(value)}</span>')
-    return html(f'<span class="hint"{test}>—</span>')
+    return html(_sourced(None if value is None else text(value), source, at, test))
+
+
+def _image(sha256: str | None, url: str | None, size: str = "thumb") -> str:
+    src, fallback = image_src(sha256, url)
+    if not src:
+        return f'<span class="{text(size)} noimage" aria-label="no image"></span>'
+    extra = f' data-fallback="{text(fallback)}"' if fallback else ""
+    return f'<img class="{text(size)}" src="{text(src)}"{extra} alt="" loading="lazy">'
 
 
 def image_tag(sha256: str | None, url: str | None, size: str = "thumb") -> Markup:
     """The person's picture (local copy first, remote as fallback) or an empty frame; the
     `person_image` macro."""
-    src, fallback = image_src(sha256, url)
-    if not src:
-        return html(f'<span class="{text(size)} noimage" aria-label="no image"></span>')
-    extra = f' data-fallback="{text(fallback)}"' if fallback else ""
-    return html(f'<img class="{text(size)}" src="{text(src)}"{extra} alt="" loading="lazy">')
+    return html(_image(sha256, url, size))
+
+
+def _queue_form(csrf: str, name: str, priority: int, label: str, *, note: str, back: str, title: str) -> str:
+    """queue_form from values already escaped (a row escapes its name and the page's token once)."""
+    shown_title = f' title="{title}"' if title else ""
+    return (
+        f'<form method="post" action="/users/directory/queue" class="inline">'
+        f'<input type="hidden" name="csrf_token" value="{csrf}">\n'
+        f'  <input type="hidden" name="username" value="{name}">'
+        f'<input type="hidden" name="priority" value="{priority}">\n'
+        f'  <input type="hidden" name="note" value="{note}">'
+        f'<input type="hidden" name="back" value="{back}">\n'
+        f'  <button type="submit" class="small"{shown_title}>{label}</button>\n'
+        "</form>\n"
+    )
 
 
 def queue_form(
@@ -78,16 +98,22 @@ def queue_form(
     title: str = "",
 ) -> Markup:
     """A one-button form that queues a lookup of `username` (the `queue_form` macro)."""
-    shown_title = f' title="{text(title)}"' if title else ""
-    return html(
-        f'<form method="post" action="/users/directory/queue" class="inline">'
-        f'<input type="hidden" name="csrf_token" value="{text(csrf_token)}">\n'
-        f'  <input type="hidden" name="username" value="{text(username)}">'
-        f'<input type="hidden" name="priority" value="{text(priority)}">\n'
-        f'  <input type="hidden" name="note" value="{text(note)}">'
-        f'<input type="hidden" name="back" value="{text(back)}">\n'
-        f'  <button type="submit" class="small"{shown_title}>{text(label)}</button>\n'
-        "</form>\n"
+    escaped = {"note": text(note), "back": text(back), "title": text(title)}
+    return html(_queue_form(text(csrf_token), text(username), int(priority), text(label), **escaped))
+
+
+def _scrape_button(csrf: str, name: str, state: tuple[bool, str], back: str, *, allowed: bool) -> str:
+    enabled, title = state
+    if not allowed:
+        return ""
+    if not enabled:
+        return f'<button type="button" class="small" disabled title="{text(title)}">Scrape Profile</button>'
+    return (
+        f'<form method="post" action="/users/directory/scrape" class="inline">'
+        f'<input type="hidden" name="csrf_token" value="{csrf}">'
+        f'<input type="hidden" name="username" value="{name}">'
+        f'<input type="hidden" name="back" value="{back}">'
+        f'<button type="submit" class="small" title="{text(title)}">Scrape Profile</button></form>'
     )
 
 
@@ -96,20 +122,7 @@ def scrape_button(
 ) -> Markup:
     """Scrape Profile: nothing for a role that may not ask for scrapes; disabled, with the reason,
     without a paired extension (the `scrape_button` macro)."""
-    enabled, title = state
-    if not allowed:
-        return Markup("")
-    if not enabled:
-        return html(
-            f'<button type="button" class="small" disabled title="{text(title)}">Scrape Profile</button>'
-        )
-    return html(
-        f'<form method="post" action="/users/directory/scrape" class="inline">'
-        f'<input type="hidden" name="csrf_token" value="{text(csrf_token)}">'
-        f'<input type="hidden" name="username" value="{text(username)}">'
-        f'<input type="hidden" name="back" value="{text(back)}">'
-        f'<button type="submit" class="small" title="{text(title)}">Scrape Profile</button></form>'
-    )
+    return html(_scrape_button(text(csrf_token), text(username), state, text(back), allowed=allowed))
 
 
 _ROLE_PENDING = (
@@ -130,7 +143,8 @@ def person_cells(
     csrf_token: str,
 ) -> Markup:
     """The Directory's cells for one person_state row, Username … Actions (the `person_cells` macro).
-    `badge_html`: the fan badge beside the name, already rendered; `lifetime_tokens`: the Tokens cell."""
+    `badge_html`: the fan badge beside the name, already rendered; `lifetime_tokens`: the Tokens cell.
+    Each value is escaped once (text()) and the row becomes Markup once, at the end."""
     name = text(p.username)
     who = f'<a href="/profile/{name}">{name}</a>{badge_html}'
     if p.is_live:
@@ -140,7 +154,7 @@ def person_cells(
     if p.role == "unknown" and p.lookup_status == "pending":
         role = _ROLE_PENDING.format(name)
     else:
-        role = str(text(p.role))
+        role = text(p.role)
     tags = "".join(f'<span class="tag">{text(t)}</span> ' for t in p.tags[:6])
     if len(p.tags) > 6:
         tags += f'<span class="hint" title="{text(", ".join(p.tags[6:]))}">+{len(p.tags) - 6}</span>'
@@ -150,32 +164,33 @@ def person_cells(
         )
     else:
         priority = "—"
-    followers = number(p.followers) if p.followers is not None else None
-    tokens = number(lifetime_tokens) if lifetime_tokens else ""
+    followers = number_text(p.followers) if p.followers is not None else None
+    tokens = number_text(lifetime_tokens) if lifetime_tokens else ""
+    age = None if p.age is None else str(p.age)
+    rank = None if p.rank is None else str(p.rank)
+    csrf, back = text(csrf_token), text(here)
     actions = ""
     if can_enqueue:
-        actions += queue_form(
-            csrf_token, p.username, 1, "Refresh now", note="refresh requested from the Directory", back=here,
-            title="Queue a one-off (P1) lookup now",
-        )  # fmt: skip
+        actions += _queue_form(csrf, name, 1, "Refresh now", note="refresh requested from the Directory",
+                               back=back, title="Queue a one-off (P1) lookup now")  # fmt: skip
         if not p.priority:
-            actions += queue_form(
-                csrf_token, p.username, 1, "Add to P1", back=here, title="Look this person up once"
+            actions += _queue_form(
+                csrf, name, 1, "Add to P1", note="", back=back, title="Look this person up once"
             )
-    actions += scrape_button(csrf_token, p.username, scrape, here, allowed=may_scrape)
+    actions += _scrape_button(csrf, name, scrape, back, allowed=may_scrape)
     return html(
         f'    <td class="who">{who}</td>\n'
-        f"    <td>{image_tag(p.image_sha256, p.image_url)}</td>\n"
-        f'    <td class="num">{sourced_cell(p.age, p.age_source, p.age_at)}</td>\n'
+        f"    <td>{_image(p.image_sha256, p.image_url)}</td>\n"
+        f'    <td class="num">{_sourced(age, p.age_source, p.age_at)}</td>\n'
         f"    <td>{role}</td>\n"
         f'    <td class="tags">{tags}</td>\n'
         f"    <td>{priority}</td>\n"
-        f'    <td class="num">{sourced_cell(followers, p.followers_source, p.followers_at)}</td>\n'
-        f'    <td class="num">{sourced_cell(p.rank, p.rank_source, p.rank_at)}</td>\n'
+        f'    <td class="num">{_sourced(followers, p.followers_source, p.followers_at)}</td>\n'
+        f'    <td class="num">{_sourced(rank, p.rank_source, p.rank_at)}</td>\n'
         f'    <td class="num">{p.events_count}</td>\n'
         f'    <td class="num" data-testid="tokens">{tokens}</td>\n'
         f'    <td class="num">{p.snapshot_count}</td>\n'
-        f"    <td>{time_tag(moment(p.last_seen_at))}</td>\n"
+        f"    <td>{time_text(moment(p.last_seen_at))}</td>\n"
         '    <td class="actions">\n'
         '      <details class="row-menu"><summary data-testid="row-actions" '
         f'title="Actions for {name}">Actions</summary>\n'

@@ -55,17 +55,22 @@ def html(written: str) -> Markup:
     return Markup(written)  # noqa: S704 — every interpolated value was escaped by the caller
 
 
-def time_tag(moment: datetime | None, seconds: bool = False) -> Markup:
+def time_text(moment: datetime | None, seconds: bool = False) -> str:
     """A stored moment as `<time>` (localize.js shows it in the reader's zone), UTC on hover; a dash
-    for none. The `when` macro (_partials.html) is this, for pages that show hundreds of times."""
+    for none. HTML as a str, for callers that build a larger fragment (time_tag is the Markup)."""
     if not moment:
-        return Markup("—")
+        return "—"
     shown = text(localtime(moment, "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"))
     precision = "seconds" if seconds else "minutes"
-    return html(
+    return (
         f'<time datetime="{text(moment.isoformat())}" data-precision="{precision}" '
         f'title="{text(utctime(moment))}">{shown}</time>'
     )
+
+
+def time_tag(moment: datetime | None, seconds: bool = False) -> Markup:
+    """time_text as Markup: the `when` macro (_partials.html) is this."""
+    return html(time_text(moment, seconds))
 
 
 def pretty_json(value: Any) -> str:
@@ -73,11 +78,16 @@ def pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
-def number(value: float | None, fmt: str = "{:,}") -> Markup:
-    """A figure as `<data class="num">`: grouped here ("1,234"), in the reader's locale by localize.js."""
+def number_text(value: float | None, fmt: str = "{:,}") -> str:
+    """A figure as `<data class="num">`: grouped here ("1,234"), in the reader's locale by localize.js.
+    HTML as a str (number, the `num` filter, is the Markup)."""
     if value is None:
-        return Markup("—")
-    return html(f'<data class="num" value="{text(value)}">{text(fmt.format(value))}</data>')
+        return "—"
+    return f'<data class="num" value="{text(value)}">{text(fmt.format(value))}</data>'
+
+
+def number(value: float | None, fmt: str = "{:,}") -> Markup:
+    return html(number_text(value, fmt))
 
 
 def ago(moment: datetime | None) -> str:

@@ -171,8 +171,17 @@ def state_from_values(values: dict[str, Any]) -> PersonState:
     return PersonState(**values)
 
 
+_TAGS_AT = COLUMNS.split(", ").index("tags")
+_LIVE_AT = COLUMNS.split(", ").index("is_live")
+
+
 def _row(row: aiosqlite.Row) -> PersonState:
-    return state_from_values(dict(row))
+    """A row selected as COLUMNS (PersonState's fields in order), decoded without a dict per row."""
+    values = list(row)
+    values[_TAGS_AT] = parse_tags(values[_TAGS_AT])
+    live = values[_LIVE_AT]
+    values[_LIVE_AT] = None if live is None else bool(live)
+    return PersonState(*values)
 
 
 def _where(flt: DirectoryFilter, *, probe_tags: bool = False) -> tuple[list[str], dict[str, Any]]:

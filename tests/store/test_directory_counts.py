@@ -128,3 +128,16 @@ async def test_every_plan_pages_as_a_full_sort_would(
                 assert result.total == len(expected), (extra, sort)
                 got += [row.username for row in result.rows]
             assert got == expected[:51], (extra, sort, descending)
+
+
+async def test_rows_decode_in_the_order_they_are_selected(db: Database) -> None:
+    """The Directory builds PersonState from each selected row by position: same fields, same order."""
+    assert [c.strip() for c in directory.COLUMNS.split(",")] == list(
+        directory.PersonState.__dataclass_fields__
+    )
+    async with db.transaction() as conn:
+        person_id = await add_person(conn, "ann", role="model", tags=["fit"], is_live=1, age=30)
+    async with db.read() as conn:
+        state = await directory.get_state(conn, person_id)
+    assert state is not None
+    assert (state.username, state.tags, state.is_live, state.age) == ("ann", ("fit",), True, 30)

@@ -716,13 +716,16 @@ CREATE INDEX idx_person_state_snapshots ON person_state (snapshot_count);
 CREATE INDEX idx_person_state_events ON person_state (events_count);
 CREATE INDEX idx_person_state_priority ON person_state (priority);
 
--- Current tags per person (person_state.tags unpacked) for the Directory's tag filter.
+-- Current tags per person (person_state.tags unpacked) for the Directory's tag filter, with the
+-- person's role (person_state.role, kept with it by person_state.refresh; 0024) so that a tag's
+-- persons count, and are found, by role from this table alone.
 CREATE TABLE person_tags (
     person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
     tag TEXT NOT NULL,
+    role TEXT NOT NULL,
     PRIMARY KEY (person_id, tag)
 ) WITHOUT ROWID;
-CREATE INDEX idx_person_tags_tag ON person_tags (tag, person_id);
+CREATE INDEX idx_person_tags_tag ON person_tags (tag, role, person_id);
 
 -- Paired extensions. Only a SHA-256 of the bearer token is stored; revoking keeps the row so the
 -- panel can still say which browser sent which snapshot.

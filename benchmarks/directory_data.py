@@ -24,7 +24,7 @@ from benchmarks.cache import cached_path
 from service.store.db import migration_files
 
 # Bump when the rows change, so an old cached file is not taken for the new one.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 TAGS = [f"tag{i}" for i in range(300)]
 DAY = 86400
 
@@ -104,7 +104,7 @@ def _fill(conn: sqlite3.Connection, rng: random.Random, persons: int, sessions: 
                          "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", person_rows)  # fmt: skip
         conn.executemany(f"INSERT INTO person_state ({_STATE_COLUMNS}) VALUES ({marks})", states)
         conn.execute(
-            "INSERT INTO person_tags (person_id, tag) SELECT s.person_id, t.value "
+            "INSERT INTO person_tags (person_id, tag, role) SELECT s.person_id, t.value, s.role "
             "FROM person_state s, json_each(s.tags) t WHERE s.tags IS NOT NULL"
         )
     models = [s[0] for s in states if s[2] == "model"]

@@ -10,7 +10,8 @@ At 1,000,000 persons the planner's own choice is not good enough, so the scans n
 index for the Models/Viewers toggles and then sorts 450,000 rows; with a tag it looks up and sorts
 every person with the tag. A role or no filter walks the sort column's index (for viewers, the
 viewer-only index where one exists) and stops after a page; a tag that many persons have walks the
-same index and keeps the persons with the tag (a primary-key probe each); a rare tag, a name
+same index and keeps the persons with the tag (a primary-key probe each), along the model-only
+indexes when every tagged person is a model (person_tags knows each one's role); a rare tag, a name
 search or a tier is small enough to sort whole, as the planner does. Totals come from the per-role
 counts the triggers keep (person_role_counts) or from person_tags alone, not from person_state.
 """
@@ -18,7 +19,7 @@ counts the triggers keep (person_role_counts) or from person_tags alone, not fro
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from service.store.db import Connection, fetch_all, fetch_one
 
 PAGE_SIZE = 50
 ROLES = ("model", "viewer")
+_ALL_ROLES = ("model", "viewer", "unknown")  # persons.role's CHECK
 
 # sort key → (column, default direction). Each column has its own index on person_state whose
 # entries end with the rowid, so `column, person_id` is read straight off it; role's index is
@@ -206,10 +208,10 @@ def _where(flt: DirectoryFilter, *, probe_tags: bool = False) -> tuple[list[str]
         )
         params["tags"] = json.dumps(list(flt.tags))
     elif flt.tags:
-        clauses.append(
-            "person_id IN (SELECT person_id FROM person_tags "
-            "WHERE tag IN (SELECT value FROM json_each(:tags)))"
-        )
+        # person_tags carries the role: with a role, only that role's part of each tag's range.
+        same_role = f" AND role = '{flt.role}'" if flt.role else ""
+        tagged = "SELECT person_id FROM person_tags WHERE tag IN (SELECT value FROM json_each(:tags))"
+        clauses.append(f"person_id IN ({tagged}{same_role})")
         params["tags"] = json.dumps(list(flt.tags))
     if flt.tier and flt.tier_rules is not None and flt.now is not None:
         clause, tier_params = fans.tier_clause(flt.tier_rules, flt.tier, fans.Window(flt.now))
@@ -220,8 +222,23 @@ def _where(flt: DirectoryFilter, *, probe_tags: bool = False) -> tuple[list[str]
     return clauses, params
 
 
-def _only_tags(flt: DirectoryFilter) -> bool:
-    return bool(flt.tags) and not (flt.role or flt.search or (flt.tier and flt.tier_rules and flt.now))
+def _tags_by_index(flt: DirectoryFilter) -> bool:
+    """Tags, perhaps with a role, and nothing else: person_tags (tag, role) answers how many match."""
+    return bool(flt.tags) and not (flt.search or (flt.tier and flt.tier_rules and flt.now))
+
+
+def _tag_count(flt: DirectoryFilter, roles: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """How many persons with any of the tags have one of `roles`, from person_tags' index alone."""
+    params: dict[str, Any] = {f"role{i}": role for i, role in enumerate(roles)}
+    in_roles = ", ".join(f":role{i}" for i in range(len(roles)))
+    if len(flt.tags) == 1:
+        params["tag"] = flt.tags[0]
+        return f"SELECT count(*) FROM person_tags WHERE tag = :tag AND role IN ({in_roles})", params  # noqa: S608
+    params["tags"] = json.dumps(list(flt.tags))
+    return (
+        "SELECT count(DISTINCT person_id) FROM person_tags "  # noqa: S608 — placeholders only
+        f"WHERE tag IN (SELECT value FROM json_each(:tags)) AND role IN ({in_roles})"
+    ), params
 
 
 def _walk_index(flt: DirectoryFilter, total: int) -> str | None:
@@ -230,7 +247,7 @@ def _walk_index(flt: DirectoryFilter, total: int) -> str | None:
     column = SORTS[flt.sort][0]
     if flt.search or (flt.tier and flt.tier_rules and flt.now):
         return None
-    if flt.tags and not (_only_tags(flt) and total > SORT_TAG_MATCHES_UP_TO):
+    if flt.tags and not (_tags_by_index(flt) and total > SORT_TAG_MATCHES_UP_TO):
         return None
     if flt.role == "viewer" and column in _VIEWER_INDEXES:
         return _VIEWER_INDEXES[column]
@@ -295,21 +312,20 @@ async def _count(conn: Connection, flt: DirectoryFilter, extra: str | None = Non
 
 async def _total(conn: Connection, flt: DirectoryFilter) -> int:
     """How many persons match: the kept per-role counts for a role or none, person_tags alone for
-    tags alone (one index range a tag), else a count of person_state's matching rows."""
+    tags with or without a role (an index range a tag and role), else a count of person_state's rows."""
     if not (flt.search or flt.tags or (flt.tier and flt.tier_rules and flt.now)):
         sql, params = "SELECT coalesce(sum(persons), 0) FROM person_role_counts", {}
         if flt.role:
             sql, params = sql + " WHERE role = :role", {"role": flt.role}
-    elif _only_tags(flt) and len(flt.tags) == 1:
-        sql, params = "SELECT count(*) FROM person_tags WHERE tag = :tag", {"tag": flt.tags[0]}
-    elif _only_tags(flt):
-        sql = (
-            "SELECT count(DISTINCT person_id) FROM person_tags "
-            "WHERE tag IN (SELECT value FROM json_each(:tags))"
-        )
-        params = {"tags": json.dumps(list(flt.tags))}
+    elif _tags_by_index(flt):
+        sql, params = _tag_count(flt, (flt.role,) if flt.role else _ALL_ROLES)
     else:
         return await _count(conn, flt)
+    row = await fetch_one(conn, sql, params)
+    return int(row[0]) if row else 0
+
+
+async def fetch_one_int(conn: Connection, sql: str, params: dict[str, Any]) -> int:
     row = await fetch_one(conn, sql, params)
     return int(row[0]) if row else 0
 
@@ -322,7 +338,10 @@ async def _walk_bound(
     column, _default = SORTS[flt.sort]
     tiebreak = "username" if column == "role" else "person_id"
     direction = "DESC" if flt.descending else "ASC"
-    role = f"role = '{flt.role}' AND " if flt.role in ROLES else ""
+    # A partial index needs its role in the query; a full index is bounded over every role, so that
+    # this stays a read of the index alone.
+    partial = index in _VIEWER_INDEXES.values() or index in _MODEL_INDEXES.values()
+    role = f"role = '{flt.role}' AND " if partial and flt.role in ROLES else ""
     sql = (
         f"SELECT {column}, {tiebreak} FROM person_state INDEXED BY {index} "  # noqa: S608 — fixed names
         f"WHERE {role}{column} IS NOT NULL ORDER BY {column} {direction}, {tiebreak} {direction} "
@@ -340,6 +359,13 @@ async def list_page(
         raise ValueError(f"unknown sort {flt.sort!r}")
     offset = (max(page, 1) - 1) * page_size
     total = await _total(conn, flt)
+    if (
+        _tags_by_index(flt) and not flt.role and total > SORT_TAG_MATCHES_UP_TO
+        and not await fetch_one_int(conn, *_tag_count(flt, ("viewer", "unknown")))
+    ):  # fmt: skip
+        # Every person with the tag is a model (tags come from the model feeds): the same rows, but
+        # the model-only indexes order them without walking past the viewers first.
+        flt = replace(flt, role="model")
     index = _walk_index(flt, total)
     rows = None
     if index is not None and flt.tags:

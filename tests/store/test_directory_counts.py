@@ -5,15 +5,17 @@ from __future__ import annotations
 import itertools
 import random
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from service.clock import utcnow
 from service.store import directory, person_state, persons
 from service.store.db import Connection, Database, migration_files, open_database
 from service.store.directory import SORTS, DirectoryFilter
-from tests.support.rows import add_person, ago
+from tests.support.rows import add_person, add_session, ago
 
 
 async def _counted(conn: Connection) -> dict[str, int]:
@@ -40,8 +42,34 @@ async def test_role_counts_follow_every_change_of_person_state(db: Database) -> 
         assert await _counted(conn) == {"model": 1, "viewer": 1, "unknown": 1}
 
 
+async def _tag_roles(conn: Connection) -> list[tuple[int, str, str]]:
+    """person_tags' rows with their role, after checking each role is its person_state row's."""
+    async with conn.execute(
+        "SELECT count(*) FROM person_tags t JOIN person_state s ON s.person_id = t.person_id "
+        "WHERE t.role IS NOT s.role"
+    ) as cur:
+        assert (await cur.fetchone())[0] == 0  # type: ignore[index]
+    async with conn.execute("SELECT person_id, tag, role FROM person_tags ORDER BY 1, 2") as cur:
+        return [(int(p), str(t), str(r)) for p, t, r in await cur.fetchall()]
+
+
+async def test_person_tags_keep_the_role_of_person_state(db: Database) -> None:
+    """A tagged person's rows carry their role, and follow it when the role alone changes."""
+    async with db.transaction() as conn:
+        ids = await persons.ensure_persons(conn, ["ann", "bob"])
+        await add_session(conn, ids["ann"], utcnow() - timedelta(hours=3), 1, (10, 12))
+        await person_state.refresh(conn, ids.values())
+        ann = ids["ann"]
+        assert await _tag_roles(conn) == [(ann, "asian", "unknown"), (ann, "teen", "unknown")]
+        await conn.execute("UPDATE persons SET role = 'model' WHERE username = 'ann'")
+        await person_state.refresh(conn, [ann])
+        assert await _tag_roles(conn) == [(ann, "asian", "model"), (ann, "teen", "model")]
+        await person_state.refresh_all(conn)
+        assert await _tag_roles(conn) == [(ann, "asian", "model"), (ann, "teen", "model")]
+
+
 async def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
-    """A database from before 0024 gets counts equal to its person_state rows."""
+    """A database from before 0024 gets counts equal to its person_state rows, and its tags roles."""
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as conn:
         for number, migration in migration_files():
@@ -58,8 +86,11 @@ async def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None
                 "INSERT INTO person_state (person_id, username, role) VALUES (?, ?, ?)",
                 (pid, f"p{pid}", role),
             )
+            conn.execute("INSERT INTO person_tags (person_id, tag) VALUES (?, 'fit')", (pid,))
     async with open_database(path) as db, db.read() as conn:
         assert await _counted(conn) == {"model": 3, "viewer": 1, "unknown": 1}
+        roles = [role for _pid, _tag, role in await _tag_roles(conn)]
+        assert roles == ["model", "model", "viewer", "unknown", "model"]
 
 
 def _expected(rows: list[dict[str, Any]], flt: DirectoryFilter) -> list[str]:
@@ -81,7 +112,7 @@ def _expected(rows: list[dict[str, Any]], flt: DirectoryFilter) -> list[str]:
 
 @pytest.fixture
 async def crowd(db: Database) -> list[dict[str, Any]]:
-    """120 persons: tagged models with few events and many snapshots, viewers with events, unknowns."""
+    """120 persons: tagged models with no events and some snapshots, viewers with events, unknowns."""
     rng = random.Random(14)
     rows = []
     async with db.transaction() as conn:
@@ -96,7 +127,10 @@ async def crowd(db: Database) -> list[dict[str, Any]]:
                 "events_count": 0 if model else rng.randint(0, 30),
                 "snapshot_count": rng.randint(1, 5) if model else 0,
                 "last_seen_at": ago(minutes=rng.randint(1, 500)) if rng.random() < 0.9 else None,
-                "tags": rng.sample(["asian", "fit", "new", "tall"], rng.randint(1, 2)) if model else [],
+                # models have tags; a few viewers too ("fit"), so a tag's persons are not always models
+                "tags": rng.sample(["asian", "fit", "new", "tall"], rng.randint(1, 2))
+                if model
+                else (["fit"] if i % 10 == 1 else []),
             }
             name = f"{rng.choice('abc')}{rng.choice('xyz')}{i:03d}"
             person_id = await add_person(conn, name, role=role, **values)
@@ -116,7 +150,7 @@ async def test_every_plan_pages_as_a_full_sort_would(
         monkeypatch.setattr(directory, "WALK_SLACK", 1)
     filters: tuple[dict[str, Any], ...] = (
         {}, {"role": "viewer"}, {"role": "model"}, {"tags": ("asian",)}, {"tags": ("fit", "tall")},
-        {"search": "a"}, {"role": "model", "tags": ("new",)},
+        {"search": "a"}, {"role": "model", "tags": ("new",)}, {"role": "viewer", "tags": ("fit",)},
     )  # fmt: skip
     async with db.read() as conn:
         for extra, sort, descending in itertools.product(filters, SORTS, (False, True)):

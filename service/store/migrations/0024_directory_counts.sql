@@ -29,3 +29,19 @@ CREATE INDEX idx_person_state_viewer_snapshots ON person_state (snapshot_count) 
 CREATE INDEX idx_person_state_model_events ON person_state (events_count) WHERE role = 'model';
 CREATE INDEX idx_person_state_model_snapshots ON person_state (snapshot_count) WHERE role = 'model';
 CREATE INDEX idx_person_state_model_followers ON person_state (followers) WHERE role = 'model';
+-- person_tags gains each person's role (see schema.sql): with a tag, the Directory counts a role's
+-- persons off the tag's index range, and knows when every tagged person is a model (the usual case:
+-- tags come from the model feeds), so it can walk the model-only indexes instead of sorting them all.
+CREATE TEMP TABLE person_tags_before_0024 AS SELECT person_id, tag FROM person_tags;
+DROP TABLE person_tags;
+CREATE TABLE person_tags (
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    role TEXT NOT NULL,
+    PRIMARY KEY (person_id, tag)
+) WITHOUT ROWID;
+INSERT INTO person_tags (person_id, tag, role)
+    SELECT o.person_id, o.tag, s.role FROM temp.person_tags_before_0024 o
+    JOIN person_state s ON s.person_id = o.person_id;
+DROP TABLE temp.person_tags_before_0024;
+CREATE INDEX idx_person_tags_tag ON person_tags (tag, role, person_id);

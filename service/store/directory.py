@@ -338,10 +338,13 @@ async def _walk_bound(
     column, _default = SORTS[flt.sort]
     tiebreak = "username" if column == "role" else "person_id"
     direction = "DESC" if flt.descending else "ASC"
-    # A partial index needs its role in the query; a full index is bounded over every role, so that
-    # this stays a read of the index alone.
-    partial = index in _VIEWER_INDEXES.values() or index in _MODEL_INDEXES.values()
-    role = f"role = '{flt.role}' AND " if partial and flt.role in ROLES else ""
+    # The role goes into the bound where the index holds it (a role-only partial index, or the role
+    # index): then the bound is on the walk's own range. A column's full index is bounded over every
+    # role instead, so that this stays a read of the index alone.
+    holds_role = (
+        index in _VIEWER_INDEXES.values() or index in _MODEL_INDEXES.values() or index == _INDEXES["role"]
+    )
+    role = f"role = '{flt.role}' AND " if holds_role and flt.role in ROLES else ""
     sql = (
         f"SELECT {column}, {tiebreak} FROM person_state INDEXED BY {index} "  # noqa: S608 — fixed names
         f"WHERE {role}{column} IS NOT NULL ORDER BY {column} {direction}, {tiebreak} {direction} "

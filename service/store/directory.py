@@ -74,6 +74,8 @@ _MODEL_INDEXES = {
     "snapshot_count": "idx_person_state_model_snapshots",
     "followers": "idx_person_state_model_followers",
 }
+# Sorts whose walk for one role reads an index that holds the role (no row read per entry).
+_ROLE_ORDERED = frozenset({*_MODEL_INDEXES, "username", "role"})
 # A tag that at most this many persons have is sorted whole (~1 µs a person); above it, walking the
 # sort index finds a page after about 50 × persons / matches entries, cheaper from here on at 1M.
 SORT_TAG_MATCHES_UP_TO = 3000
@@ -243,11 +245,13 @@ def _tag_count(flt: DirectoryFilter, roles: tuple[str, ...]) -> tuple[str, dict[
 
 def _walk_index(flt: DirectoryFilter, total: int) -> str | None:
     """The index a page walks in sort order, or None where sorting the few matches is cheaper (a
-    name search, a tier, a rare tag, a tag with a role: the planner's choice)."""
+    tier, a rare tag: the planner's choice). A name search reads its range of the username index
+    (a prefix is the most selective filter; the planner would rather start from a tag's persons)."""
     column = SORTS[flt.sort][0]
-    if flt.search or (flt.tier and flt.tier_rules and flt.now):
-        return None
-    if flt.tags and not (_tags_by_index(flt) and total > SORT_TAG_MATCHES_UP_TO):
+    if flt.search:
+        return _INDEXES["username"]
+    tier = flt.tier and flt.tier_rules and flt.now
+    if tier or (flt.tags and not (_tags_by_index(flt) and total > SORT_TAG_MATCHES_UP_TO)):
         return None
     if flt.role == "viewer" and column in _VIEWER_INDEXES:
         return _VIEWER_INDEXES[column]
@@ -302,11 +306,13 @@ async def _scan(
 
 
 async def _count(conn: Connection, flt: DirectoryFilter, extra: str | None = None) -> int:
-    clauses, params = _where(flt)
+    # A name search counts its username range, testing each person for the other filters.
+    source = f"person_state INDEXED BY {_INDEXES['username']}" if flt.search else "person_state"
+    clauses, params = _where(flt, probe_tags=bool(flt.search))
     if extra:
         clauses.append(extra)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    row = await fetch_one(conn, f"SELECT count(*) FROM person_state {where}", params)  # noqa: S608
+    row = await fetch_one(conn, f"SELECT count(*) FROM {source} {where}", params)  # noqa: S608
     return int(row[0]) if row else 0
 
 
@@ -364,14 +370,15 @@ async def list_page(
     total = await _total(conn, flt)
     if (
         _tags_by_index(flt) and not flt.role and total > SORT_TAG_MATCHES_UP_TO
+        and SORTS[flt.sort][0] in _ROLE_ORDERED
         and not await fetch_one_int(conn, *_tag_count(flt, ("viewer", "unknown")))
     ):  # fmt: skip
         # Every person with the tag is a model (tags come from the model feeds): the same rows, but
-        # the model-only indexes order them without walking past the viewers first.
+        # the model-only indexes (or the role index) order them without walking past the viewers.
         flt = replace(flt, role="model")
     index = _walk_index(flt, total)
     rows = None
-    if index is not None and flt.tags:
+    if index is not None and flt.tags and not flt.search:
         everyone = await _total(conn, DirectoryFilter())
         expected = (offset + page_size) * everyone // max(total, 1)
         bound = await _walk_bound(conn, flt, index, entries=WALK_SLACK * expected)

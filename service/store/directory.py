@@ -368,6 +368,8 @@ async def list_page(
         raise ValueError(f"unknown sort {flt.sort!r}")
     offset = (max(page, 1) - 1) * page_size
     total = await _total(conn, flt)
+    if offset >= total:  # nothing to read (no match, or a page past the end): no scan to plan
+        return DirectoryPage([], total, max(page, 1), page_size)
     if (
         _tags_by_index(flt) and not flt.role and total > SORT_TAG_MATCHES_UP_TO
         and SORTS[flt.sort][0] in _ROLE_ORDERED

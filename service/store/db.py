@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -30,6 +31,18 @@ _SCHEMA_VERSION = re.compile(r"^-- schema-version: (\d+)$", re.MULTILINE)
 Connection = aiosqlite.Connection
 # A write that has not got the lock after this long is waiting for another process.
 LOCK_WAIT_NOTICE_SECONDS = 0.5
+
+
+async def fetch_all(conn: Connection, sql: str, params: Any = None) -> list[aiosqlite.Row]:
+    """Every row of one statement in one trip to the connection's thread (execute, fetchall and
+    close are three): a panel page runs a dozen statements, and each trip costs the event loop."""
+    return list(await conn.execute_fetchall(sql, params))
+
+
+async def fetch_one(conn: Connection, sql: str, params: Any = None) -> aiosqlite.Row | None:
+    """The first row of a statement that returns at most a few (a key lookup, a count), in one trip."""
+    rows = await conn.execute_fetchall(sql, params)
+    return next(iter(rows), None)
 
 
 class DatabaseLockedError(sqlite3.OperationalError):

@@ -4,12 +4,22 @@ Every sort runs as two index-ordered scans: the persons that have a value for th
 then those that don't. SQLite orders NULL first ascending, which would put a page of persons
 without a rank above rank 1; `ORDER BY col IS NULL` would fix that but forbid the index, and
 then every first page would sort the whole table. Two range scans keep each page on the index.
+
+At 1,000,000 persons the planner's own choice is not good enough, so the scans name their index
+(`INDEXED BY`, an SQLite hint: drop it on PostgreSQL). Without statistics SQLite prefers the role
+index for the Models/Viewers toggles and then sorts 450,000 rows; with a tag it looks up and sorts
+every person with the tag. A role or no filter walks the sort column's index (for viewers, the
+viewer-only index where one exists) and stops after a page; a tag that many persons have walks the
+same index and keeps the persons with the tag (a primary-key probe each), along the model-only
+indexes when every tagged person is a model (person_tags knows each one's role); a rare tag, a name
+search or a tier is small enough to sort whole, as the planner does. Totals come from the per-role
+counts the triggers keep (person_role_counts) or from person_tags alone, not from person_state.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +27,11 @@ import aiosqlite
 
 from service.fan_tiers import TierRules
 from service.store import fans
-from service.store.db import Connection
+from service.store.db import Connection, fetch_all, fetch_one
 
 PAGE_SIZE = 50
 ROLES = ("model", "viewer")
+_ALL_ROLES = ("model", "viewer", "unknown")  # persons.role's CHECK
 
 # sort key → (column, default direction). Each column has its own index on person_state whose
 # entries end with the rowid, so `column, person_id` is read straight off it; role's index is
@@ -37,6 +48,42 @@ SORTS: dict[str, tuple[str, str]] = {
     "last_seen": ("last_seen_at", "desc"),
 }
 DEFAULT_SORT = "last_seen"
+
+# Each sort column's index; the viewer-only partial indexes (schema.sql) for the columns viewers
+# rarely have, where walking the full index would pass every model first.
+_INDEXES = {
+    "username": "idx_person_state_username",
+    "age": "idx_person_state_age",
+    "role": "idx_person_state_role",
+    "priority": "idx_person_state_priority",
+    "followers": "idx_person_state_followers",
+    "rank": "idx_person_state_rank",
+    "events_count": "idx_person_state_events",
+    "snapshot_count": "idx_person_state_snapshots",
+    "last_seen_at": "idx_person_state_last_seen",
+}
+_VIEWER_INDEXES = {
+    "age": "idx_person_state_viewer_age",
+    "followers": "idx_person_state_viewer_followers",
+    "rank": "idx_person_state_viewer_rank",
+    "snapshot_count": "idx_person_state_viewer_snapshots",
+}
+# The model-only ones for the columns where viewers come first in one direction.
+_MODEL_INDEXES = {
+    "events_count": "idx_person_state_model_events",
+    "snapshot_count": "idx_person_state_model_snapshots",
+    "followers": "idx_person_state_model_followers",
+}
+# Sorts whose walk for one role reads an index that holds the role (no row read per entry).
+_ROLE_ORDERED = frozenset({*_MODEL_INDEXES, "username", "role"})
+# A tag that at most this many persons have is sorted whole (~1 µs a person); above it, walking the
+# sort index finds a page after about 50 × persons / matches entries, cheaper from here on at 1M.
+SORT_TAG_MATCHES_UP_TO = 3000
+# A walk for a tag gives up after this many times the entries it should need: when the sort column
+# goes with the tag (tagged persons are models; Events descending lists viewers first) the matches
+# sit far down the index, and sorting them whole is the cheaper way after all.
+WALK_SLACK = 8
+WALK_MIN_ENTRIES = 1000
 
 COLUMNS = (
     "person_id, username, role, display_name, display_name_source, display_name_at, age, age_source, "
@@ -128,25 +175,45 @@ def state_from_values(values: dict[str, Any]) -> PersonState:
     return PersonState(**values)
 
 
+_TAGS_AT = COLUMNS.split(", ").index("tags")
+_LIVE_AT = COLUMNS.split(", ").index("is_live")
+
+
 def _row(row: aiosqlite.Row) -> PersonState:
-    return state_from_values(dict(row))
+    """A row selected as COLUMNS (PersonState's fields in order), decoded without a dict per row."""
+    values = list(row)
+    values[_TAGS_AT] = parse_tags(values[_TAGS_AT])
+    live = values[_LIVE_AT]
+    values[_LIVE_AT] = None if live is None else bool(live)
+    return PersonState(*values)
 
 
-def _where(flt: DirectoryFilter) -> tuple[list[str], dict[str, Any]]:
+def _where(flt: DirectoryFilter, *, probe_tags: bool = False) -> tuple[list[str], dict[str, Any]]:
+    """The filter as WHERE terms. `probe_tags`: test each row for the tags (a walk along a sort
+    index) rather than list every person with them (a sort of all matches)."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if flt.role:
-        clauses.append("role = :role")
-        params["role"] = flt.role
+        # A literal from ROLES, not a parameter: the viewer-only partial indexes are usable only
+        # when the query's own text implies their `role = 'viewer'`.
+        if flt.role not in ROLES:
+            raise ValueError(f"unknown role {flt.role!r}")
+        clauses.append(f"role = '{flt.role}'")
     if flt.search:
         # A range on the NOCASE username index; usernames are [a-z0-9_], all below '~'.
         clauses.append("username >= :lo AND username < :hi")
         params.update(lo=flt.search, hi=flt.search + "~")
-    if flt.tags:
+    if flt.tags and probe_tags:
         clauses.append(
-            "person_id IN (SELECT person_id FROM person_tags "
-            "WHERE tag IN (SELECT value FROM json_each(:tags)))"
+            "EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = person_state.person_id "
+            "AND t.tag IN (SELECT value FROM json_each(:tags)))"
         )
+        params["tags"] = json.dumps(list(flt.tags))
+    elif flt.tags:
+        # person_tags carries the role: with a role, only that role's part of each tag's range.
+        same_role = f" AND role = '{flt.role}'" if flt.role else ""
+        tagged = "SELECT person_id FROM person_tags WHERE tag IN (SELECT value FROM json_each(:tags))"
+        clauses.append(f"person_id IN ({tagged}{same_role})")
         params["tags"] = json.dumps(list(flt.tags))
     if flt.tier and flt.tier_rules is not None and flt.now is not None:
         clause, tier_params = fans.tier_clause(flt.tier_rules, flt.tier, fans.Window(flt.now))
@@ -157,6 +224,44 @@ def _where(flt: DirectoryFilter) -> tuple[list[str], dict[str, Any]]:
     return clauses, params
 
 
+def _tags_by_index(flt: DirectoryFilter) -> bool:
+    """Tags, perhaps with a role, and nothing else: person_tags (tag, role) answers how many match."""
+    return bool(flt.tags) and not (flt.search or (flt.tier and flt.tier_rules and flt.now))
+
+
+def _tag_count(flt: DirectoryFilter, roles: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """How many persons with any of the tags have one of `roles`, from person_tags' index alone."""
+    params: dict[str, Any] = {f"role{i}": role for i, role in enumerate(roles)}
+    in_roles = ", ".join(f":role{i}" for i in range(len(roles)))
+    if len(flt.tags) == 1:
+        params["tag"] = flt.tags[0]
+        return f"SELECT count(*) FROM person_tags WHERE tag = :tag AND role IN ({in_roles})", params  # noqa: S608
+    params["tags"] = json.dumps(list(flt.tags))
+    return (
+        "SELECT count(DISTINCT person_id) FROM person_tags "  # noqa: S608 — placeholders only
+        f"WHERE tag IN (SELECT value FROM json_each(:tags)) AND role IN ({in_roles})"
+    ), params
+
+
+def _walk_index(flt: DirectoryFilter, total: int) -> str | None:
+    """The index a page walks in sort order, or None where sorting the few matches is cheaper (a
+    tier, a rare tag: the planner's choice). A name search reads its range of the username index
+    (a prefix is the most selective filter; the planner would rather start from a tag's persons)."""
+    column = SORTS[flt.sort][0]
+    if flt.search:
+        return _INDEXES["username"]
+    tier = flt.tier and flt.tier_rules and flt.now
+    if tier or (flt.tags and not (_tags_by_index(flt) and total > SORT_TAG_MATCHES_UP_TO)):
+        return None
+    if flt.role == "viewer" and column in _VIEWER_INDEXES:
+        return _VIEWER_INDEXES[column]
+    if flt.role == "model" and column in _MODEL_INDEXES:
+        return _MODEL_INDEXES[column]
+    if flt.role and column == "username":
+        return _INDEXES["role"]  # (role, username): the role's persons already in name order
+    return _INDEXES[column]
+
+
 async def _scan(
     conn: Connection,
     flt: DirectoryFilter,
@@ -165,14 +270,22 @@ async def _scan(
     limit: int,
     offset: int = 0,
     after: ExportCursor | None = None,
+    index: str | None = None,
+    bound: tuple[Any, Any] | None = None,
 ) -> list[PersonState]:
     """Rows of the valued part (sorted) or the NULL part (person order), paged by OFFSET or, for the
-    export, after a keyset cursor of the same part."""
+    export, after a keyset cursor of the same part; along `index` when one is named, and up to the
+    valued part's `bound` (sort value, tiebreak) when one is given."""
     column, _default = SORTS[flt.sort]
-    clauses, params = _where(flt)
+    clauses, params = _where(flt, probe_tags=index is not None)
     clauses.append(f"{column} IS {'' if nulls else 'NOT '}NULL")
     direction = "DESC" if flt.descending else "ASC"
     tiebreak = "username" if column == "role" else "person_id"
+    if bound is not None and not nulls:
+        clauses.append(
+            f"({column}, {tiebreak}) {'>=' if flt.descending else '<='} (:bound_value, :bound_tie)"
+        )
+        params.update(bound_value=bound[0], bound_tie=bound[1])
     if after is not None and nulls:
         clauses.append("person_id > :after_id")
         params["after_id"] = after.person_id
@@ -181,22 +294,70 @@ async def _scan(
         params.update(after_value=after.value, after_tie=after.tiebreak)
     # Rows without a value come in person order: the column's index holds them by rowid already.
     order = "person_id" if nulls else f"{column} {direction}, {tiebreak} {direction}"
-    sql = (
-        f"SELECT {COLUMNS} FROM person_state WHERE {' AND '.join(clauses)} "  # noqa: S608 — fixed names
+    source = f"person_state INDEXED BY {index}" if index else "person_state"
+    # The page's ids first, then their rows: a sort of every match (or an OFFSET) then handles ids
+    # and sort keys only, and only the page's rows are read whole.
+    page = (
+        f"SELECT person_id FROM {source} WHERE {' AND '.join(clauses)} "  # noqa: S608 — fixed names
         f"ORDER BY {order} LIMIT :limit OFFSET :offset"
     )
-    async with conn.execute(sql, {**params, "limit": limit, "offset": offset}) as cur:
-        return [_row(r) for r in await cur.fetchall()]
+    sql = f"SELECT {COLUMNS} FROM person_state WHERE person_id IN ({page}) ORDER BY {order}"  # noqa: S608
+    return [_row(r) for r in await fetch_all(conn, sql, {**params, "limit": limit, "offset": offset})]
 
 
 async def _count(conn: Connection, flt: DirectoryFilter, extra: str | None = None) -> int:
-    clauses, params = _where(flt)
+    # A name search counts its username range, testing each person for the other filters.
+    source = f"person_state INDEXED BY {_INDEXES['username']}" if flt.search else "person_state"
+    clauses, params = _where(flt, probe_tags=bool(flt.search))
     if extra:
         clauses.append(extra)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    async with conn.execute(f"SELECT count(*) FROM person_state {where}", params) as cur:  # noqa: S608
-        row = await cur.fetchone()
+    row = await fetch_one(conn, f"SELECT count(*) FROM {source} {where}", params)  # noqa: S608
     return int(row[0]) if row else 0
+
+
+async def _total(conn: Connection, flt: DirectoryFilter) -> int:
+    """How many persons match: the kept per-role counts for a role or none, person_tags alone for
+    tags with or without a role (an index range a tag and role), else a count of person_state's rows."""
+    if not (flt.search or flt.tags or (flt.tier and flt.tier_rules and flt.now)):
+        sql, params = "SELECT coalesce(sum(persons), 0) FROM person_role_counts", {}
+        if flt.role:
+            sql, params = sql + " WHERE role = :role", {"role": flt.role}
+    elif _tags_by_index(flt):
+        sql, params = _tag_count(flt, (flt.role,) if flt.role else _ALL_ROLES)
+    else:
+        return await _count(conn, flt)
+    row = await fetch_one(conn, sql, params)
+    return int(row[0]) if row else 0
+
+
+async def fetch_one_int(conn: Connection, sql: str, params: dict[str, Any]) -> int:
+    row = await fetch_one(conn, sql, params)
+    return int(row[0]) if row else 0
+
+
+async def _walk_bound(
+    conn: Connection, flt: DirectoryFilter, index: str, *, entries: int
+) -> tuple[Any, Any] | None:
+    """The (sort value, tiebreak) `entries` entries along the walk's index, or None when the index
+    holds fewer (the walk then ends on its own). Read off the index alone."""
+    column, _default = SORTS[flt.sort]
+    tiebreak = "username" if column == "role" else "person_id"
+    direction = "DESC" if flt.descending else "ASC"
+    # The role goes into the bound where the index holds it (a role-only partial index, or the role
+    # index): then the bound is on the walk's own range. A column's full index is bounded over every
+    # role instead, so that this stays a read of the index alone.
+    holds_role = (
+        index in _VIEWER_INDEXES.values() or index in _MODEL_INDEXES.values() or index == _INDEXES["role"]
+    )
+    role = f"role = '{flt.role}' AND " if holds_role and flt.role in ROLES else ""
+    sql = (
+        f"SELECT {column}, {tiebreak} FROM person_state INDEXED BY {index} "  # noqa: S608 — fixed names
+        f"WHERE {role}{column} IS NOT NULL ORDER BY {column} {direction}, {tiebreak} {direction} "
+        "LIMIT 1 OFFSET :entries"
+    )
+    row = await fetch_one(conn, sql, {"entries": max(entries, WALK_MIN_ENTRIES)})
+    return (row[0], row[1]) if row else None
 
 
 async def list_page(
@@ -206,15 +367,38 @@ async def list_page(
     if flt.sort not in SORTS:
         raise ValueError(f"unknown sort {flt.sort!r}")
     offset = (max(page, 1) - 1) * page_size
-    rows = await _scan(conn, flt, nulls=False, limit=page_size, offset=offset)
-    total = await _count(conn, flt)
+    total = await _total(conn, flt)
+    if offset >= total:  # nothing to read (no match, or a page past the end): no scan to plan
+        return DirectoryPage([], total, max(page, 1), page_size)
+    if (
+        _tags_by_index(flt) and not flt.role and total > SORT_TAG_MATCHES_UP_TO
+        and SORTS[flt.sort][0] in _ROLE_ORDERED
+        and not await fetch_one_int(conn, *_tag_count(flt, ("viewer", "unknown")))
+    ):  # fmt: skip
+        # Every person with the tag is a model (tags come from the model feeds): the same rows, but
+        # the model-only indexes (or the role index) order them without walking past the viewers.
+        flt = replace(flt, role="model")
+    index = _walk_index(flt, total)
+    rows = None
+    if index is not None and flt.tags and not flt.search:
+        everyone = await _total(conn, DirectoryFilter())
+        expected = (offset + page_size) * everyone // max(total, 1)
+        bound = await _walk_bound(conn, flt, index, entries=WALK_SLACK * expected)
+        if bound is not None:
+            rows = await _scan(
+                conn, flt, nulls=False, limit=page_size, offset=offset, index=index, bound=bound
+            )
+            if len(rows) < page_size:
+                rows = index = None  # the tag's persons lie far down this index: sort them whole
+    if rows is None:
+        rows = await _scan(conn, flt, nulls=False, limit=page_size, offset=offset, index=index)
     if len(rows) < page_size:
         column = SORTS[flt.sort][0]
         valued = (
             len(rows) + offset if rows or offset == 0 else await _count(conn, flt, f"{column} IS NOT NULL")
         )
         rows += await _scan(
-            conn, flt, nulls=True, limit=page_size - len(rows), offset=max(0, offset - valued)
+            conn, flt, nulls=True, limit=page_size - len(rows), offset=max(0, offset - valued), index=index
         )
     return DirectoryPage(rows, total, max(page, 1), page_size)
 
@@ -256,10 +440,9 @@ async def export_page(
 
 
 async def find_person_id(conn: Connection, username: str) -> int | None:
-    async with conn.execute(
-        "SELECT person_id FROM person_state WHERE username = :name", {"name": username}
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        conn, "SELECT person_id FROM person_state WHERE username = :name", {"name": username}
+    )
     return int(row[0]) if row else None
 
 

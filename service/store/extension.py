@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from service.clock import from_db, now_db, to_db
-from service.store.db import Connection, Database
+from service.store.db import Connection, Database, fetch_one
 
 TASK_KINDS = ("following", "followers", "profile")
 TASK_STATES = ("queued", "running", "done", "failed")
@@ -141,8 +141,7 @@ async def list_clients(conn: Connection) -> list[ExtClient]:
 
 async def has_active_client(conn: Connection) -> bool:
     """Whether any paired extension is still allowed in: queued work has somewhere to go."""
-    async with conn.execute("SELECT EXISTS (SELECT 1 FROM ext_clients WHERE revoked_at IS NULL)") as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(conn, "SELECT EXISTS (SELECT 1 FROM ext_clients WHERE revoked_at IS NULL)")
     return bool(row and row[0])
 
 

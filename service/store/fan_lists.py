@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from service.clock import from_db, now_db
-from service.store.db import Connection
+from service.store.db import Connection, fetch_all
 
 MAX_NAME_LENGTH = 40
 # Members shown per list on the lists page; the count is always the full one.
@@ -214,7 +214,8 @@ async def marks_for(conn: Connection, person_ids: Iterable[int]) -> dict[int, Pe
     ids = sorted(set(person_ids))
     if not ids:
         return {}
-    async with conn.execute(
+    rows = await fetch_all(
+        conn,
         "WITH asked (person_id) AS (SELECT DISTINCT value FROM json_each(:ids)) "
         "SELECT a.person_id, l.id AS list_id, l.name, l.builtin, NULL AS note, "
         " l.builtin IS NULL AS custom, CASE WHEN l.builtin IS NULL THEN l.name END AS custom_name "
@@ -225,8 +226,7 @@ async def marks_for(conn: Connection, person_ids: Iterable[int]) -> dict[int, Pe
         "FROM asked a JOIN person_notes n ON n.person_id = a.person_id AND n.pinned = 1 "
         "ORDER BY 1, 6, 7, 2",
         {"ids": json.dumps(ids)},
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     chips: dict[int, list[ListChip]] = {pid: [] for pid in ids}
     notes: dict[int, str] = {}
     for row in rows:

@@ -31,7 +31,7 @@ from typing import Any
 
 from service.clock import to_db
 from service.fan_tiers import FanRules, Tier, TierRules
-from service.store.db import Connection
+from service.store.db import Connection, fetch_all
 
 PAGE_SIZE = 50
 # Offset paging stops here: deeper rows are reached by narrowing the filters, or in the CSV export.
@@ -195,11 +195,10 @@ async def standings(
         "FROM person_room_stats s WHERE s.person_id IN (SELECT value FROM json_each(:ids))"
     )
     params = {"ids": json.dumps(list(person_ids)), "since": Window(now).since_day(days)}
-    async with conn.execute(sql, params) as cur:
-        return {
-            int(person_id): (int(lifetime), rules.tier_for(int(lifetime), int(recent)))
-            for person_id, lifetime, recent in await cur.fetchall()
-        }
+    return {
+        int(person_id): (int(lifetime), rules.tier_for(int(lifetime), int(recent)))
+        for person_id, lifetime, recent in await fetch_all(conn, sql, params)
+    }
 
 
 async def tiers_for(

@@ -34,30 +34,32 @@ _UPSERT = (
     "FROM v_person_current_state {where} ON CONFLICT (person_id) DO UPDATE SET " + _UPDATES
 )
 _TAGS = (
-    "INSERT OR IGNORE INTO person_tags (person_id, tag) "
-    "SELECT s.person_id, lower(t.value) FROM person_state s, json_each(s.tags) t "
+    "INSERT OR IGNORE INTO person_tags (person_id, tag, role) "
+    "SELECT s.person_id, lower(t.value), s.role FROM person_state s, json_each(s.tags) t "
     "WHERE s.tags IS NOT NULL AND t.type = 'text' AND t.value <> '' {filter}"
 )
 
 
-# Persons among temp.refresh_ids whose tags differ from before the refresh: only their
-# person_tags rows are rewritten (a sweep refreshes 20,000 persons, few of whom change tags).
+# Persons among temp.refresh_ids whose tags or role differ from before the refresh: only their
+# person_tags rows (which carry the role) are rewritten (a sweep refreshes 20,000 persons, few of
+# whom change either).
 _TAGS_CHANGED = (
     "SELECT r.person_id FROM temp.refresh_ids r JOIN person_state s ON s.person_id = r.person_id "
-    "WHERE s.tags IS NOT r.old_tags"
+    "WHERE s.tags IS NOT r.old_tags OR s.role IS NOT r.old_role"
 )
 
 
 async def _ids_table(conn: Connection) -> None:
     await conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS refresh_ids (person_id INTEGER PRIMARY KEY, old_tags TEXT)"
+        "CREATE TEMP TABLE IF NOT EXISTS refresh_ids "
+        "(person_id INTEGER PRIMARY KEY, old_tags TEXT, old_role TEXT)"
     )
     await conn.execute("DELETE FROM temp.refresh_ids")
 
 
 async def _remember_tags(conn: Connection) -> int:
     await conn.execute(
-        "UPDATE temp.refresh_ids AS r SET old_tags = s.tags "
+        "UPDATE temp.refresh_ids AS r SET old_tags = s.tags, old_role = s.role "
         "FROM person_state s WHERE s.person_id = r.person_id"
     )
     async with conn.execute("SELECT count(*) FROM temp.refresh_ids") as cursor:

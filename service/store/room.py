@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from service.clock import from_db
-from service.store.db import Connection
+from service.store.db import Connection, fetch_one
 
 METHODS = (
     "tip", "chatMessage", "privateMessage", "follow", "unfollow", "fanclubJoin", "userEnter",
@@ -167,8 +167,7 @@ async def latest_key(conn: Connection) -> tuple[int, int] | None:
 
 
 async def get_stream_state(conn: Connection) -> StreamState | None:
-    async with conn.execute("SELECT * FROM events_stream_state WHERE id = 1") as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM events_stream_state WHERE id = 1")
     if row is None:
         return None
     return StreamState(

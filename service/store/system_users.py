@@ -12,7 +12,7 @@ from service.permissions import (
     PERMISSION_DESCRIPTIONS,
     Permission,
 )
-from service.store.db import Connection
+from service.store.db import Connection, fetch_all, fetch_one
 
 _SELECT_USERS = "SELECT u.id, u.username, u.disabled, u.created_at, u.last_login_at FROM system_users u"
 
@@ -65,15 +65,15 @@ async def count_active_admins(conn: Connection, *, excluding_user_id: int | None
 async def _roles_and_permissions(
     conn: Connection, user_id: int
 ) -> tuple[tuple[str, ...], frozenset[Permission]]:
-    async with conn.execute(
+    rows = await fetch_all(
+        conn,
         "SELECT r.name AS role, p.name AS permission FROM system_user_roles ur "
         "JOIN system_roles r ON r.id = ur.role_id "
         "LEFT JOIN system_role_permissions rp ON rp.role_id = r.id "
         "LEFT JOIN system_permissions p ON p.id = rp.permission_id "
         "WHERE ur.user_id = :user_id ORDER BY r.name",
         {"user_id": user_id},
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     roles = tuple(dict.fromkeys(row["role"] for row in rows))
     known = {p.value for p in Permission}
     permissions = frozenset(Permission(row["permission"]) for row in rows if row["permission"] in known)
@@ -94,8 +94,7 @@ async def _user_from_row(conn: Connection, row: aiosqlite.Row) -> SystemUser:
 
 
 async def get_user(conn: Connection, user_id: int) -> SystemUser | None:
-    async with conn.execute(_SELECT_USERS + " WHERE u.id = :id", {"id": user_id}) as cursor:
-        row = await cursor.fetchone()
+    row = await fetch_one(conn, _SELECT_USERS + " WHERE u.id = :id", {"id": user_id})
     return await _user_from_row(conn, row) if row else None
 
 

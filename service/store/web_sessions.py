@@ -6,7 +6,7 @@ from datetime import datetime
 
 from service.clock import from_db, now_db, to_db
 from service.models import WebSession
-from service.store.db import Connection
+from service.store.db import Connection, fetch_one
 from service.store.system_users import get_active_user
 
 
@@ -29,12 +29,12 @@ async def insert_session(
 
 async def get_session(conn: Connection, token_hash: str) -> WebSession | None:
     """The live session for this cookie hash, or None if unknown, expired or its user is disabled."""
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "SELECT user_id, csrf_token, expires_at, flash FROM web_sessions "
         "WHERE token_hash = :hash AND expires_at > :now",
         {"hash": token_hash, "now": now_db()},
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
     if row is None:
         return None
     user = await get_active_user(conn, row["user_id"])

@@ -34,7 +34,9 @@ async def add_person(conn: Connection, username: str, *, role: str = "unknown", 
     marks = ", ".join(f":{k}" for k in values)
     await conn.execute(f"INSERT INTO person_state ({columns}) VALUES ({marks})", values)  # noqa: S608
     for tag in tags or []:
-        await conn.execute("INSERT INTO person_tags (person_id, tag) VALUES (?, ?)", (person_id, tag.lower()))
+        await conn.execute(
+            "INSERT INTO person_tags (person_id, tag, role) VALUES (?, ?, ?)", (person_id, tag.lower(), role)
+        )
     return person_id
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from service.clock import now_db
-from service.store import person_state
+from service.store import affiliate_state, person_state
 from service.store.db import Connection
 
 # now − seconds_online drifts by a few seconds per poll (and more when the feed lags); two
@@ -57,28 +57,34 @@ _STAGE = """CREATE TEMP TABLE IF NOT EXISTS affiliate_stage (
     display_name TEXT, gender TEXT, age INTEGER, birthday TEXT, location TEXT, country TEXT,
     spoken_languages TEXT, current_show TEXT, room_subject TEXT, tags TEXT, is_new INTEGER,
     is_hd INTEGER, viewers INTEGER, followers INTEGER, image_url TEXT,
-    person_id INTEGER, snapshot_id INTEGER)"""
+    person_id INTEGER, snapshot_id INTEGER, match_seen TEXT, prev_seen TEXT, fast INTEGER, old_tags TEXT)"""
 
 # Positional: the rows are RoomSighting tuples, in the staging table's column order.
 _MARKS = ", ".join("?" * len(RoomSighting._fields))
-_STAGE_INSERT = f"INSERT INTO temp.affiliate_stage VALUES ({_MARKS}, NULL, NULL)"  # noqa: S608 - placeholders
+_STAGE_INSERT = f"INSERT INTO temp.affiliate_stage VALUES ({_MARKS}, NULL, NULL, NULL, NULL, NULL, NULL)"  # noqa: S608 - placeholders
 
-_UPSERT_PERSONS = """INSERT INTO persons (username, role, first_seen_at, last_seen_at, created_at, updated_at)
-SELECT username, 'model', :seen, :seen, :now, :now FROM temp.affiliate_stage WHERE true
-ON CONFLICT (username) DO UPDATE SET
-    role = 'model',
-    first_seen_at = coalesce(first_seen_at, excluded.first_seen_at),
-    last_seen_at = max(coalesce(last_seen_at, excluded.last_seen_at), excluded.last_seen_at),
-    updated_at = excluded.updated_at"""
-
-# A session start within the tolerance (the newest, should two qualify); the unique
-# (person_id, session_start_s) index answers it with one range seek per room.
+# Known persons are updated by id and only then are the rest inserted: an upsert of every room
+# costs ~2.5× (each conflict is an attempted insert first).
 _PERSON_IDS = """UPDATE temp.affiliate_stage AS st SET person_id = p.id
 FROM persons p WHERE p.username = st.username"""
-_MATCH = """UPDATE temp.affiliate_stage AS st SET snapshot_id = (
-    SELECT s.id FROM affiliate_api_snapshots s WHERE s.person_id = st.person_id
+_UPDATE_PERSONS = """UPDATE persons AS p SET role = 'model', first_seen_at = coalesce(p.first_seen_at, :seen),
+    last_seen_at = max(coalesce(p.last_seen_at, :seen), :seen), updated_at = :now
+FROM temp.affiliate_stage st WHERE p.id = st.person_id"""
+_INSERT_PERSONS = """INSERT INTO persons (username, role, first_seen_at, last_seen_at, created_at, updated_at)
+SELECT username, 'model', :seen, :seen, :now, :now FROM temp.affiliate_stage WHERE person_id IS NULL"""
+_NEW_PERSON_IDS = """UPDATE temp.affiliate_stage AS st SET person_id = p.id
+FROM persons p WHERE st.person_id IS NULL AND p.username = st.username"""
+
+# A session start within the tolerance (the newest, should two qualify); the unique
+# (person_id, session_start_s) index answers it with one range seek per room. Its last sighting and
+# the person's newest one (one seek in the (person_id, last_seen_at) index) tell affiliate_state
+# whether the session is the person's newest.
+_MATCH = """UPDATE temp.affiliate_stage AS st SET (snapshot_id, match_seen) = (
+    SELECT s.id, s.last_seen_at FROM affiliate_api_snapshots s WHERE s.person_id = st.person_id
         AND s.session_start_s BETWEEN st.start_s - :tol AND st.start_s + :tol
-        ORDER BY s.session_start_s DESC LIMIT 1)"""
+        ORDER BY s.session_start_s DESC LIMIT 1),
+    prev_seen = (SELECT max(x.last_seen_at) FROM affiliate_api_snapshots x
+        WHERE x.person_id = st.person_id)"""
 
 _UPDATE_SESSIONS = """UPDATE affiliate_api_snapshots SET
     last_seen_at = :seen, polls = polls + 1, seconds_online = st.seconds_online,
@@ -132,8 +138,10 @@ async def store_sweep(
     await conn.executemany(_STAGE_INSERT, rooms)
     # Person ids only grow, so rows above the old maximum are the persons this sweep created.
     persons_before = await _count(conn, "SELECT max(id) FROM persons")
-    await conn.execute(_UPSERT_PERSONS, {"seen": seen_at, "now": now})
     await conn.execute(_PERSON_IDS)
+    await conn.execute(_UPDATE_PERSONS, {"seen": seen_at, "now": now})
+    await conn.execute(_INSERT_PERSONS, {"seen": seen_at, "now": now})
+    await conn.execute(_NEW_PERSON_IDS)
     await conn.execute(_MATCH, {"tol": SESSION_TOLERANCE_S})
     updated = await conn.execute(_UPDATE_SESSIONS, {"seen": seen_at})
     inserted = await conn.execute(_INSERT_SESSIONS, {"seen": seen_at})
@@ -144,7 +152,7 @@ async def store_sweep(
         "SELECT count(*) FROM temp.affiliate_stage WHERE person_id > :before",
         {"before": persons_before},
     )
-    await person_state.refresh_selected(conn, "SELECT person_id FROM temp.affiliate_stage")
+    await affiliate_state.store_state(conn, seen_at=seen_at, persons_before=persons_before)
     await person_state.refresh_stale_live(conn)
     return SweepStored(
         rooms=len(rooms),

@@ -2,8 +2,9 @@
 
 Target (issue 14): storing the sweep takes ≤ 1.3× the time of inserting the same rows with a bare
 executemany in one transaction. "The same rows" are every row the sweep writes — persons,
-affiliate_api_snapshots, person_state and person_tags of the 20,000 rooms — read back after the
-sweep and inserted into an empty copy of the schema. Parsing is reported beside it (CPU, ≤ 1 s).
+affiliate_sessions (and any affiliate_profiles it adds), person_state and person_tags of the 20,000
+rooms — read back after the sweep and inserted into an empty copy of the schema. Parsing is
+reported beside it (CPU, ≤ 1 s).
 
 The database holds 100,000 models with two past sessions each (a day and two days old), CBHours
 checks of 2,000 of them, 200 tracked persons with follower history; the sweep's 20,000 rooms are
@@ -48,7 +49,6 @@ PAGE = 500
 ROUNDS = 3
 CPU_TARGET_S = 1.0
 RATIO_TARGET = 1.3
-COPIED_TABLES = ("persons", "affiliate_api_snapshots", "person_state", "person_tags")
 GENERATOR_VERSION = 2
 ROW = "Affiliate sweep of 20,000 rooms"
 
@@ -150,11 +150,12 @@ async def _sweep(db: Database, bodies: list[bytes], seen: datetime) -> Measured:
     return Measured(cpu1 - cpu0, wall1 - wall0, wall2 - wall1, len(rows))
 
 
-async def _bare_insert(source: Database, target_path: Path, seen: datetime) -> float:
+async def _bare_insert(source: Database, target_path: Path, seen: datetime, profiles_before: int) -> float:
     """Seconds to executemany every row the sweep wrote into an empty schema, in one transaction."""
     written = {
         "persons": "SELECT * FROM persons WHERE last_seen_at = :seen",
-        "affiliate_api_snapshots": "SELECT * FROM affiliate_api_snapshots WHERE last_seen_at = :seen",
+        "affiliate_profiles": "SELECT * FROM affiliate_profiles WHERE id > :profiles_before",
+        "affiliate_sessions": "SELECT * FROM affiliate_sessions WHERE last_seen_at = :seen",
         "person_state": "SELECT s.* FROM person_state s JOIN persons p ON p.id = s.person_id "
         "WHERE p.last_seen_at = :seen",
         "person_tags": "SELECT t.* FROM person_tags t JOIN persons p ON p.id = t.person_id "
@@ -163,12 +164,14 @@ async def _bare_insert(source: Database, target_path: Path, seen: datetime) -> f
     tables: dict[str, list[tuple[object, ...]]] = {}
     async with source.read() as conn:
         for table, sql in written.items():
-            async with conn.execute(sql, {"seen": to_db(seen)}) as cursor:
+            async with conn.execute(sql, {"seen": to_db(seen), "profiles_before": profiles_before}) as cursor:
                 tables[table] = [tuple(row) for row in await cursor.fetchall()]
     async with open_database(target_path) as target, target.exclusive() as conn:
         started = time.perf_counter()
         await conn.execute("BEGIN IMMEDIATE")
         for table, rows in tables.items():
+            if not rows:
+                continue
             marks = ", ".join("?" * len(rows[0]))
             await conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
         await conn.commit()
@@ -182,8 +185,13 @@ async def _round(bodies: list[bytes], source: Path) -> tuple[float, Measured, Me
         shutil.copyfile(source, path)
         async with open_database(path) as db:
             seen = utcnow()
+            async with (
+                db.read() as conn,
+                conn.execute("SELECT coalesce(max(id), 0) FROM affiliate_profiles") as c,
+            ):
+                profiles_before = int((await c.fetchone() or (0,))[0])
             first = await _sweep(db, bodies, seen)
-            bare = await _bare_insert(db, Path(tmp) / "bare.sqlite3", seen)
+            bare = await _bare_insert(db, Path(tmp) / "bare.sqlite3", seen, profiles_before)
             repeat = await _sweep(db, bodies, seen + timedelta(minutes=5))
     return bare, first, repeat
 

@@ -167,6 +167,8 @@ async def _bare_insert(source: Database, target_path: Path, seen: datetime, prof
             async with conn.execute(sql, {"seen": to_db(seen), "profiles_before": profiles_before}) as cursor:
                 tables[table] = [tuple(row) for row in await cursor.fetchall()]
     async with open_database(target_path) as target, target.exclusive() as conn:
+        # The sessions point at profiles of earlier sweeps, which the empty copy does not hold.
+        await conn.execute("PRAGMA foreign_keys = OFF")
         started = time.perf_counter()
         await conn.execute("BEGIN IMMEDIATE")
         for table, rows in tables.items():

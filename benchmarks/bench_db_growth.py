@@ -5,9 +5,10 @@
 per broadcast, person_state, person_tags, follower history of 200 tracked persons). Rooms
 broadcast for 3 hours on average, then make way for others from a pool of 15,000, so the day
 sees many sessions; viewers change every poll and followers slowly. Steady state: every room of
-the pool was seen the day before (the persons, their state and profiles exist), as on any day
-but the first. Growth is the database file after a WAL checkpoint, minus the same file after
-that warm-up (the same-run baseline).
+the pool was seen before (the persons, their state and profiles exist), and six hours of the same
+traffic precede the day, so the indexes the sweeps keep rewriting (last seen) are as full as any
+day leaves them rather than freshly packed. Growth is the database file after a WAL checkpoint at
+the end of the day, minus the same file at its start (the same-run baseline).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ ONLINE = 5_000
 POOL = 15_000
 POLLS = 24 * 12
 TRACKED = 200
+WARM_POLLS = 6 * 12  # six hours before the measured day
 MEAN_SESSION_POLLS = 36  # three hours
 TARGET_MB = 12.0
 ROW = "Database growth, one day"
@@ -71,9 +73,13 @@ async def _warm_up(db: Database, rng: random.Random, start: datetime) -> list[Ro
 
 
 async def _simulate(db: Database, rng: random.Random, start: datetime, pool: list[RoomSighting]) -> int:
+    """WARM_POLLS polls, then the day's; returns the checkpointed size where the day starts."""
     online = {i: 0 for i in rng.sample(range(POOL), ONLINE)}  # pool index → seconds online
     followers = [row.followers for row in pool]
-    for poll in range(POLLS):
+    day_starts = 0
+    for poll in range(WARM_POLLS + POLLS):
+        if poll == WARM_POLLS:
+            day_starts = await _checkpointed_size(db)
         seen = start + timedelta(minutes=5 * poll)
         seen_s = int(seen.timestamp())
         batch = []
@@ -85,7 +91,7 @@ async def _simulate(db: Database, rng: random.Random, start: datetime, pool: lis
         async with db.transaction() as conn:
             await affiliate_store.store_sweep(conn, batch, seen_at=to_db(seen), broadcaster="bench_me")
         _advance(online, rng)
-    return len(pool)
+    return day_starts
 
 
 def _advance(online: dict[int, int], rng: random.Random) -> None:
@@ -104,11 +110,10 @@ async def _run() -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         async with open_database(Path(tmp) / "growth.sqlite3") as db:
             rng = random.Random(3)
-            start = utcnow() - timedelta(days=1)
+            start = utcnow() - timedelta(minutes=5 * (WARM_POLLS + POLLS))
             pool = await _warm_up(db, rng, start)
-            warm = await _checkpointed_size(db)
             started = time.perf_counter()
-            await _simulate(db, rng, start, pool)
+            warm = await _simulate(db, rng, start, pool)
             grown = (await _checkpointed_size(db) - warm) / 1e6
             async with (
                 db.read() as conn,
@@ -120,9 +125,9 @@ async def _run() -> bool:
                 sessions, history, persons = tuple(await cursor.fetchone() or (0, 0, 0))
     ok = grown <= TARGET_MB
     print(
-        f"   {POLLS} polls of {ONLINE} online rooms ({persons} persons, {sessions} session rows, "
-        f"{history} follower-history rows) in {time.perf_counter() - started:.0f} s: "
-        f"+{grown:.1f} MB on {warm / 1e6:.1f} MB after the warm-up (target ≤ {TARGET_MB:.0f} MB)"
+        f"   {WARM_POLLS} + {POLLS} polls of {ONLINE} online rooms ({persons} persons, {sessions} session "
+        f"rows, {history} follower-history rows in all) in {time.perf_counter() - started:.0f} s: the day "
+        f"+{grown:.1f} MB on {warm / 1e6:.1f} MB at its start (target ≤ {TARGET_MB:.0f} MB)"
         f"{'' if ok else '  MISSED'}"
     )
     figures.record(

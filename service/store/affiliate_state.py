@@ -72,8 +72,9 @@ _INSERT_NEW = (
 )
 
 # Known persons: UPDATE only what a sweep moves, since every assigned column rewrites its indexes
-# (an upsert of all 32 columns costs ~6× this). Age, role, lookup state and the room's event count
-# rarely change: another UPDATE writes them only where they differ.
+# (an upsert of all 32 columns costs ~6× this). The follower count (indexed) is written only where
+# it moved; age, role, lookup state and the room's event count rarely change: another UPDATE
+# writes them only where they differ.
 _FROM_KNOWN = (
     "FROM temp.affiliate_stage st JOIN persons p ON p.id = st.person_id "
     "WHERE o.person_id = st.person_id AND st.fast = 1 AND st.person_id <= :before"
@@ -85,7 +86,6 @@ _UPDATE_KNOWN = (
     f"age_at = CASE WHEN {_AGE} THEN :seen ELSE o.age_at END, "
     f"(gender, gender_source, gender_at) = ({_field(_GENDER, 'gender')}), "
     "is_live = 1, live_source = 'affiliate', live_at = :seen, current_show = st.current_show, "
-    f"followers = CASE WHEN {_CB_FOLLOWERS} THEN o.followers ELSE st.followers END, "
     f"followers_source = CASE WHEN {_CB_FOLLOWERS} THEN 'cbhours' ELSE 'affiliate' END, "
     f"followers_at = CASE WHEN {_CB_FOLLOWERS} THEN o.followers_at ELSE :seen END, "
     f"(tags, tags_source, tags_at) = ({_field(_TAGS, 'tags')}), "
@@ -96,6 +96,11 @@ _UPDATE_NEW_SESSION = _UPDATE_KNOWN.format(count=", snapshot_count = o.snapshot_
     " AND st.snapshot_id IS NULL"
 )
 _UPDATE_SAME_SESSION = _UPDATE_KNOWN.format(count="") + " AND st.snapshot_id IS NOT NULL"
+# After _UPDATE_KNOWN: followers_source is 'affiliate' exactly where the room's count is the answer.
+_UPDATE_FOLLOWERS = (
+    "UPDATE person_state AS o SET followers = st.followers "  # noqa: S608 - constant
+    f"{_FROM_KNOWN} AND o.followers_source = 'affiliate' AND o.followers IS NOT st.followers"
+)
 _NEW_AGE = _pick(_AGE, "age")
 _UPDATE_RARE = (
     f"UPDATE person_state AS o SET age = {_NEW_AGE}, username = p.username, role = p.role, "  # noqa: S608
@@ -119,7 +124,7 @@ async def store_state(conn: Connection, *, seen_at: str, persons_before: int) ->
     params = {"seen": seen_at, "before": persons_before}
     await conn.execute(_MARK_NEW, params)
     await conn.execute(_MARK_KNOWN, params)
-    for sql in (_INSERT_NEW, _UPDATE_NEW_SESSION, _UPDATE_SAME_SESSION, _UPDATE_RARE):
+    for sql in (_INSERT_NEW, _UPDATE_NEW_SESSION, _UPDATE_SAME_SESSION, _UPDATE_FOLLOWERS, _UPDATE_RARE):
         await conn.execute(sql, params)
     await conn.execute(f"DELETE FROM person_tags WHERE person_id IN ({_TAGS_CHANGED})")  # noqa: S608 - constant
     await conn.execute(person_state.tags_insert(f"AND s.person_id IN ({_TAGS_CHANGED})"))

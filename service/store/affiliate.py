@@ -80,13 +80,17 @@ FROM persons p WHERE st.person_id IS NULL AND p.username = st.username"""
 # A session start within the tolerance (the newest, should two qualify); the unique
 # (person_id, session_start_s) index answers it with one range seek per room. Its last sighting and
 # the person's newest one (one seek in the (person_id, last_seen_at) index) tell affiliate_state
-# whether the session is the person's newest; that newest session's profile is the one to reuse.
-_MATCH = """UPDATE temp.affiliate_stage AS st SET (snapshot_id, match_seen) = (
-    SELECT s.id, s.last_seen_at FROM affiliate_sessions s WHERE s.person_id = st.person_id
+# whether the session is the person's newest. The profile to reuse is the matched session's (read
+# with it) or, for a new session, the person's newest session's (one more row read, new ones only).
+_MATCH = """UPDATE temp.affiliate_stage AS st SET (snapshot_id, match_seen, profile_id) = (
+    SELECT s.id, s.last_seen_at, s.profile_id FROM affiliate_sessions s WHERE s.person_id = st.person_id
         AND s.session_start_s BETWEEN st.start_s - :tol AND st.start_s + :tol
         ORDER BY s.session_start_s DESC LIMIT 1),
-    (prev_seen, profile_id) = (SELECT x.last_seen_at, x.profile_id FROM affiliate_sessions x
-        WHERE x.person_id = st.person_id ORDER BY x.last_seen_at DESC LIMIT 1)"""
+    prev_seen = (SELECT max(x.last_seen_at) FROM affiliate_sessions x WHERE x.person_id = st.person_id)"""
+_LATEST_PROFILE = """UPDATE temp.affiliate_stage AS st SET profile_id = (
+    SELECT x.profile_id FROM affiliate_sessions x WHERE x.person_id = st.person_id
+        ORDER BY x.last_seen_at DESC LIMIT 1)
+WHERE snapshot_id IS NULL AND prev_seen IS NOT NULL"""
 
 # A room whose profile values differ from the person's newest profile gets a new profile row
 # (only rooms whose session is written: a replayed sweep writes nothing).
@@ -156,7 +160,7 @@ async def store_sweep(
     await conn.execute(_INSERT_PERSONS, {"seen": seen_at, "now": now})
     await conn.execute(_NEW_PERSON_IDS)
     await conn.execute(_MATCH, {"tol": SESSION_TOLERANCE_S})
-    for sql in (_CHANGED_PROFILES, _INSERT_PROFILES, _NEW_PROFILE_IDS):
+    for sql in (_LATEST_PROFILE, _CHANGED_PROFILES, _INSERT_PROFILES, _NEW_PROFILE_IDS):
         await conn.execute(sql, {"seen": seen_at})
     updated = await conn.execute(_UPDATE_SESSIONS, {"seen": seen_at})
     inserted = await conn.execute(_INSERT_SESSIONS, {"seen": seen_at})

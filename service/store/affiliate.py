@@ -157,21 +157,23 @@ async def store_sweep(
     persons_before = await _count(conn, "SELECT max(id) FROM persons")
     await conn.execute(_PERSON_IDS)
     await conn.execute(_UPDATE_PERSONS, {"seen": seen_at, "now": now})
-    await conn.execute(_INSERT_PERSONS, {"seen": seen_at, "now": now})
-    await conn.execute(_NEW_PERSON_IDS)
+    # Statements that only concern new persons or changed profiles are skipped when there are none
+    # (most sweeps): each would scan the 20,000 staged rooms again.
+    new_persons = (await conn.execute(_INSERT_PERSONS, {"seen": seen_at, "now": now})).rowcount
+    if new_persons:
+        await conn.execute(_NEW_PERSON_IDS)
     await conn.execute(_MATCH, {"tol": SESSION_TOLERANCE_S})
-    for sql in (_LATEST_PROFILE, _CHANGED_PROFILES, _INSERT_PROFILES, _NEW_PROFILE_IDS):
-        await conn.execute(sql, {"seen": seen_at})
+    await conn.execute(_LATEST_PROFILE)
+    await conn.execute(_CHANGED_PROFILES, {"seen": seen_at})
+    if (await conn.execute(_INSERT_PROFILES, {"seen": seen_at})).rowcount:
+        await conn.execute(_NEW_PROFILE_IDS, {"seen": seen_at})
     updated = await conn.execute(_UPDATE_SESSIONS, {"seen": seen_at})
     inserted = await conn.execute(_INSERT_SESSIONS, {"seen": seen_at})
     history = await conn.execute(_HISTORY, {"seen": seen_at, "broadcaster": broadcaster})
     await conn.execute(_FOUND, {"now": now})
-    new_persons = await _count(
-        conn,
-        "SELECT count(*) FROM temp.affiliate_stage WHERE person_id > :before",
-        {"before": persons_before},
+    await affiliate_state.store_state(
+        conn, seen_at=seen_at, persons_before=persons_before, new_persons=new_persons > 0
     )
-    await affiliate_state.store_state(conn, seen_at=seen_at, persons_before=persons_before)
     await person_state.refresh_stale_live(conn)
     return SweepStored(
         rooms=len(rooms),

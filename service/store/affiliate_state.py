@@ -119,12 +119,16 @@ _TAGS_CHANGED = (
 )
 
 
-async def store_state(conn: Connection, *, seen_at: str, persons_before: int) -> None:
-    """person_state and person_tags of every staged room (after its session was stored)."""
+async def store_state(conn: Connection, *, seen_at: str, persons_before: int, new_persons: bool) -> None:
+    """person_state and person_tags of every staged room (after its session was stored); `new_persons`:
+    whether the sweep created any (ids above `persons_before`)."""
     params = {"seen": seen_at, "before": persons_before}
-    await conn.execute(_MARK_NEW, params)
+    if new_persons:
+        await conn.execute(_MARK_NEW, params)
     await conn.execute(_MARK_KNOWN, params)
-    for sql in (_INSERT_NEW, _UPDATE_NEW_SESSION, _UPDATE_SAME_SESSION, _UPDATE_FOLLOWERS, _UPDATE_RARE):
+    for sql in ((_INSERT_NEW,) if new_persons else ()) + (
+        _UPDATE_NEW_SESSION, _UPDATE_SAME_SESSION, _UPDATE_FOLLOWERS, _UPDATE_RARE,
+    ):  # fmt: skip
         await conn.execute(sql, params)
     await conn.execute(f"DELETE FROM person_tags WHERE person_id IN ({_TAGS_CHANGED})")  # noqa: S608 - constant
     await conn.execute(person_state.tags_insert(f"AND s.person_id IN ({_TAGS_CHANGED})"))

@@ -81,15 +81,15 @@ FROM persons p WHERE st.person_id IS NULL AND p.username = st.username"""
 # (person_id, session_start_s) index answers it with one range seek per room. Its last sighting and
 # the person's newest one (one seek in the (person_id, last_seen_at) index) tell affiliate_state
 # whether the session is the person's newest. The profile to reuse is the matched session's (read
-# with it) or, for a new session, the person's newest session's (one more row read, new ones only).
+# with it) or, for a new session, the person's newest profile (a seek in its person index). Either
+# is only reused when its values are the room's (_CHANGED_PROFILES).
 _MATCH = """UPDATE temp.affiliate_stage AS st SET (snapshot_id, match_seen, profile_id) = (
     SELECT s.id, s.last_seen_at, s.profile_id FROM affiliate_sessions s WHERE s.person_id = st.person_id
         AND s.session_start_s BETWEEN st.start_s - :tol AND st.start_s + :tol
         ORDER BY s.session_start_s DESC LIMIT 1),
     prev_seen = (SELECT max(x.last_seen_at) FROM affiliate_sessions x WHERE x.person_id = st.person_id)"""
 _LATEST_PROFILE = """UPDATE temp.affiliate_stage AS st SET profile_id = (
-    SELECT x.profile_id FROM affiliate_sessions x WHERE x.person_id = st.person_id
-        ORDER BY x.last_seen_at DESC LIMIT 1)
+    SELECT max(f.id) FROM affiliate_profiles f WHERE f.person_id = st.person_id)
 WHERE snapshot_id IS NULL AND prev_seen IS NOT NULL"""
 
 # A room whose profile values differ from the person's newest profile gets a new profile row

@@ -371,18 +371,12 @@ SELECT
 FROM room_events e
 LEFT JOIN persons p ON p.id = e.person_id;
 
--- One row per person per broadcast session seen in the Affiliate feed. session_start_s (epoch
--- seconds, now - seconds_online at first sight) identifies the session; later polls match it
--- within a tolerance because that difference drifts by a few seconds each poll.
-CREATE TABLE affiliate_api_snapshots (
+-- What the Affiliate feed says about a room's owner (name, gender, age, birthday, place, languages,
+-- image), stored once while it stays the same: a person's sessions share one row until a value
+-- changes (0027; the database grows by a session's own figures only).
+CREATE TABLE affiliate_profiles (
     id INTEGER PRIMARY KEY,
     person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
-    session_start TEXT NOT NULL,
-    session_start_s INTEGER NOT NULL,
-    first_seen_at TEXT NOT NULL,
-    last_seen_at TEXT NOT NULL,
-    polls INTEGER NOT NULL DEFAULT 1 CHECK (polls >= 1),
-    seconds_online INTEGER NOT NULL,
     display_name TEXT NOT NULL DEFAULT '',
     gender TEXT NOT NULL,
     age INTEGER,
@@ -390,6 +384,24 @@ CREATE TABLE affiliate_api_snapshots (
     location TEXT NOT NULL DEFAULT '',
     country TEXT NOT NULL DEFAULT '',
     spoken_languages TEXT NOT NULL DEFAULT '[]',
+    image_url TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX idx_affiliate_profiles_person ON affiliate_profiles (person_id);
+
+-- One row per person per broadcast session seen in the Affiliate feed. session_start_s (epoch
+-- seconds, now - seconds_online at first sight) identifies the session; later polls match it
+-- within a tolerance because that difference drifts by a few seconds each poll. session_start is
+-- NULL when it is session_start_s as text (always, for sessions the sweep stores).
+CREATE TABLE affiliate_sessions (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    profile_id INTEGER NOT NULL REFERENCES affiliate_profiles (id) ON DELETE CASCADE,
+    session_start_s INTEGER NOT NULL,
+    session_start TEXT,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    polls INTEGER NOT NULL DEFAULT 1 CHECK (polls >= 1),
+    seconds_online INTEGER NOT NULL,
     current_show TEXT NOT NULL,
     room_subject TEXT NOT NULL DEFAULT '',
     tags TEXT NOT NULL DEFAULT '[]',
@@ -398,11 +410,23 @@ CREATE TABLE affiliate_api_snapshots (
     viewers INTEGER NOT NULL,
     peak_viewers INTEGER NOT NULL,
     followers_start INTEGER NOT NULL,
-    followers_latest INTEGER NOT NULL,
-    image_url TEXT NOT NULL DEFAULT ''
+    followers_latest INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX idx_affiliate_snapshots_session ON affiliate_api_snapshots (person_id, session_start_s);
-CREATE INDEX idx_affiliate_snapshots_person_seen ON affiliate_api_snapshots (person_id, last_seen_at);
+CREATE UNIQUE INDEX idx_affiliate_sessions_session ON affiliate_sessions (person_id, session_start_s);
+CREATE INDEX idx_affiliate_sessions_person_seen ON affiliate_sessions (person_id, last_seen_at);
+
+-- A session with its profile, in the columns the sessions table had before 0027: what the pages,
+-- the source-priority view and `mhc export` (affiliate_sessions) read.
+CREATE VIEW affiliate_api_snapshots AS
+SELECT
+    s.id, s.person_id,
+    coalesce(s.session_start, strftime('%Y-%m-%dT%H:%M:%S.000Z', s.session_start_s, 'unixepoch')) AS session_start,
+    s.session_start_s, s.first_seen_at, s.last_seen_at, s.polls, s.seconds_online,
+    f.display_name, f.gender, f.age, f.birthday, f.location, f.country, f.spoken_languages,
+    s.current_show, s.room_subject, s.tags, s.is_new, s.is_hd, s.viewers, s.peak_viewers,
+    s.followers_start, s.followers_latest, f.image_url
+FROM affiliate_sessions s
+JOIN affiliate_profiles f ON f.id = s.profile_id;
 
 -- One row per completed affiliate sweep: what the lookup queue waits for, and the Sources page shows.
 CREATE TABLE affiliate_sweeps (
@@ -419,14 +443,15 @@ CREATE TABLE affiliate_sweeps (
 CREATE INDEX idx_affiliate_sweeps_finished ON affiliate_sweeps (finished_at);
 
 -- Follower counts over time for tracked persons (priority 2, followed, followers, the broadcaster).
+-- The key orders a person's counts by time (0027): the newest of any source is one seek, a source's
+-- series a range of the person's rows, and no second index by time is kept.
 CREATE TABLE follower_history (
     person_id INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
     observed_at TEXT NOT NULL,
     source TEXT NOT NULL CHECK (source IN ('affiliate', 'cbhours', 'stats', 'scrape')),
     followers INTEGER NOT NULL,
-    PRIMARY KEY (person_id, source, observed_at)
+    PRIMARY KEY (person_id, observed_at, source)
 ) WITHOUT ROWID;
-CREATE INDEX idx_follower_history_person_time ON follower_history (person_id, observed_at);
 
 -- Every distinct Stats API snapshot of the broadcaster; a repeat of the latest one only moves
 -- last_fetched_at (the upstream refreshes every 5 minutes).
@@ -592,7 +617,9 @@ CREATE INDEX idx_person_images_person_seen ON person_images (person_id, last_see
 -- Affiliate -> Stats API -> scraped profile -> history; tags Affiliate -> CBHours -> history;
 -- rank CBHours only. "A source" is its latest record; a field that record lacks falls to the
 -- next source; "history" is the newest older record that has it. Only scrapes whose page showed
--- the room its URL names count (profile_scrapes.identity_ok).
+-- the room its URL names count (profile_scrapes.identity_ok). Affiliate rows are read from
+-- affiliate_sessions and affiliate_profiles themselves (0027): the joined view on the right of a
+-- LEFT JOIN would be materialised whole.
 CREATE VIEW v_person_current_state AS
 SELECT
     j.person_id,
@@ -651,9 +678,9 @@ FROM (
         p.last_seen_at,
         a.last_seen_at AS a_seen,
         a.last_seen_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-10 minutes') AS a_fresh,
-        nullif(a.display_name, '') AS a_name,
-        a.age AS a_age,
-        nullif(a.gender, '') AS a_gender,
+        nullif(af.display_name, '') AS a_name,
+        af.age AS a_age,
+        nullif(af.gender, '') AS a_gender,
         a.current_show AS a_show,
         a.followers_latest AS a_followers,
         nullif(a.tags, '[]') AS a_tags,
@@ -664,11 +691,11 @@ FROM (
         c.current_show AS c_show,
         c.followers AS c_followers,
         nullif(c.tags, '[]') AS c_tags,
-        hn.display_name AS h_name,
+        hnf.display_name AS h_name,
         hn.last_seen_at AS h_name_at,
-        ha.age AS h_age,
+        haf.age AS h_age,
         ha.last_seen_at AS h_age_at,
-        hg.gender AS h_gender,
+        hgf.gender AS h_gender,
         hg.last_seen_at AS h_gender_at,
         ht.tags AS h_tags,
         ht.last_seen_at AS h_tags_at,
@@ -693,30 +720,37 @@ FROM (
           ORDER BY x.segment_at DESC LIMIT 1) AS ca_rank_at,
         (SELECT i.sha256 FROM person_images i WHERE i.person_id = p.id
           ORDER BY i.last_seen_at DESC, i.id DESC LIMIT 1) AS image_sha256,
-        coalesce(nullif(a.image_url, ''), (SELECT i.url FROM person_images i WHERE i.person_id = p.id
+        coalesce(nullif(af.image_url, ''), (SELECT i.url FROM person_images i WHERE i.person_id = p.id
           ORDER BY i.last_seen_at DESC, i.id DESC LIMIT 1)) AS image_url,
         q.priority,
         q.status AS lookup_status,
-        (SELECT count(*) FROM affiliate_api_snapshots n WHERE n.person_id = p.id) AS snapshot_count,
+        (SELECT count(*) FROM affiliate_sessions n WHERE n.person_id = p.id) AS snapshot_count,
         coalesce((SELECT r.events FROM person_room_stats r WHERE r.person_id = p.id), 0) AS events_count
     FROM persons p
-    LEFT JOIN affiliate_api_snapshots a ON a.id = (
-        SELECT x.id FROM affiliate_api_snapshots x WHERE x.person_id = p.id
+    LEFT JOIN affiliate_sessions a ON a.id = (
+        SELECT x.id FROM affiliate_sessions x WHERE x.person_id = p.id
          ORDER BY x.last_seen_at DESC, x.id DESC LIMIT 1)
+    LEFT JOIN affiliate_profiles af ON af.id = a.profile_id
     LEFT JOIN cbhours_live_stats c ON c.id = (
         SELECT x.id FROM cbhours_live_stats x WHERE x.person_id = p.id
          ORDER BY x.checked_at DESC, x.id DESC LIMIT 1)
-    LEFT JOIN affiliate_api_snapshots hn ON hn.id = (
-        SELECT x.id FROM affiliate_api_snapshots x WHERE x.person_id = p.id AND x.display_name <> ''
+    LEFT JOIN affiliate_sessions hn ON hn.id = (
+        SELECT x.id FROM affiliate_sessions x JOIN affiliate_profiles f ON f.id = x.profile_id
+         WHERE x.person_id = p.id AND f.display_name <> ''
          ORDER BY x.last_seen_at DESC, x.id DESC LIMIT 1)
-    LEFT JOIN affiliate_api_snapshots ha ON ha.id = (
-        SELECT x.id FROM affiliate_api_snapshots x WHERE x.person_id = p.id AND x.age IS NOT NULL
+    LEFT JOIN affiliate_profiles hnf ON hnf.id = hn.profile_id
+    LEFT JOIN affiliate_sessions ha ON ha.id = (
+        SELECT x.id FROM affiliate_sessions x JOIN affiliate_profiles f ON f.id = x.profile_id
+         WHERE x.person_id = p.id AND f.age IS NOT NULL
          ORDER BY x.last_seen_at DESC, x.id DESC LIMIT 1)
-    LEFT JOIN affiliate_api_snapshots hg ON hg.id = (
-        SELECT x.id FROM affiliate_api_snapshots x WHERE x.person_id = p.id AND x.gender <> ''
+    LEFT JOIN affiliate_profiles haf ON haf.id = ha.profile_id
+    LEFT JOIN affiliate_sessions hg ON hg.id = (
+        SELECT x.id FROM affiliate_sessions x JOIN affiliate_profiles f ON f.id = x.profile_id
+         WHERE x.person_id = p.id AND f.gender <> ''
          ORDER BY x.last_seen_at DESC, x.id DESC LIMIT 1)
-    LEFT JOIN affiliate_api_snapshots ht ON ht.id = (
-        SELECT x.id FROM affiliate_api_snapshots x WHERE x.person_id = p.id AND x.tags <> '[]'
+    LEFT JOIN affiliate_profiles hgf ON hgf.id = hg.profile_id
+    LEFT JOIN affiliate_sessions ht ON ht.id = (
+        SELECT x.id FROM affiliate_sessions x WHERE x.person_id = p.id AND x.tags <> '[]'
          ORDER BY x.last_seen_at DESC, x.id DESC LIMIT 1)
     LEFT JOIN stats_snapshots st ON st.id = (
         SELECT x.id FROM stats_snapshots x WHERE x.username = p.username

@@ -54,9 +54,15 @@ async def columns(conn: Connection, name: str) -> list[str]:
         return [d[0] for d in cursor.description]
 
 
+# Exports whose key is more than their first column, ordered by the whole key so the file keeps its
+# order whatever the table's own (follower_history: person, source, time, as before 0027).
+_ORDER = {"follower_history": "1, 3, 2"}
+
+
 async def rows(conn: Connection, name: str) -> AsyncIterator[tuple[object, ...]]:
     relation = _relation(name)
     # ORDER BY 1: views have no rowid; every exported relation starts with its key.
-    async with conn.execute(f"SELECT * FROM {relation} ORDER BY 1") as cursor:  # noqa: S608
+    order = _ORDER.get(name, "1")
+    async with conn.execute(f"SELECT * FROM {relation} ORDER BY {order}") as cursor:  # noqa: S608
         async for row in cursor:
             yield tuple(row)

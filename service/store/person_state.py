@@ -40,6 +40,11 @@ _TAGS = (
 )
 
 
+def tags_insert(filter_sql: str) -> str:
+    """person_tags rows from person_state.tags, for the rows `filter_sql` (a constant `AND …`) keeps."""
+    return _TAGS.format(filter=filter_sql)
+
+
 # Persons among temp.refresh_ids whose tags or role differ from before the refresh: only their
 # person_tags rows (which carry the role) are rewritten (a sweep refreshes 20,000 persons, few of
 # whom change either).

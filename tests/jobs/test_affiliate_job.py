@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 
 from service.clock import now_db
 from service.jobs import affiliate
 from service.jobs.base import JobContext, JobSpec
 from service.settings import all_fields, validate_value
+from service.sources.affiliate import AffiliateRoom
 from service.store import follows, lookup, persons
 from service.store.db import Database
 from tests.fakes import Fault
@@ -211,3 +214,26 @@ async def test_out_of_range_values_cost_a_field_or_a_room_never_the_sweep(aiohtt
     ages = {r["username"]: r["age"] for r in stored}
     assert sorted(ages) == sorted(r["username"] for r in rooms[1:2] + rooms[3:])
     assert ages[rooms[1]["username"]] is None
+
+
+class _CountingFake(AffiliateFake):
+    """Counts, as each page is asked for, how many parsed rooms the process still holds."""
+
+    def __init__(self, rooms: list[dict[str, Any]]) -> None:
+        super().__init__(rooms)
+        self.rooms_alive: list[int] = []
+
+    async def onlinerooms(self, request: web.Request) -> web.Response:
+        self.rooms_alive.append(sum(isinstance(o, AffiliateRoom) for o in gc.get_objects()))
+        return await super().onlinerooms(request)
+
+
+async def test_a_sweep_holds_one_page_of_parsed_rooms_at_a_time(aiohttp_server, db, http) -> None:
+    """Pages are mapped to compact rows as they arrive: while the fourth page is fetched, at most
+    the previous page's 500 rooms are alive, not the 1,500 read so far (issue 14: memory)."""
+    fake = _CountingFake(generate_rooms(1_800))
+    ctx = await _ctx(aiohttp_server, db, http, fake)
+    summary = await _sweep(ctx)
+    assert summary.startswith("1800 rooms in 4 pages: 1800 new sessions")
+    assert len(fake.rooms_alive) == 4
+    assert max(fake.rooms_alive) <= 500, fake.rooms_alive

@@ -14,6 +14,7 @@ from service.store import lookup, person_state, persons
 from service.store.db import Database
 from tests.fakes import Fault
 from tests.fakes.thumbnails import ThumbnailFake, make_app
+from tests.support.rows import insert_affiliate_session
 from tests.support.upstreams import context, rows, run_via_runner
 
 JPEG = b"\xff\xd8\xff\xe0" + b"picture-one" * 1000
@@ -24,13 +25,11 @@ PLACEHOLDER_SIZED = b"\xff\xd8\xff\xe0" + b"x" * 5041
 async def _with_image(db: Database, name: str, url: str) -> int:
     async with db.transaction() as conn:
         pid = (await persons.ensure_persons(conn, [name]))[name]
-        await conn.execute(
-            "INSERT INTO affiliate_api_snapshots (person_id, session_start, session_start_s, first_seen_at, "
-            "last_seen_at, seconds_online, gender, current_show, viewers, peak_viewers, followers_start, "
-            "followers_latest, image_url) VALUES (:p, 'x', :p, 'x', 'x', 1, 'f', 'public', 1, 1, 1, 1, :url) "
-            "ON CONFLICT (person_id, session_start_s) DO UPDATE SET image_url = excluded.image_url",
-            {"p": pid, "url": url},
-        )
+        await insert_affiliate_session(conn, {
+            "person_id": pid, "session_start": "x", "session_start_s": pid, "first_seen_at": "x",
+            "last_seen_at": "x", "seconds_online": 1, "gender": "f", "current_show": "public", "viewers": 1,
+            "peak_viewers": 1, "followers_start": 1, "followers_latest": 1, "image_url": url,
+        })  # fmt: skip
         await person_state.refresh(conn, [pid])
     return pid
 

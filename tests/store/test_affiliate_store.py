@@ -60,3 +60,20 @@ def test_data_source_jobs_use_the_settings_groups() -> None:
     groups = {group for group, _ in field_groups()} | {"System"}
     assert {spec.source for spec in ALL_JOBS if spec.name in mine} <= groups
     assert mine <= {spec.name for spec in ALL_JOBS}
+
+
+async def test_sessions_share_a_profile_until_a_value_changes(db: Database) -> None:
+    """A restart with the same name, age… reuses the profile row; a new name makes a new one, which the
+    updated session shows while the earlier session keeps its own (affiliate_api_snapshots)."""
+    await _store(db, _room(T0), "2026-11-25T10:00:00.000Z")
+    await _store(db, _room(T0 + 5_000), "2026-11-25T11:30:00.000Z")  # a new session, same profile
+    await _store(db, _room(T0 + 5_000)._replace(display_name="Solo Star"), "2026-11-25T11:35:00.000Z")
+    async with (
+        db.read() as conn,
+        conn.execute(
+            "SELECT session_start_s, display_name FROM affiliate_api_snapshots ORDER BY id"
+        ) as cursor,
+    ):
+        assert [tuple(row) for row in await cursor.fetchall()] == [(T0, "Solo"), (T0 + 5_000, "Solo Star")]
+    async with db.read() as conn, conn.execute("SELECT count(*) FROM affiliate_profiles") as cursor:
+        assert tuple(await cursor.fetchone() or ()) == (2,)  # not 3: the restart reused the first

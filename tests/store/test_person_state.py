@@ -9,6 +9,7 @@ from typing import Any
 from service.clock import to_db, utcnow
 from service.store import lookup, person_state, persons
 from service.store.db import Connection, Database
+from tests.support.rows import insert_affiliate_session
 
 
 def ago(minutes: float) -> str:
@@ -35,14 +36,13 @@ async def affiliate(conn: Connection, pid: int, seen_minutes_ago: float, **value
     row = {**_SNAPSHOT_DEFAULTS, **values}
     seen = ago(seen_minutes_ago)
     start_s = int((utcnow() - timedelta(minutes=seen_minutes_ago + 60)).timestamp())
-    await conn.execute(
-        "INSERT INTO affiliate_api_snapshots (person_id, session_start, session_start_s, first_seen_at, "
-        "last_seen_at, seconds_online, display_name, gender, age, current_show, tags, viewers, "
-        "peak_viewers, followers_start, followers_latest, image_url) VALUES (:pid, :seen, :start, :seen, "
-        ":seen, 3600, :display_name, :gender, :age, :current_show, :tags, 5, 5, :followers, :followers, "
-        ":image_url)",
-        {**row, "pid": pid, "seen": seen, "start": start_s, "tags": json.dumps(row["tags"])},
-    )
+    await insert_affiliate_session(conn, {
+        "person_id": pid, "session_start": seen, "session_start_s": start_s, "first_seen_at": seen,
+        "last_seen_at": seen, "seconds_online": 3600, "display_name": row["display_name"],
+        "gender": row["gender"], "age": row["age"], "current_show": row["current_show"],
+        "tags": json.dumps(row["tags"]), "viewers": 5, "peak_viewers": 5, "followers_start": row["followers"],
+        "followers_latest": row["followers"], "image_url": row["image_url"],
+    })  # fmt: skip
 
 
 async def cbhours(conn: Connection, pid: int, minutes_ago: float, *, online: bool, **values: Any) -> None:
@@ -238,7 +238,7 @@ async def test_stale_live_rows_are_re_evaluated(db: Database) -> None:
         await affiliate(conn, pid, 1)
         await person_state.refresh(conn, [pid])
         await conn.execute(
-            "UPDATE affiliate_api_snapshots SET last_seen_at = :at WHERE person_id = :p",
+            "UPDATE affiliate_sessions SET last_seen_at = :at WHERE person_id = :p",
             {"at": ago(12), "p": pid},
         )
         assert await person_state.refresh_stale_live(conn) == 0  # table still says 1 minute ago
@@ -259,7 +259,7 @@ async def test_refresh_rewrites_the_tag_index_of_persons_whose_tags_changed(db: 
         await affiliate(conn, other, 1, tags=["a"])
         await person_state.refresh(conn, [pid, other])
         await conn.execute(
-            'UPDATE affiliate_api_snapshots SET tags = \'["b", "c"]\' WHERE person_id = :p', {"p": pid}
+            'UPDATE affiliate_sessions SET tags = \'["b", "c"]\' WHERE person_id = :p', {"p": pid}
         )
         await person_state.refresh(conn, [pid, other])
     tags = await _tag_rows(db)

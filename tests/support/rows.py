@@ -53,9 +53,30 @@ async def add_session(
         "viewers": 80, "peak_viewers": 150, "followers_start": followers[0], "followers_latest": followers[1],
         "image_url": "https://img.example/alice.jpg", **extra,
     }  # fmt: skip
-    columns = ", ".join(values)
-    marks = ", ".join(f":{k}" for k in values)
-    await conn.execute(f"INSERT INTO affiliate_api_snapshots ({columns}) VALUES ({marks})", values)  # noqa: S608
+    await insert_affiliate_session(conn, values)
+
+
+PROFILE_COLUMNS = ("display_name", "gender", "age", "birthday", "location", "country", "spoken_languages",
+                   "image_url")  # fmt: skip
+
+
+async def insert_affiliate_session(conn: Connection, values: dict[str, Any]) -> int:
+    """One row of affiliate_api_snapshots (the view's columns) written as the store keeps it: its
+    profile values in affiliate_profiles, the session's own in affiliate_sessions. Returns the session id."""
+    profile = {k: values[k] for k in PROFILE_COLUMNS if k in values}
+    session = {k: v for k, v in values.items() if k not in PROFILE_COLUMNS}
+    profile["person_id"] = session["person_id"]
+    marks = ", ".join(":" + k for k in profile)
+    sql = f"INSERT INTO affiliate_profiles ({', '.join(profile)}) VALUES ({marks})"  # noqa: S608
+    cursor = await conn.execute(sql, profile)
+    session["profile_id"] = cursor.lastrowid
+    marks = ", ".join(":" + k for k in session)
+    cursor = await conn.execute(
+        f"INSERT INTO affiliate_sessions ({', '.join(session)}) VALUES ({marks})"  # noqa: S608
+        " ON CONFLICT (person_id, session_start_s) DO UPDATE SET profile_id = excluded.profile_id",
+        session,
+    )
+    return int(cursor.lastrowid or 0)
 
 
 async def add_activity(conn: Connection, person_id: int, start: datetime, segments: int, rank: int) -> None:

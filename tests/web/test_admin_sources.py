@@ -40,7 +40,7 @@ async def test_sources_page_lists_each_source_with_its_state(admin_panel: Panel)
         rows["affiliate"].select_one(".configured").text == "not configured: no affiliate campaign slug (wm)"
     )
     assert rows["cbhours"].select_one(".configured").text == "yes"
-    assert "affiliate_api_snapshots 0" in rows["affiliate"].select_one(".rows").text
+    assert "affiliate_sessions 0" in rows["affiliate"].select_one(".rows").text
     assert rows["stats"].select_one("form")["action"] == "/admin/sources/stats/test"
     soup = BeautifulSoup(html, "html.parser")
     assert soup.select_one("nav.subnav a.active")["href"] == "/admin/sources"  # type: ignore[index]

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 
 import httpx
 
-from service.sources.affiliate.models import AffiliatePage, AffiliateRoom, AffiliateSweep, parse_page
+from service.sources.affiliate.models import (
+    AffiliatePage,
+    AffiliateRoom,
+    AffiliateSweep,
+    SweepTally,
+    parse_page,
+)
 from service.sources.http import RateLimiter, RetryPolicy, request_json
 
 logger = logging.getLogger(__name__)
@@ -94,6 +100,37 @@ class AffiliateClient:
         )
         return page
 
+    async def sweep_pages(
+        self,
+        tally: SweepTally,
+        *,
+        gender: str | Iterable[str] = (),
+        region: str | Iterable[str] = (),
+        tag: str | Iterable[str] = (),
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> AsyncIterator[AffiliatePage]:
+        """Page through the whole (filtered) feed, one parsed page at a time, counting into `tally`.
+
+        Stops when a page is empty or the offset passes the reported count. The feed moves while
+        we page, so a room may come twice (the caller keeps the later) or be missed. Only one page
+        is held at a time: a caller that keeps what it needs of each bounds a sweep's memory.
+        """
+        offset = 0
+        while True:
+            page = await self.fetch_page(
+                offset=offset, limit=page_size, gender=gender, region=region, tag=tag
+            )
+            tally.pages += 1
+            tally.invalid += page.invalid
+            tally.reported_count = page.count
+            if page.records == 0:
+                break
+            yield page
+            offset += page_size
+            if offset >= page.count:
+                break
+        tally.finished_at = datetime.now(UTC)
+
     async def fetch_all(
         self,
         *,
@@ -102,45 +139,35 @@ class AffiliateClient:
         tag: str | Iterable[str] = (),
         page_size: int = MAX_PAGE_SIZE,
     ) -> AffiliateSweep:
-        """Sweep the whole (filtered) feed, de-duplicating rooms that drift across pages.
-
-        Stops when a page is empty or the offset passes the reported count. The feed moves while
-        we page, so a room may be seen twice (kept once, with its latest data) or missed.
-        """
-        started = datetime.now(UTC)
+        """Sweep the whole (filtered) feed into unique rooms (first-seen order, latest data)."""
+        now = datetime.now(UTC)
+        tally = SweepTally(started_at=now, finished_at=now)
         rooms: dict[str, AffiliateRoom] = {}
-        offset = pages = duplicates = invalid = reported = 0
-        while True:
-            page = await self.fetch_page(
-                offset=offset, limit=page_size, gender=gender, region=region, tag=tag
-            )
-            pages += 1
-            invalid += page.invalid
-            reported = page.count
-            if page.records == 0:
-                break
+        duplicates = 0
+        async for page in self.sweep_pages(tally, gender=gender, region=region, tag=tag, page_size=page_size):
             for room in page.rooms:
                 if room.username in rooms:
                     duplicates += 1
                 # Re-assigning keeps the first-seen position but the fresher data.
                 rooms[room.username] = room
-            offset += page_size
-            if offset >= page.count:
-                break
         sweep = AffiliateSweep(
             rooms=list(rooms.values()),
-            reported_count=reported,
-            pages=pages,
+            reported_count=tally.reported_count,
+            pages=tally.pages,
             duplicates=duplicates,
-            invalid=invalid,
-            started_at=started,
-            finished_at=datetime.now(UTC),
+            invalid=tally.invalid,
+            started_at=tally.started_at,
+            finished_at=tally.finished_at,
         )
-        logger.info(
-            "affiliate: sweep of %d rooms in %d pages (%d duplicates dropped, %d invalid skipped)",
-            len(sweep.rooms),
-            pages,
-            duplicates,
-            invalid,
-        )
+        log_sweep(len(sweep.rooms), tally, duplicates)
         return sweep
+
+
+def log_sweep(rooms: int, tally: SweepTally, duplicates: int) -> None:
+    logger.info(
+        "affiliate: sweep of %d rooms in %d pages (%d duplicates dropped, %d invalid skipped)",
+        rooms,
+        tally.pages,
+        duplicates,
+        tally.invalid,
+    )

@@ -40,7 +40,11 @@ def _lenient_birthday(value: object) -> object:
 
 
 class AffiliateRoom(BaseModel):
-    """One online room. Only the fields a snapshot cannot do without are required."""
+    """One online room: the fields we store. Only those a snapshot cannot do without are required.
+
+    The feed's other fields (a second image size, chat and embed links carrying our campaign slug,
+    the slug) are left unparsed: a sweep holds 20,000 rooms, and they were never stored.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -62,12 +66,6 @@ class AffiliateRoom(BaseModel):
     is_new: bool = False
     is_hd: bool = False
     image_url: str = ""
-    image_url_360x270: str = ""
-    chat_room_url: str = ""
-    chat_room_url_revshare: str = ""
-    iframe_embed: str = ""
-    iframe_embed_revshare: str = ""
-    slug: str | None = None
 
 
 class _Page(BaseModel):
@@ -97,6 +95,17 @@ class AffiliatePage:
     rooms: list[AffiliateRoom]
     records: int
     invalid: int = 0
+
+
+@dataclass
+class SweepTally:
+    """A sweep's bookkeeping, filled in while its pages are read one by one."""
+
+    started_at: datetime
+    finished_at: datetime
+    pages: int = 0
+    invalid: int = 0
+    reported_count: int = 0
 
 
 @dataclass(frozen=True)

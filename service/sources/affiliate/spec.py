@@ -39,7 +39,7 @@ SPEC = SourceSpec(
     ),
     missing_configuration=missing_configuration,
     test_connection=test_connection,
-    tables=("affiliate_api_snapshots", "affiliate_sweeps", "images"),
+    tables=("affiliate_sessions", "affiliate_profiles", "affiliate_sweeps", "images"),
     prose_name="the Affiliate API",
     chart_name="Affiliate",
 )  # fmt: skip

@@ -154,3 +154,27 @@ async def test_a_late_sweep_goes_through_the_view(db: Database) -> None:
     assert await _differences(db) == []
     async with db.read() as conn, conn.execute("SELECT DISTINCT is_live, live_source FROM person_state") as c:
         assert [tuple(row) for row in await c.fetchall()] == [(0, "history")]
+
+
+async def test_a_sweep_that_makes_a_person_a_model_moves_their_tags_role(db: Database) -> None:
+    """CBHours knew the tags of someone the panel had as 'unknown'; the first sweep that sees the room
+    keeps the same tags and makes them a model: person_tags (which the Directory's tag filter reads
+    with the role) follows, though the tags did not change."""
+    now = utcnow()
+    async with db.transaction() as conn:
+        await lookup.enqueue(conn, "tagged_first", 2, "", "test")  # a state row, role unknown
+        (person,) = (await persons.find_persons(conn, ["tagged_first"])).values()
+        row = cbhours.LiveRow(person.id, 1, None, None, None, None, 90, None, None, '["fit"]', None)
+        await cbhours.record_live(conn, [row], checked_at=to_db(now - timedelta(minutes=5)))
+    rng = random.Random(3)
+    room = _room(rng, "tagged_first", int(now.timestamp()) - 600, int(now.timestamp()))
+    room = room._replace(tags='["fit"]', image_url="https://img.example/tagged_first.jpg")
+    async with db.transaction() as conn:
+        await affiliate.store_sweep(conn, [room], seen_at=to_db(now), broadcaster="someone_else")
+    assert await _fast_rows(db) == 1
+    async with db.read() as conn:
+        rows = await conn.execute_fetchall(
+            "SELECT tag, role FROM person_tags WHERE person_id = ?", (person.id,)
+        )
+    assert [tuple(r) for r in rows] == [("fit", "model")]
+    assert await _differences(db) == []

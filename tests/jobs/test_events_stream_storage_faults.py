@@ -215,3 +215,45 @@ async def test_text_sqlite_cannot_store_is_quarantined_and_the_rest_stored(
     assert await stored_ids(db) == [i for i in script.ids if i != bad["id"]]
     assert await scalar(db, "SELECT event_id FROM events_quarantine") == bad["id"]
     assert "UTF-8" in await scalar(db, "SELECT reason FROM events_quarantine")
+
+
+async def test_the_next_batch_is_read_while_one_is_stored_and_dropped_when_storing_fails(
+    quick_db: Database, http: httpx.AsyncClient, script: EventsScript, config: ConfigBox
+) -> None:
+    """Read ahead: while a batch waits for the write lock the batch after it is requested; the commit
+    fails, so that batch is dropped and the stream polls its stored cursor again; every event once."""
+    script.batch_size = 10
+    add_mixed(script, 30)
+    first_batch_end = script.ids[9]
+    holder = await asyncio.to_thread(_hold_write_lock, quick_db.path, 1.5)
+    stream = _stream(quick_db, http, config)
+    stream.start()
+    try:
+
+        async def read_ahead_while_blocked() -> bool:
+            return any(request.cursor == first_batch_end for request in script.requests)
+
+        await eventually(read_ahead_while_blocked)
+        assert await _count(quick_db) == 0
+        # The failed commit dropped the batch read ahead: the stored cursor (the backlog) is asked again.
+        ahead = next(r.number for r in script.requests if r.cursor == first_batch_end)
+
+        async def backlog_asked_again() -> bool:
+            return any(r.cursor is None and r.number > ahead for r in script.requests)
+
+        await eventually(backlog_asked_again)
+        await asyncio.to_thread(holder.wait, 10)
+        await eventually(lambda: _has(quick_db, 30))
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        holder.wait(10)
+        if holder.stdout is not None:
+            holder.stdout.close()
+        await stream.stop()
+    assert await stored_ids(quick_db) == script.ids
+    assert await scalar(quick_db, "SELECT last_event_id FROM events_stream_state") == script.ids[-1]
+    named = await scalar(
+        quick_db, "SELECT count(*) FROM room_events WHERE person_id IS NOT NULL AND NOT is_anon"
+    )
+    assert await scalar(quick_db, "SELECT sum(events) FROM person_room_stats") == named

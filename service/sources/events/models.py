@@ -19,13 +19,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     PrivateAttr,
     SerializeAsAny,
     ValidationError,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import CoreSchema, core_schema
 
 # ms epoch + "-" + sequence, e.g. "1767312000123-0". The id is the store's primary key and the `?i=`
 # cursor, so an id of any other shape is quarantined rather than guessed at. 15 digits keep the
@@ -57,22 +57,23 @@ class EventMethod(StrEnum):
     ROOM_SUBJECT_CHANGE = "roomSubjectChange"
 
 
-def _none_if_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    # Descriptive fields (colours, gender, flags) change shape now and then; losing one of them is
-    # better than quarantining a tip because its chat colour arrived as a number.
-    try:
-        return handler(value)
-    except ValidationError:
-        return None
+class _DefaultOnError:
+    """Validate a field as usual, but turn a value that fails into `default` instead of an error.
+
+    Descriptive fields (colours, gender, flags) change shape now and then; losing one of them is
+    better than quarantining a tip because its chat colour arrived as a number. pydantic-core does
+    this itself (`on_error="default"`), with no Python call per field on the ingest's hot path.
+    """
+
+    def __init__(self, default: Any) -> None:
+        self.default = default
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.with_default_schema(handler(source), default=self.default, on_error="default")
 
 
-def _empty_if_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    result = _none_if_invalid(value, handler)
-    return "" if result is None else result
-
-
-LenientStr = Annotated[str | None, WrapValidator(_none_if_invalid)]
-LenientBool = Annotated[bool | None, WrapValidator(_none_if_invalid)]
+LenientStr = Annotated[str | None, _DefaultOnError(None)]
+LenientBool = Annotated[bool | None, _DefaultOnError(None)]
 
 
 class _Wire(BaseModel):
@@ -113,7 +114,7 @@ class Tip(_Wire):
 
     tokens: int = Field(ge=0, le=MAX_TOKENS)
     is_anon: bool
-    message: Annotated[str, WrapValidator(_empty_if_invalid)] = ""
+    message: Annotated[str, _DefaultOnError("")] = ""
 
 
 class Media(_Wire):
@@ -174,7 +175,7 @@ class UnknownObject(EventObject):
     """A method this code does not know yet. Kept (not dropped) so the raw event reaches the store;
     a user is read when it parses, since the store records every username it sees."""
 
-    user: Annotated[User | None, WrapValidator(_none_if_invalid)] = None
+    user: Annotated[User | None, _DefaultOnError(None)] = None
 
 
 OBJECT_MODELS: dict[str, type[EventObject]] = {

@@ -2,11 +2,8 @@
 
 Each batch, its quarantined elements and the `nextUrl` after it are stored in one transaction
 (`ingest.events_batch.ingest_batch`), so cancelling this task at any moment loses and doubles nothing:
-the next start resumes at the stored cursor. The batch after it is requested while a batch is stored
-(read ahead, so the network and parsing overlap SQLite's work), but it only counts once the batch
-before it committed: a failed commit drops it and polls the stored cursor again. A cursor that does
-not belong to the configured username and token (they were changed) is recorded as a gap and the
-feed restarts from the backlog.
+the next start resumes at the stored cursor. A cursor that does not belong to the configured
+username and token (they were changed) is recorded as a gap and the feed restarts from the backlog.
 The token is in every URL: only `client.redact()`ed text reaches logs, the status and the pages,
 and the stored cursor holds a placeholder instead of it (`sources.events.cursor`).
 
@@ -26,7 +23,6 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
 
@@ -87,13 +83,6 @@ class StreamOptions:
 
 def _identity(config: SourceConfig) -> tuple[str, str, str]:
     return config.broadcaster, config.events_url, config.events_token
-
-
-async def _abandon(ahead: asyncio.Future[EventBatch] | None) -> None:
-    """Cancel a poll read ahead and wait for it to end (its result or error is of no use any more)."""
-    if ahead is not None:
-        ahead.cancel()
-        await asyncio.gather(ahead, return_exceptions=True)
 
 
 def stop_reason(error: SourceError) -> str:
@@ -195,52 +184,33 @@ class EventsStream:
     async def _consume(self, client: EventsClient, broadcaster: str, token: str) -> None:
         url = await self._resume_url(client, token)
         backoff = self.options.backoff()
-        # The next batch, requested while this one is stored (see `_read_ahead`).
-        ahead: asyncio.Future[EventBatch] | None = None
-        try:
-            while not self._changed.is_set():
-                pending, ahead = ahead, None
-                try:
-                    batch = await self._poll(client, url, pending)
-                except SourceError as error:
-                    if is_fatal(error):
-                        raise StreamStoppedError(stop_reason(error)) from None
-                    await self._pause("backing_off", str(error), backoff.next_delay(retry_after(error)))
-                    continue
-                if batch is None:
-                    return
-                ahead = self._read_ahead(client, batch)
-                try:
-                    await self._commit(batch, broadcaster, token)
-                except Exception as error:  # any storage fault: show it, retry the batch
-                    await _abandon(ahead)
-                    ahead = None
-                    await self._store_failed(error, backoff.next_delay())
-                    # Nothing of the batch was committed: poll the stored cursor again.
-                    url = await self._resume_url(client, token)
-                    continue
-                url = batch.next_url
-                backoff.reset()
-                if self.state != "connected":
-                    await self._status("connected", None)
-        finally:
-            await _abandon(ahead)
-
-    @staticmethod
-    def _read_ahead(client: EventsClient, batch: EventBatch) -> asyncio.Future[EventBatch]:
-        """Start the poll of the batch after `batch` while `batch` is being stored: the HTTP wait and
-        the parsing overlap SQLite's work on its own thread. Reading a URL acknowledges nothing: the
-        cursor stored with a batch stays that batch's `nextUrl`, so a failed or cancelled commit drops
-        the batch read ahead and resumes from the stored cursor, and a restart resumes as before."""
-        return asyncio.ensure_future(client.poll(batch.next_url))
-
-    async def _store_failed(self, error: Exception, delay: float) -> None:
-        reason = f"could not store a batch: {error}"
-        if isinstance(error, sqlite3.Error | OSError):
-            log.warning("events stream: %s; retrying from the stored cursor in %.1f s", reason, delay)
-        else:
-            log.exception("events stream: %s; retrying from the stored cursor", reason)
-        await self._pause("store_error", reason, delay)
+        while not self._changed.is_set():
+            try:
+                batch = await self._poll(client, url)
+            except SourceError as error:
+                if is_fatal(error):
+                    raise StreamStoppedError(stop_reason(error)) from None
+                await self._pause("backing_off", str(error), backoff.next_delay(retry_after(error)))
+                continue
+            if batch is None:
+                return
+            try:
+                await self._commit(batch, broadcaster, token)
+            except Exception as error:  # any storage fault: show it, retry the batch
+                delay = backoff.next_delay()
+                reason = f"could not store a batch: {error}"
+                if isinstance(error, sqlite3.Error | OSError):
+                    log.warning("events stream: %s; retrying from the stored cursor in %.1f s", reason, delay)
+                else:
+                    log.exception("events stream: %s; retrying from the stored cursor", reason)
+                await self._pause("store_error", reason, delay)
+                # Nothing of the batch was committed: poll the stored cursor again.
+                url = await self._resume_url(client, token)
+                continue
+            url = batch.next_url
+            backoff.reset()
+            if self.state != "connected":
+                await self._status("connected", None)
 
     async def _pause(self, state: str, detail: str, delay: float) -> None:
         """Show `state` until the retry, then wait `delay` seconds (less if the settings change)."""
@@ -270,13 +240,10 @@ class EventsStream:
         )
         return client.first_url()
 
-    async def _poll(
-        self, client: EventsClient, url: str, ahead: asyncio.Future[EventBatch] | None = None
-    ) -> EventBatch | None:
-        """One long poll (the one read ahead, when given), abandoned (None) if the settings change
-        while it waits."""
-        poll = ahead if ahead is not None else asyncio.ensure_future(client.poll(url))
-        changed: asyncio.Future[Any] = asyncio.ensure_future(self._changed.wait())
+    async def _poll(self, client: EventsClient, url: str) -> EventBatch | None:
+        """One long poll, abandoned (None) if the settings change while it waits."""
+        poll = asyncio.ensure_future(client.poll(url))
+        changed = asyncio.ensure_future(self._changed.wait())
         try:
             await asyncio.wait({poll, changed}, return_when=asyncio.FIRST_COMPLETED)
         finally:

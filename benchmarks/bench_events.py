@@ -131,15 +131,15 @@ async def bench_ingest(
     The fake Events API runs in a process of its own, as the real one runs on another machine: its
     JSON encoding would otherwise be timed on the consumer's event loop (a fifth of the figure)."""
     script = _script(random.Random(4), count, broadcasts)
-    count = len(script.ids)
+    served = len(script.ids)  # the stops and starts between broadcasts included
     last_id = script.ids[-1]
-    db = _TimedDatabase(tmp / f"ingest-{count}-{broadcasts}.sqlite3")
+    db = _TimedDatabase(tmp / f"ingest-{served}-{broadcasts}.sqlite3")
     await db.open()
     if prepare is not None:
         await prepare(db)
     settings = Settings(data_dir=tmp, broadcaster=script.username)
     try:
-        with _fake_in_a_process(count, broadcasts) as base_url:
+        with _fake_in_a_process(count, broadcasts, last_id) as base_url:
             config = resolve(settings, {}).replace(events_url=base_url, events_token=script.token)
             async with httpx.AsyncClient(trust_env=False) as http:
                 # One request first: httpx imports its async backend (anyio, ~0.1 s) on the first
@@ -157,30 +157,31 @@ async def bench_ingest(
             summary = next(
                 iter(await conn.execute_fetchall("SELECT tokens, tips, unique_visitors FROM broadcasts"))
             )
-        print(f"   {count:,} events, {broadcasts} broadcast(s): the first holds {summary[0]} tokens in "
+        print(f"   {served:,} events, {broadcasts} broadcast(s): the first holds {summary[0]} tokens in "
               f"{summary[1]} tips, {summary[2]} visitors")  # fmt: skip
     finally:
         await db.close()
     commits = [seconds * 1000 for seconds in db.commits if seconds]
     tenth = max(1, len(commits) // 10)
     return IngestRun(
-        count / elapsed, statistics.median(commits[:tenth]), statistics.median(commits[-tenth:]), rows
+        served / elapsed, statistics.median(commits[:tenth]), statistics.median(commits[-tenth:]), rows
     )
 
 
 @contextmanager
-def _fake_in_a_process(count: int, broadcasts: int) -> Iterator[str]:
-    """The fake Events API serving `_script(count, broadcasts)` from a child process; yields its base URL."""
+def _fake_in_a_process(count: int, broadcasts: int, last_id: str) -> Iterator[str]:
+    """The fake Events API serving `_script(count, broadcasts)` from a child process; yields its base URL.
+    The child builds the script itself (same seed): its last id must be `last_id`."""
     code = f"from benchmarks.bench_events import serve_fake; serve_fake({count}, {broadcasts})"
+    root = Path(__file__).resolve().parents[1]
     child = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-c", code],
-        cwd=Path(__file__).resolve().parents[1],
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE, text=True
     )
     try:
         assert child.stdout is not None
-        port = int(child.stdout.readline())
+        port, served_last = child.stdout.readline().split()
+        if served_last != last_id:
+            raise RuntimeError(f"the fake serves up to {served_last}, the benchmark waits for {last_id}")
         yield f"http://127.0.0.1:{port}/events/"
     finally:
         child.terminate()
@@ -191,14 +192,15 @@ def _fake_in_a_process(count: int, broadcasts: int) -> Iterator[str]:
 
 def serve_fake(count: int, broadcasts: int) -> None:
     """The child's side: build the same script (same seed), serve it on a free loopback port, print the
-    port, and serve until terminated."""
+    port and the last event id, and serve until terminated."""
 
     async def serve() -> None:
-        runner = web.AppRunner(make_app(_script(random.Random(4), count, broadcasts)))
+        script = _script(random.Random(4), count, broadcasts)
+        runner = web.AppRunner(make_app(script))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        print(runner.addresses[0][1], flush=True)
+        print(runner.addresses[0][1], script.ids[-1], flush=True)
         await asyncio.Event().wait()
 
     asyncio.run(serve())

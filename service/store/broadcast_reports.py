@@ -42,11 +42,12 @@ async def mark_stale(conn: Connection, broadcast_ids: Iterable[int]) -> frozense
     ids = sorted(set(broadcast_ids))
     if not ids:
         return frozenset()
-    async with conn.execute(
+    # One call on the writer's thread, not three (execute, fetch, close): it runs with every batch.
+    rows = await conn.execute_fetchall(
         "SELECT id FROM broadcasts WHERE id IN (SELECT value FROM json_each(:ids)) AND ended_at IS NOT NULL",
         {"ids": json.dumps(ids)},
-    ) as cursor:
-        closed = [int(row[0]) for row in await cursor.fetchall()]
+    )
+    closed = [int(row[0]) for row in rows]
     if closed:
         await conn.execute(
             "INSERT INTO broadcast_reports (broadcast_id) SELECT value FROM json_each(:ids) WHERE true "

@@ -30,12 +30,12 @@ async def _differences(db: Database) -> list[tuple[Any, ...]]:
             view = [tuple(row) for row in await cur.fetchall()]
         # person_tags carries each person's tags and role (the Directory's tag filter reads it).
         async with conn.execute("SELECT person_id, tag, role FROM person_tags") as cur:
-            tags = {("tag",) + tuple(row) for row in await cur.fetchall()}
+            tags = {("tag", *row) for row in await cur.fetchall()}
         async with conn.execute(
             "SELECT DISTINCT s.person_id, lower(t.value), s.role FROM person_state s, json_each(s.tags) t "
             "WHERE s.tags IS NOT NULL AND t.type = 'text' AND t.value <> ''"
         ) as cur:
-            tags_wanted = {("tag",) + tuple(row) for row in await cur.fetchall()}
+            tags_wanted = {("tag", *row) for row in await cur.fetchall()}
     return sorted(set(table) ^ set(view), key=lambda row: (row[0], row in view)) + sorted(tags ^ tags_wanted)
 
 

@@ -21,7 +21,6 @@ broadcast: the time each takes is printed (a run with them on).
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -29,12 +28,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from benchmarks.bench_events import INGEST_EVENTS, bench_ingest
+from benchmarks.schema import migrated
 from service.clock import utcnow
 from service.fan_tiers import DEFAULT_RULES
 from service.ingest import broadcast_report, events_batch
 from service.jobs.events_stream import EventsStream
 from service.store import broadcast_writes
-from service.store.db import migration_files, open_database
+from service.store.db import open_database
 
 PERSONS = 20_000
 BROADCASTS = 2_000
@@ -93,10 +93,7 @@ _LEDGER = (
 def build(path: Path) -> float:
     """The database at `path`; returns the seconds it took."""
     started = time.perf_counter()
-    conn = sqlite3.connect(path)
-    for number, migration in migration_files():
-        conn.executescript(migration.read_text(encoding="utf-8"))
-        conn.execute(f"PRAGMA user_version = {number}")
+    conn = migrated(path)
     conn.execute("PRAGMA journal_mode = WAL")
     with conn:
         conn.execute(

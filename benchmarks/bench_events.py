@@ -39,11 +39,12 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from benchmarks import figures
 from benchmarks.panel import sign_in
+from benchmarks.schema import migrated
 from service.app import create_app
 from service.ingest.live_feed import EventsHub
 from service.jobs.events_stream import EventsStream, StreamOptions
 from service.settings import Settings, resolve
-from service.store.db import Connection, Database, migration_files
+from service.store.db import Connection, Database
 from tests.fakes.events import ID_START_MS, EventsScript, make_app
 
 INGEST_EVENTS = 5_000
@@ -225,10 +226,7 @@ class Baseline:
 def bare_executemany(path: Path, rows: list[tuple[Any, ...]]) -> Baseline:
     """The same rows inserted with executemany, 100 per commit, into a fresh database with the full
     schema (its indexes included): the floor of any ingest."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    for number, migration in migration_files():
-        conn.executescript(migration.read_text(encoding="utf-8"))
-        conn.execute(f"PRAGMA user_version = {number}")
+    conn = migrated(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = OFF")  # the persons and broadcasts the rows name are not there
@@ -317,10 +315,7 @@ def build(path: Path) -> float:
     """A database with STORED_EVENTS events of 2,000 people; returns the seconds it took."""
     rng = random.Random(20261125)
     started = time.perf_counter()
-    conn = sqlite3.connect(path)
-    for number, migration in migration_files():
-        conn.executescript(migration.read_text(encoding="utf-8"))
-        conn.execute(f"PRAGMA user_version = {number}")
+    conn = migrated(path)
     conn.execute("PRAGMA journal_mode = WAL")
     now = to_db_ms(ID_START_MS)
     names = [f"viewer_{n}" for n in range(2_000)]

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -38,11 +37,11 @@ from urllib.parse import urlencode
 from aiohttp.test_utils import TestClient, TestServer
 
 from benchmarks.panel import sign_in
+from benchmarks.schema import migrated
 from service.app import create_app
 from service.clock import utcnow
 from service.settings import Settings
 from service.store import fans
-from service.store.db import migration_files
 from service.store.fans import FansFilter
 from service.web.keys import config_key, db_key, fan_counts_key
 
@@ -94,10 +93,7 @@ def build(path: Path) -> dict[str, int]:
     """The database at `path` with its ledger rows; returns counts and the build time."""
     rng = random.Random(20261206)
     started = time.perf_counter()
-    conn = sqlite3.connect(path)
-    for number, migration in migration_files():
-        conn.executescript(migration.read_text(encoding="utf-8"))
-        conn.execute(f"PRAGMA user_version = {number}")
+    conn = migrated(path)
     conn.execute("PRAGMA journal_mode = WAL")
     now = utcnow().replace(microsecond=0)
     created = _iso(now)

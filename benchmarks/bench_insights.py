@@ -32,10 +32,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 
 from benchmarks.panel import sign_in
+from benchmarks.schema import migrated
 from service.app import create_app
 from service.clock import utcnow
 from service.settings import Settings
-from service.store.db import migration_files
 from service.web.keys import db_key
 from service.web.room_insights import gather
 
@@ -146,10 +146,7 @@ def populate(
 def build(path: Path) -> dict[str, int]:
     """The database at `path`; returns counts and the build time."""
     started = time.perf_counter()
-    conn = sqlite3.connect(path)
-    for number, migration in migration_files():
-        conn.executescript(migration.read_text(encoding="utf-8"))
-        conn.execute(f"PRAGMA user_version = {number}")
+    conn = migrated(path)
     conn.execute("PRAGMA journal_mode = WAL")
     indexes = [
         row[0]

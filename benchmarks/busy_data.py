@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cache import cached_path
-from service.store.db import migration_files
+from benchmarks.schema import migrated
 
 VERSION = 2  # 2: built with migration 0025 (follow_counts)
 PERSONS = 100_000
@@ -50,10 +50,7 @@ def database() -> Path:
 def build(path: Path) -> None:
     rng = random.Random(20261206)
     now = time.time()
-    conn = sqlite3.connect(path)
-    for number, migration in migration_files():
-        conn.executescript(migration.read_text(encoding="utf-8"))
-        conn.execute(f"PRAGMA user_version = {number}")
+    conn = migrated(path)
     conn.execute("PRAGMA journal_mode = WAL")
     with conn:
         _persons(conn, rng, now)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cache import cached_path
-from service.store.db import migration_files
+from benchmarks.schema import migrated
 
 # Bump when the rows change, so an old cached file is not taken for the new one.
 GENERATOR_VERSION = 3
@@ -183,10 +183,7 @@ def build(path: Path, persons: int, sessions: int, seed: int = 20261125) -> dict
     """The database at `path`; returns its counts and the build time."""
     rng = random.Random(seed)
     started = time.perf_counter()
-    conn = sqlite3.connect(path)
-    for number, migration in migration_files():
-        conn.executescript(migration.read_text(encoding="utf-8"))
-        conn.execute(f"PRAGMA user_version = {number}")
+    conn = migrated(path)
     # A throwaway file until it is renamed into place: no journal, no syncs, a large cache.
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")

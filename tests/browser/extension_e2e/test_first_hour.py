@@ -346,4 +346,7 @@ def test_the_first_hour(
     scrape_a_profile(walk)
     every_page_has_data(walk)
     each_role_sees_what_it_may(walk)
+    # Leave the panel before closing: closing the tab straight from a panel page now and then never
+    # returned (1 run in ~6), with the test already passed.
+    walk.page.goto("about:blank")
     walk.page.close()

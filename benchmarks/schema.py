@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Literal
 
 from service.store.db import migration_files
 
 
-def migrated(path: Path, *, isolation_level: str | None = "") -> sqlite3.Connection:
+def migrated(
+    path: Path, *, isolation_level: Literal["DEFERRED", "EXCLUSIVE", "IMMEDIATE"] | None = "DEFERRED"
+) -> sqlite3.Connection:
     """A connection to a new database at `path` holding the current schema (user_version set)."""
     conn = sqlite3.connect(path, isolation_level=isolation_level)
     for number, migration in migration_files():

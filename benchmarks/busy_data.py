@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cache import cached_path
-from benchmarks.schema import migrated
+from benchmarks.schema import migrated, sessions_through_view
 
 VERSION = 2  # 2: built with migration 0025 (follow_counts)
 PERSONS = 100_000
@@ -51,6 +51,7 @@ def build(path: Path) -> None:
     rng = random.Random(20261206)
     now = time.time()
     conn = migrated(path)
+    sessions_through_view(conn)
     conn.execute("PRAGMA journal_mode = WAL")
     with conn:
         _persons(conn, rng, now)

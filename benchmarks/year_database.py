@@ -21,6 +21,7 @@ from pathlib import Path
 
 from benchmarks.bench_system_stats import samples
 from benchmarks.cache import cached_path
+from benchmarks.schema import sessions_through_view
 from service.store.db import open_database
 
 VERSION = 1
@@ -163,6 +164,7 @@ def build(path: Path) -> None:
         leftover.unlink(missing_ok=True)
     asyncio.run(create(partial))
     conn = sqlite3.connect(partial)
+    sessions_through_view(conn)
     try:
         conn.execute("PRAGMA cache_size = -200000")
         _fill(conn, random.Random(20261206))

@@ -38,7 +38,7 @@ from service.jobs.affiliate import cycle_collection_paused, sightings
 from service.sources.affiliate.models import AffiliateRoom, parse_page
 from service.store import affiliate as affiliate_store
 from service.store import person_state
-from service.store.db import Database, open_database, schema_version
+from service.store.db import Database, open_database
 from tests.fakes.affiliate import PATH, AffiliateFake, generate_rooms, make_app
 
 ROOMS = 20_000
@@ -119,7 +119,7 @@ async def _generate(path: Path) -> None:
 
 async def source_database() -> Path:
     """The cached 100,000-person database (generated on first use); work on a copy of it."""
-    path = cached_path(f"affiliate-100k-v{GENERATOR_VERSION}-s{schema_version()}.sqlite3")
+    path = cached_path(f"affiliate-100k-v{GENERATOR_VERSION}.sqlite3")
     if not path.exists():
         print("   generating the 100,000-person database (once; cached in .bench-cache/)…", flush=True)
         building = path.with_suffix(".building")

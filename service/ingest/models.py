@@ -73,21 +73,32 @@ class ListPageIn(Strict):
     usernames: builtins.list[Username] = Field(max_length=MAX_NAMES_PER_PAGE)
 
 
-class ListSnapshotRequest(Strict):
+class _ListRun(Strict):
+    """What names a list run: whose list, which one, when it began (a whole snapshot, and each part of
+    one sent in parts, carry it)."""
+
     kind: Literal["following", "followers"]
     account: Username
     started_at: Moment
+
+
+class _ListVerdict(_ListRun):
+    """A finished run and the extension's verdict on it (the service re-checks `complete`)."""
+
     finished_at: Moment
     expected_total: Count | None
     complete: StrictBool
     abort_reason: Annotated[str, StringConstraints(max_length=200)] | None
-    pages: list[ListPageIn] = Field(max_length=MAX_PAGES)
 
     @model_validator(mode="after")
     def _finished_after_start(self) -> Self:
         if self.finished_at < self.started_at:
             raise ValueError("finished_at is before started_at")
         return self
+
+
+class ListSnapshotRequest(_ListVerdict):
+    pages: list[ListPageIn] = Field(max_length=MAX_PAGES)
 
 
 # A list sent in parts (POST /api/ext/v1/lists/parts, then …/lists/finish): the extension names the
@@ -96,36 +107,20 @@ UploadKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 MAX_PARTS = 100_000
 
 
-class ListPartRequest(Strict):
+class ListPartRequest(_ListRun):
     """One part of a list snapshot: some of its pages, in reading order (at most the part size the
     service announces in its ping answer, `list_parts.max_pages`)."""
 
     upload: UploadKey
     part: StrictInt = Field(ge=1, le=MAX_PARTS)
-    kind: Literal["following", "followers"]
-    account: Username
-    started_at: Moment
     pages: list[ListPageIn] = Field(min_length=1, max_length=MAX_PAGES)
 
 
-class ListFinishRequest(Strict):
+class ListFinishRequest(_ListVerdict):
     """The end of an upload: how many parts were sent, and the run's verdict as in a whole snapshot."""
 
     upload: UploadKey
     parts: StrictInt = Field(ge=0, le=MAX_PARTS)
-    kind: Literal["following", "followers"]
-    account: Username
-    started_at: Moment
-    finished_at: Moment
-    expected_total: Count | None
-    complete: StrictBool
-    abort_reason: Annotated[str, StringConstraints(max_length=200)] | None
-
-    @model_validator(mode="after")
-    def _finished_after_start(self) -> Self:
-        if self.finished_at < self.started_at:
-            raise ValueError("finished_at is before started_at")
-        return self
 
 
 class SocialLinkIn(Strict):

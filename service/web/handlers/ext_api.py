@@ -103,8 +103,14 @@ async def ext_lists(request: web.Request) -> web.StreamResponse:
     outcome = await lists.ingest_list_snapshot(
         request.app[db_key], snap, key=_idempotency_key(request, body), client_id=request[CLIENT_ID]
     )
+    return _snapshot_answer(request, outcome)
+
+
+def _snapshot_answer(request: web.Request, outcome: lists.SnapshotOutcome) -> web.StreamResponse:
+    """A stored snapshot's answer (whole or finished from parts); its alerts are committed by now, so
+    the live pages and alert listeners are woken."""
     if outcome.alerts:
-        request.app[events_hub_key].notify()  # committed: wake the live pages and alert listeners
+        request.app[events_hub_key].notify()
     return web.json_response(outcome.as_json())
 
 
@@ -130,9 +136,7 @@ async def ext_list_finish(request: web.Request) -> web.StreamResponse:
     body = parse_body(await request.read(), _FINISH, "The end of the list run has errors; nothing was stored")
     _check_account(request, body.account)
     outcome = await list_parts.finish_upload(request.app[db_key], body, client_id=request[CLIENT_ID])
-    if outcome.alerts:
-        request.app[events_hub_key].notify()  # committed: wake the live pages and alert listeners
-    return web.json_response(outcome.as_json())
+    return _snapshot_answer(request, outcome)
 
 
 @requires(Access.EXTENSION)

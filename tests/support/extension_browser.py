@@ -7,14 +7,17 @@ from tests/fixtures/site (or a variant a test builds); every other name but loop
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import subprocess
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Playwright, Worker
+from playwright.sync_api import BrowserContext, Page, Playwright, Worker, expect
 
 from tests.support.browser import QUIET_ARGS, chromium_path
 from tests.support.paths import EXTENSION, SITE
@@ -120,3 +123,33 @@ def storage(worker: Worker, key: str) -> Any:
 
 def dump(value: Any) -> str:
     return json.dumps(value, indent=1)[:2000]
+
+
+def wait_for(page: Page, check: Callable[[], Any], what: str, timeout: float = 45) -> Any:
+    """Poll `check` until it is truthy; waiting through the page keeps Playwright's sync loop (and the
+    site's routes) running."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        page.wait_for_timeout(250)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def paired_options(context: BrowserContext, extension_id: str, service: Service, *, human_pace: bool) -> Page:
+    """The extension's options page, pointed at `service` and paired by a code from `mhc pair`; without
+    `human_pace` the runs read pages back to back (pacing is a setting; a test has no human to imitate)."""
+    code = re.search(r"Pairing code: (\S+)", service.mhc("pair"))
+    assert code
+    page = context.new_page()
+    page.goto(f"chrome-extension://{extension_id}/options/options.html")
+    page.fill("#service-url", service.url)
+    if not human_pace:
+        page.fill("#pace-min", "0")
+        page.fill("#pace-max", "0")
+    page.click("#save")
+    expect(page.locator("#save-result")).to_have_text("Saved.")
+    page.fill("#pair-code", code.group(1))
+    page.click("#pair")
+    expect(page.locator("#pair-result")).to_have_text("Paired.")
+    return page

@@ -10,35 +10,32 @@ the extension finds it at its next alarm (every 30 s) — the first test waits f
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, Worker, expect
+from playwright.sync_api import BrowserContext, Page, Playwright, Worker
 
 from service.clock import now_db
 from service.store import persons
 from service.store.alerts import NewAlert, raise_alert
 from service.store.db import open_database
-from tests.support.extension_browser import Service, Site, launch, service_worker, storage
+from tests.support.extension_browser import (
+    Service,
+    Site,
+    launch,
+    paired_options,
+    service_worker,
+    storage,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 
 SEND = "(m) => chrome.runtime.sendMessage(m)"
 NOTIFICATIONS = "() => chrome.notifications.getAll()"
-
-
-def wait_for(page: Page, check: Callable[[], Any], what: str, timeout: float = 75) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        page.wait_for_timeout(250)
-    raise AssertionError(f"timed out waiting for {what}")
+ALARM_WAIT = 75  # seconds: the worker polls on a Chrome alarm (every 30 s), and may just have missed one
 
 
 def raise_on_service(service: Service, title: str, *, username: str | None = None, body: str = "") -> int:
@@ -81,17 +78,7 @@ def context(playwright_instance: Playwright, profile: Path, site: Site) -> Itera
 @pytest.fixture(scope="module")
 def options(context: BrowserContext, extension_id: str, service: Service, worker: Worker) -> Page:
     """The options page, paired with the service by a code from `mhc pair`."""
-    code = re.search(r"Pairing code: (\S+)", service.mhc("pair"))
-    assert code
-    page = context.new_page()
-    page.goto(f"chrome-extension://{extension_id}/options/options.html")
-    page.fill("#service-url", service.url)
-    page.click("#save")
-    expect(page.locator("#save-result")).to_have_text("Saved.")
-    page.fill("#pair-code", code.group(1))
-    page.click("#pair")
-    expect(page.locator("#pair-result")).to_have_text("Paired.")
-    return page
+    return paired_options(context, extension_id, service, human_pace=True)
 
 
 def test_an_alert_becomes_a_desktop_notification_and_advances_the_cursor(
@@ -107,8 +94,13 @@ def test_an_alert_becomes_a_desktop_notification_and_advances_the_cursor(
     assert ["alerts-poll", 0.5] in alarms
     alert = raise_on_service(service, "whale_one entered", username="whale_one", body="Tier: whale")
     key = f"mhc-alert-{alert}"
-    wait_for(options, lambda: key in worker.evaluate(NOTIFICATIONS), "the notification (next alarm)")
-    wait_for(options, lambda: cursor(service) == alert, "the acknowledgement")
+    wait_for(
+        options,
+        lambda: key in worker.evaluate(NOTIFICATIONS),
+        "the notification (next alarm)",
+        timeout=ALARM_WAIT,
+    )
+    wait_for(options, lambda: cursor(service) == alert, "the acknowledgement", timeout=ALARM_WAIT)
     assert storage(worker, "alertLinks") == {key: f"{service.url}/profile/whale_one"}
 
 
@@ -154,8 +146,8 @@ def test_a_restarted_browser_shows_each_alert_once(
         assert fresh.evaluate(NOTIFICATIONS) == {}
         newer = raise_on_service(service, "second visitor entered")
         poll = lambda: page.evaluate(SEND, {"type": "alerts/poll"})["result"]["shown"]  # noqa: E731
-        wait_for(page, poll, "the newer alert")
+        wait_for(page, poll, "the newer alert", timeout=ALARM_WAIT)
         assert list(fresh.evaluate(NOTIFICATIONS)) == [f"mhc-alert-{newer}"]
-        wait_for(page, lambda: cursor(service) == newer, "the acknowledgement")
+        wait_for(page, lambda: cursor(service) == newer, "the acknowledgement", timeout=ALARM_WAIT)
     finally:
         again.close()

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import re
 import threading
-import time
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Worker, expect
 
-from tests.support.extension_browser import ACCOUNT, LISTS, PROFILES, Service, Site, storage
+from tests.support.extension_browser import ACCOUNT, LISTS, PROFILES, Service, Site, storage, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -39,16 +37,6 @@ FOLLOWERS = {
 ACCOUNT_ROOM = f"{CB}/{ACCOUNT}/"
 GONE = "zephyr_"  # on followers page 2; the tests make them leave
 GONE_LINE = b'<li class="follower"><a href="/zephyr_/" data-room="">zephyr_</a></li>'
-
-
-def wait_for(page: Page, check: Callable[[], Any], what: str, timeout: float = 45) -> Any:
-    """Poll `check`; waiting through the page keeps Playwright's sync loop (and our routes) running."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        page.wait_for_timeout(250)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def serve(site: Site, pages: dict[str, str]) -> None:

@@ -5,15 +5,12 @@ page as a part while it reads on, then the finish; the service makes them one co
 
 from __future__ import annotations
 
-import re
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Worker, expect
 
-from tests.support.extension_browser import ACCOUNT, LISTS, PROFILES, Service, Site
+from tests.support.extension_browser import ACCOUNT, LISTS, PROFILES, Service, Site, paired_options, wait_for
 from tests.support.service_process import free_port
 
 pytestmark = pytest.mark.e2e
@@ -36,31 +33,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     svc.stop()
 
 
-def wait_for(page: Page, check: Callable[[], Any], what: str, timeout: float = 45) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        page.wait_for_timeout(250)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def options(context: BrowserContext, extension_id: str, service: Service, worker: Worker) -> Page:
     """The options page, paired with the service by a code from `mhc pair`, at no human pace."""
-    code = re.search(r"Pairing code: (\S+)", service.mhc("pair"))
-    assert code
-    page = context.new_page()
-    page.goto(f"chrome-extension://{extension_id}/options/options.html")
-    page.fill("#service-url", service.url)
-    page.fill("#pace-min", "0")
-    page.fill("#pace-max", "0")
-    page.click("#save")
-    expect(page.locator("#save-result")).to_have_text("Saved.")
-    page.fill("#pair-code", code.group(1))
-    page.click("#pair")
-    expect(page.locator("#pair-result")).to_have_text("Paired.")
-    return page
+    return paired_options(context, extension_id, service, human_pace=False)
 
 
 def test_a_list_longer_than_a_part_lands_complete(

@@ -20,17 +20,16 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.fakes import statbate, stats
 from tests.support.all_upstreams import Upstreams, all_upstreams
-from tests.support.extension_browser import ACCOUNT, LISTS, PROFILES, Site
+from tests.support.extension_browser import ACCOUNT, LISTS, PROFILES, Site, wait_for
 from tests.support.service_process import ServiceProcess
 
 pytestmark = pytest.mark.e2e
@@ -83,15 +82,6 @@ def doc_shot(page: Page, name: str) -> None:
     """One screen (1280 × 900), as the README shows them: SHOTS/docs/<name>.png, copied to docs/ by hand."""
     (SHOTS / "docs").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "docs" / f"{name}.png"))
-
-
-def wait_for(page: Page, check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        page.wait_for_timeout(250)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def fits(page: Page) -> bool:

@@ -72,22 +72,6 @@ class ReportSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
-    id: int
-    created_at: datetime
-    created_by: str | None
-    revision_id: int
-    as_of: datetime
-    include_names: bool
-    endpoint: str
-    model: str
-    request: dict[str, Any]
-    statistics: dict[str, Any]
-    content: str
-    answered_model: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class NewReport:
     """What a generated report stores: everything needed to send the same request again."""
 
@@ -100,6 +84,15 @@ class NewReport:
     statistics: dict[str, Any]
     content: str
     answered_model: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Report(NewReport):
+    """A stored report: what was generated, and who asked for it when."""
+
+    id: int
+    created_at: datetime
+    created_by: str | None
 
 
 def _revision(row: aiosqlite.Row) -> Revision:
@@ -168,6 +161,17 @@ async def get_report(conn: Connection, report_id: int) -> Report | None:
         r = await cursor.fetchone()
     if r is None:
         return None
-    return Report(r["id"], from_db(r["created_at"]), r["created_by"], r["revision_id"], from_db(r["as_of"]),
-                  bool(r["include_names"]), r["endpoint"], r["model"], json.loads(r["request"]),
-                  json.loads(r["statistics"]), r["content"], r["answered_model"])  # fmt: skip
+    return Report(
+        revision_id=r["revision_id"],
+        as_of=from_db(r["as_of"]),
+        include_names=bool(r["include_names"]),
+        endpoint=r["endpoint"],
+        model=r["model"],
+        request=json.loads(r["request"]),
+        statistics=json.loads(r["statistics"]),
+        content=r["content"],
+        answered_model=r["answered_model"],
+        id=r["id"],
+        created_at=from_db(r["created_at"]),
+        created_by=r["created_by"],
+    )

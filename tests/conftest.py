@@ -19,14 +19,21 @@ from tests.support.panel import Panel, add_user
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def broadcaster() -> str:
+    """Whose room the panel is set up for: nobody yet; a module about the room overrides this with its
+    room (`tests.support.events.ROOM`)."""
+    return ""
+
+
+@pytest.fixture
+def settings(tmp_path: Path, broadcaster: str) -> Settings:
     # Cheap argon2 parameters keep the suite fast; they are ordinary settings, not a test mode.
     return Settings(
         data_dir=tmp_path / "data",
         jobs_enabled=False,
         password_time_cost=1,
         password_memory_kib=8,
-        broadcaster="",
+        broadcaster=broadcaster,
     )
 
 

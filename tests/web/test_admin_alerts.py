@@ -4,13 +4,11 @@ and a rule made on the page raising its alert through the real ingest path."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from service.alert_rules import Rule
-from service.settings import Settings
 from service.store import alert_rules, fan_lists
 from service.web.keys import db_key
 from tests.support.events import ROOM, Feed, ingest
@@ -18,9 +16,9 @@ from tests.support.panel import Panel, add_user
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", jobs_enabled=False, password_time_cost=1,
-                    password_memory_kib=8, broadcaster=ROOM)  # fmt: skip
+def broadcaster() -> str:
+    """The panel is set up for ROOM, as a configured panel is."""
+    return ROOM
 
 
 def soup(html: str) -> BeautifulSoup:

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from bs4 import BeautifulSoup
 
 from service.fan_tiers import DEFAULT_RULES
 from service.jobs.broadcast_reports import regenerate_due
-from service.settings import Settings
 from service.web.keys import db_key
 from tests.support.events import ROOM, Feed, ingest, scalar
 from tests.support.panel import Panel
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", jobs_enabled=False, password_time_cost=1,
-                    password_memory_kib=8, broadcaster=ROOM)  # fmt: skip
+def broadcaster() -> str:
+    """The panel is set up for ROOM, as a configured panel is."""
+    return ROOM
 
 
 async def _two_broadcasts(panel: Panel) -> tuple[int, int]:

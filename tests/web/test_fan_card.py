@@ -4,13 +4,11 @@ model-only charts are left out for a viewer; the JSON twin carries the same figu
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from service.clock import utcnow
-from service.settings import Settings
 from service.store.room_events import IncomingEvent
 from service.web.keys import db_key
 from tests.support.events import ROOM, Feed, ingest
@@ -20,9 +18,9 @@ DAY = 24 * 60
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", jobs_enabled=False, password_time_cost=1,
-                    password_memory_kib=8, broadcaster=ROOM)  # fmt: skip
+def broadcaster() -> str:
+    """The panel is set up for ROOM, as a configured panel is."""
+    return ROOM
 
 
 async def _seed(panel: Panel) -> None:

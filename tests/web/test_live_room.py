@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
 
 from service.clock import now_db
-from service.settings import Settings
 from service.store import fan_lists, person_notes, persons, stream_state
 from service.web.keys import db_key, events_hub_key
 from tests.support.events import ROOM, Feed, ingest
@@ -19,9 +17,9 @@ from tests.support.panel import Panel, add_user
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", jobs_enabled=False, password_time_cost=1,
-                    password_memory_kib=8, broadcaster=ROOM)  # fmt: skip
+def broadcaster() -> str:
+    """The panel is set up for ROOM, as a configured panel is."""
+    return ROOM
 
 
 def soup(html: str) -> BeautifulSoup:

@@ -4,7 +4,6 @@ page's filters and paging, the page's permission, and anonymous tips kept anonym
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from bs4 import BeautifulSoup
 
 from service.clock import from_db, utcnow
 from service.permissions import Permission
-from service.settings import Settings
 from service.store import follows
 from service.web.keys import db_key
 from tests.support.events import ROOM, Feed, ingest, seed_room
@@ -22,10 +20,9 @@ from tests.support.rows import add_activity, add_person, ago
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """The suite's settings with the broadcaster set, as a configured panel has it."""
-    return Settings(data_dir=tmp_path / "data", jobs_enabled=False, password_time_cost=1,
-                    password_memory_kib=8, broadcaster=ROOM)  # fmt: skip
+def broadcaster() -> str:
+    """The panel is set up for ROOM, as a configured panel is."""
+    return ROOM
 
 
 def soup(html: str) -> BeautifulSoup:

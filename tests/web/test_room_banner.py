@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from service.clock import to_db
-from service.settings import Settings
 from service.store import stats
 from service.web.keys import db_key
 from tests.support.events import ROOM, Feed, ingest
@@ -17,9 +15,9 @@ from tests.support.panel import Panel
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", jobs_enabled=False, password_time_cost=1,
-                    password_memory_kib=8, broadcaster=ROOM)  # fmt: skip
+def broadcaster() -> str:
+    """The panel is set up for ROOM, as a configured panel is."""
+    return ROOM
 
 
 async def _stats(panel: Panel, *, minutes_ago: float, time_online: int | None) -> None:

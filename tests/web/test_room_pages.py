@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from service.clock import now_db
-from service.settings import Settings
 from service.store import stream_state
 from service.store.room_events import QuarantineItem
 from service.web.keys import db_key, events_hub_key
@@ -19,10 +17,9 @@ from tests.support.panel import Panel, add_user
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """The suite's settings with the broadcaster set, as a configured panel has it."""
-    return Settings(data_dir=tmp_path / "data", jobs_enabled=False, password_time_cost=1,
-                    password_memory_kib=8, broadcaster=ROOM)  # fmt: skip
+def broadcaster() -> str:
+    """The panel is set up for ROOM, as a configured panel is."""
+    return ROOM
 
 
 def soup(html: str) -> BeautifulSoup:

@@ -27,11 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from aiohttp import web
@@ -47,6 +47,7 @@ from service.settings import Settings, resolve
 from service.store.db import Connection, Database
 from tests.fakes.events import ID_START_MS, EventsScript, make_app
 
+T = TypeVar("T")
 INGEST_EVENTS = 5_000
 LONG_BROADCAST_EVENTS = 50_000
 INGEST_TARGET = 20_000.0  # events per second
@@ -101,18 +102,17 @@ def _later(script: EventsScript) -> int:
 
 
 class _TimedDatabase(Database):
-    """The real database, noting how long each write transaction (one Events batch) took."""
+    """The real database, noting how long each Events batch's write took."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.commits: list[float] = []
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
+    async def write_on_thread(self, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
         started = time.perf_counter()
-        async with super().transaction() as conn:
-            yield conn
+        result = await super().write_on_thread(work)
         self.commits.append(time.perf_counter() - started)
+        return result
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from service.fan_tiers import DEFAULT_RULES, FanRules
 from service.ingest import alerting, broadcast_summary, fan_ledger, follows, presence
 from service.ingest.broadcast_stitching import Stitcher, StitchPolicy
-from service.ingest.event_rows import to_incoming
 from service.ingest.room_people import resolve_people, room_figures
-from service.sources.events import EventBatch
 from service.store import broadcast_reports, room_events, stream_state
 from service.store.db import Connection
 from service.store.room_events import IncomingEvent, QuarantineItem
@@ -33,29 +31,6 @@ class BatchResult:
     alerts: int = 0  # raised by this batch: wake the listeners after the commit
 
 
-async def ingest_batch(
-    conn: Connection,
-    batch: EventBatch,
-    cursor: str,
-    *,
-    cursor_fingerprint: str | None,
-    broadcaster: str,
-    policy: StitchPolicy,
-    received_at: str,
-    fan_rules: FanRules = DEFAULT_RULES,
-) -> BatchResult:
-    """Store one polled batch and the cursor after it (call inside `db.transaction()`).
-
-    `cursor` is the nextUrl without the token (`sources.events.without_token`); the table refuses one
-    without the placeholder. `cursor_fingerprint` names the token it was read with.
-    """
-    events, invalid = to_incoming(batch.events, batch.invalid)
-    return await ingest_events(
-        conn, events, invalid, cursor, cursor_fingerprint=cursor_fingerprint, broadcaster=broadcaster,
-        policy=policy, received_at=received_at, fan_rules=fan_rules,
-    )  # fmt: skip
-
-
 async def ingest_events(
     conn: Connection,
     events: Sequence[IncomingEvent],
@@ -68,7 +43,12 @@ async def ingest_events(
     received_at: str,
     fan_rules: FanRules = DEFAULT_RULES,
 ) -> BatchResult:
-    """`ingest_batch` for events already mapped to store rows."""
+    """Store one polled batch, mapped to store rows (`event_rows.to_incoming`), and the cursor after it
+    (call inside a write transaction; the Events stream runs it whole on the writer's thread).
+
+    `cursor` is the nextUrl without the token (`sources.events.without_token`); the table refuses one
+    without the placeholder. `cursor_fingerprint` names the token it was read with.
+    """
     fresh = await _fresh(conn, events)
     ids = await resolve_people(conn, fresh, broadcaster)
     stitcher = await Stitcher.load(conn, policy, broadcaster or None)

@@ -1,7 +1,7 @@
 """The Events API consumer: one long-running task per process that follows the room's feed.
 
 Each batch, its quarantined elements and the `nextUrl` after it are stored in one transaction
-(`ingest.events_batch.ingest_batch`), so cancelling this task at any moment loses and doubles nothing:
+(`ingest.events_batch.ingest_events`), so cancelling this task at any moment loses and doubles nothing:
 the next start resumes at the stored cursor. A cursor that does not belong to the configured
 username and token (they were changed) is recorded as a gap and the feed restarts from the backlog.
 The token is in every URL: only `client.redact()`ed text reaches logs, the status and the pages,
@@ -29,7 +29,8 @@ import httpx
 from service.clock import now_db, to_db, utcnow
 from service.fan_tiers import DEFAULT_RULES, FanRules
 from service.ingest.broadcast_stitching import StitchPolicy
-from service.ingest.events_batch import ingest_batch
+from service.ingest.event_rows import to_incoming
+from service.ingest.events_batch import ingest_events
 from service.ingest.live_feed import EventsHub
 from service.jobs.broadcast_reports import fan_rules, regenerate_due
 from service.redaction import mask
@@ -93,6 +94,13 @@ def stop_reason(error: SourceError) -> str:
     if isinstance(error, ForeignNextUrlError):
         return f"refused a nextUrl outside the events host ({error})"
     return str(error)
+
+
+async def _dropped(poll: asyncio.Future[EventBatch | None] | None) -> None:
+    """Cancel a poll made ahead and wait until it has let go of its connection."""
+    if poll is not None:
+        poll.cancel()
+        await asyncio.gather(poll, return_exceptions=True)
 
 
 class EventsStream:
@@ -184,33 +192,47 @@ class EventsStream:
     async def _consume(self, client: EventsClient, broadcaster: str, token: str) -> None:
         url = await self._resume_url(client, token)
         backoff = self.options.backoff()
-        while not self._changed.is_set():
-            try:
-                batch = await self._poll(client, url)
-            except SourceError as error:
-                if is_fatal(error):
-                    raise StreamStoppedError(stop_reason(error)) from None
-                await self._pause("backing_off", str(error), backoff.next_delay(retry_after(error)))
-                continue
-            if batch is None:
-                return
-            try:
-                await self._commit(batch, broadcaster, token)
-            except Exception as error:  # any storage fault: show it, retry the batch
-                delay = backoff.next_delay()
-                reason = f"could not store a batch: {error}"
-                if isinstance(error, sqlite3.Error | OSError):
-                    log.warning("events stream: %s; retrying from the stored cursor in %.1f s", reason, delay)
-                else:
-                    log.exception("events stream: %s; retrying from the stored cursor", reason)
-                await self._pause("store_error", reason, delay)
-                # Nothing of the batch was committed: poll the stored cursor again.
-                url = await self._resume_url(client, token)
-                continue
-            url = batch.next_url
-            backoff.reset()
-            if self.state != "connected":
-                await self._status("connected", None)
+        ahead: asyncio.Future[EventBatch | None] | None = None
+        try:
+            while not self._changed.is_set():
+                poll, ahead = ahead or asyncio.ensure_future(self._poll(client, url)), None
+                try:
+                    batch = await poll
+                except SourceError as error:
+                    if is_fatal(error):
+                        raise StreamStoppedError(stop_reason(error)) from None
+                    await self._pause("backing_off", str(error), backoff.next_delay(retry_after(error)))
+                    continue
+                if batch is None:
+                    return
+                if batch.events:
+                    # A busy feed: the next poll travels while this batch is stored (the store works
+                    # on the database's thread). Only a committed batch moves the cursor, so a poll
+                    # made ahead of a batch that then fails to store is dropped, never used.
+                    ahead = asyncio.ensure_future(self._poll(client, batch.next_url))
+                try:
+                    await self._commit(batch, broadcaster, token)
+                except Exception as error:  # any storage fault: show it, retry the batch
+                    await _dropped(ahead)
+                    ahead = None
+                    await self._store_failed(error, backoff.next_delay())
+                    # Nothing of the batch was committed: poll the stored cursor again.
+                    url = await self._resume_url(client, token)
+                    continue
+                url = batch.next_url
+                backoff.reset()
+                if self.state != "connected":
+                    await self._status("connected", None)
+        finally:
+            await _dropped(ahead)
+
+    async def _store_failed(self, error: Exception, delay: float) -> None:
+        reason = f"could not store a batch: {error}"
+        if isinstance(error, sqlite3.Error | OSError):
+            log.warning("events stream: %s; retrying from the stored cursor in %.1f s", reason, delay)
+        else:
+            log.exception("events stream: %s; retrying from the stored cursor", reason)
+        await self._pause("store_error", reason, delay)
 
     async def _pause(self, state: str, detail: str, delay: float) -> None:
         """Show `state` until the retry, then wait `delay` seconds (less if the settings change)."""
@@ -255,12 +277,16 @@ class EventsStream:
         return poll.result()
 
     async def _commit(self, batch: EventBatch, broadcaster: str, token: str) -> None:
-        async with self._db.transaction() as conn:
-            result = await ingest_batch(
-                conn, batch, without_token(batch.next_url),
-                cursor_fingerprint=token_fingerprint(token), broadcaster=broadcaster,
-                policy=self.options.policy, received_at=now_db(), fan_rules=self.options.fan_rules(),
-            )  # fmt: skip
+        events, invalid = to_incoming(batch.events, batch.invalid)
+        cursor, fingerprint = without_token(batch.next_url), token_fingerprint(token)
+        received_at, rules = now_db(), self.options.fan_rules()
+        # One trip to the writer's thread for the whole batch instead of one per statement.
+        result = await self._db.write_on_thread(
+            lambda conn: ingest_events(
+                conn, events, invalid, cursor, cursor_fingerprint=fingerprint, broadcaster=broadcaster,
+                policy=self.options.policy, received_at=received_at, fan_rules=rules,
+            )
+        )  # fmt: skip
         self._live = replace(self._live, last_poll_at=utcnow())
         if result.quarantined:
             log.warning("quarantined %d invalid events", result.quarantined)

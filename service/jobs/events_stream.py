@@ -51,6 +51,7 @@ from service.sources.events.spec import SPEC as EVENTS
 from service.sources.spec import SourceConfig
 from service.store import stream_state
 from service.store.db import Database
+from service.store.room_events import IncomingEvent, QuarantineItem
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,14 @@ def stop_reason(error: SourceError) -> str:
     return str(error)
 
 
-async def _dropped(poll: asyncio.Future[EventBatch | None] | None) -> None:
+@dataclass(frozen=True, slots=True)
+class _Polled:
+    batch: EventBatch
+    events: list[IncomingEvent]  # the batch's valid events as store rows
+    invalid: list[QuarantineItem]  # … and what goes to the quarantine
+
+
+async def _dropped(poll: asyncio.Future[_Polled | None] | None) -> None:
     """Cancel a poll made ahead and wait until it has let go of its connection."""
     if poll is not None:
         poll.cancel()
@@ -192,26 +200,27 @@ class EventsStream:
     async def _consume(self, client: EventsClient, broadcaster: str, token: str) -> None:
         url = await self._resume_url(client, token)
         backoff = self.options.backoff()
-        ahead: asyncio.Future[EventBatch | None] | None = None
+        ahead: asyncio.Future[_Polled | None] | None = None
         try:
             while not self._changed.is_set():
                 poll, ahead = ahead or asyncio.ensure_future(self._poll(client, url)), None
                 try:
-                    batch = await poll
+                    polled = await poll
                 except SourceError as error:
                     if is_fatal(error):
                         raise StreamStoppedError(stop_reason(error)) from None
                     await self._pause("backing_off", str(error), backoff.next_delay(retry_after(error)))
                     continue
-                if batch is None:
+                if polled is None:
                     return
+                batch = polled.batch
                 if batch.events:
                     # A busy feed: the next poll travels while this batch is stored (the store works
                     # on the database's thread). Only a committed batch moves the cursor, so a poll
                     # made ahead of a batch that then fails to store is dropped, never used.
                     ahead = asyncio.ensure_future(self._poll(client, batch.next_url))
                 try:
-                    await self._commit(batch, broadcaster, token)
+                    await self._commit(polled, broadcaster, token)
                 except Exception as error:  # any storage fault: show it, retry the batch
                     await _dropped(ahead)
                     ahead = None
@@ -262,8 +271,9 @@ class EventsStream:
         )
         return client.first_url()
 
-    async def _poll(self, client: EventsClient, url: str) -> EventBatch | None:
-        """One long poll, abandoned (None) if the settings change while it waits."""
+    async def _poll(self, client: EventsClient, url: str) -> _Polled | None:
+        """One long poll and its batch mapped to store rows (while the batch before is stored), or None
+        if the settings change while it waits."""
         poll = asyncio.ensure_future(client.poll(url))
         changed = asyncio.ensure_future(self._changed.wait())
         try:
@@ -274,10 +284,11 @@ class EventsStream:
             await asyncio.gather(poll, changed, return_exceptions=True)
         if poll.cancelled():
             return None
-        return poll.result()
+        batch = poll.result()
+        return _Polled(batch, *to_incoming(batch.events, batch.invalid))
 
-    async def _commit(self, batch: EventBatch, broadcaster: str, token: str) -> None:
-        events, invalid = to_incoming(batch.events, batch.invalid)
+    async def _commit(self, polled: _Polled, broadcaster: str, token: str) -> None:
+        batch, events, invalid = polled.batch, polled.events, polled.invalid
         cursor, fingerprint = without_token(batch.next_url), token_fingerprint(token)
         received_at, rules = now_db(), self.options.fan_rules()
         # One trip to the writer's thread for the whole batch instead of one per statement.

@@ -241,8 +241,13 @@ class Database:
         if self._writer is None:
             raise RuntimeError("database is not open")
         writer = self._writer
+        # BEGIN joins the trip too, unless the caller watches for another process's lock (`mhc`
+        # commands): noticing that wait needs the event loop while BEGIN waits on the thread.
+        begin_on_thread = self._on_lock_wait is None
 
-        async def then_commit() -> T:
+        async def whole() -> T:
+            if begin_on_thread:
+                await self._begin(writer)
             result = await work(writer)
             await writer.commit()
             return result
@@ -251,9 +256,10 @@ class Database:
             try:
                 # As in transaction(): BEGIN inside the try, so a task cancelled while it is queued
                 # still rolls back (the ROLLBACK queues behind it; after a COMMIT it does nothing).
-                await self._begin(writer)
+                if not begin_on_thread:
+                    await self._begin(writer)
                 on_thread: Callable[..., Awaitable[T]] = writer._execute
-                return await on_thread(_drive, then_commit())
+                return await on_thread(_drive, whole())
             except BaseException:
                 # The work or its COMMIT failed (SQLite may keep the transaction open after a failed
                 # COMMIT; its documentation asks for an explicit ROLLBACK), or the task was cancelled.

@@ -33,6 +33,7 @@ from service.ingest.event_rows import to_incoming
 from service.ingest.events_batch import ingest_events
 from service.ingest.live_feed import EventsHub
 from service.jobs.broadcast_reports import fan_rules, regenerate_due
+from service.jobs.events_ahead import FeedAhead, PollFailed
 from service.redaction import mask
 from service.sources.base import SourceAuthError, SourceError, SourceNotFoundError
 from service.sources.events import (
@@ -81,6 +82,10 @@ class StreamOptions:
     backoff: Callable[[], Backoff] = Backoff
     # The spend tiers and smart-list thresholds the alert rules read (the Settings page's Fans group).
     fan_rules: Callable[[], FanRules] = lambda: DEFAULT_RULES
+    # Polls made ahead of the store, and the most events it stores in one transaction when several
+    # polled batches wait (a backlog): see jobs/events_ahead.py.
+    polls_ahead: int = 8
+    events_per_commit: int = 1_000
 
 
 def _identity(config: SourceConfig) -> tuple[str, str, str]:
@@ -103,12 +108,19 @@ class _Polled:
     events: list[IncomingEvent]  # the batch's valid events as store rows
     invalid: list[QuarantineItem]  # … and what goes to the quarantine
 
+    @property
+    def next_url(self) -> str:
+        return self.batch.next_url
 
-async def _dropped(poll: asyncio.Future[_Polled | None] | None) -> None:
-    """Cancel a poll made ahead and wait until it has let go of its connection."""
-    if poll is not None:
-        poll.cancel()
-        await asyncio.gather(poll, return_exceptions=True)
+    @property
+    def size(self) -> int:
+        return len(self.events) + len(self.invalid)
+
+
+class _StoreFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class EventsStream:
@@ -200,40 +212,42 @@ class EventsStream:
     async def _consume(self, client: EventsClient, broadcaster: str, token: str) -> None:
         url = await self._resume_url(client, token)
         backoff = self.options.backoff()
-        ahead: asyncio.Future[_Polled | None] | None = None
-        try:
-            while not self._changed.is_set():
-                poll, ahead = ahead or asyncio.ensure_future(self._poll(client, url)), None
-                try:
-                    polled = await poll
-                except SourceError as error:
-                    if is_fatal(error):
-                        raise StreamStoppedError(stop_reason(error)) from None
-                    await self._pause("backing_off", str(error), backoff.next_delay(retry_after(error)))
-                    continue
-                if polled is None:
-                    return
-                batch = polled.batch
-                if batch.events:
-                    # A busy feed: the next poll travels while this batch is stored (the store works
-                    # on the database's thread). Only a committed batch moves the cursor, so a poll
-                    # made ahead of a batch that then fails to store is dropped, never used.
-                    ahead = asyncio.ensure_future(self._poll(client, batch.next_url))
-                try:
-                    await self._commit(polled, broadcaster, token)
-                except Exception as error:  # any storage fault: show it, retry the batch
-                    await _dropped(ahead)
-                    ahead = None
-                    await self._store_failed(error, backoff.next_delay())
-                    # Nothing of the batch was committed: poll the stored cursor again.
-                    url = await self._resume_url(client, token)
-                    continue
-                url = batch.next_url
-                backoff.reset()
-                if self.state != "connected":
-                    await self._status("connected", None)
-        finally:
-            await _dropped(ahead)
+        while not self._changed.is_set():
+            feed = FeedAhead(lambda at: self._poll(client, at), url, depth=self.options.polls_ahead)
+            try:
+                ended = await self._store_from(feed, broadcaster, token, backoff)
+            except _StoreFailed as failed:
+                await feed.close()  # what it polled ahead is dropped, never stored
+                await self._store_failed(failed.error, backoff.next_delay())
+                # Nothing of those batches was committed: poll the stored cursor again.
+                url = await self._resume_url(client, token)
+                continue
+            finally:
+                await feed.close()
+            if ended is None:
+                return  # the settings changed
+            if is_fatal(ended.error):
+                raise StreamStoppedError(stop_reason(ended.error)) from None
+            delay = backoff.next_delay(retry_after(ended.error))
+            await self._pause("backing_off", str(ended.error), delay)
+            url = ended.url
+
+    async def _store_from(
+        self, feed: FeedAhead[_Polled], broadcaster: str, token: str, backoff: Backoff
+    ) -> PollFailed | None:
+        """Store what the feed polls until it ends: a poll that failed, or None when the settings
+        change. A store that fails raises _StoreFailed."""
+        while True:
+            taken = await feed.take(most=self.options.events_per_commit)
+            if taken is None or isinstance(taken, PollFailed):
+                return taken
+            try:
+                await self._commit(taken, broadcaster, token)
+            except Exception as error:  # any storage fault: shown, and the batches polled again
+                raise _StoreFailed(error) from error
+            backoff.reset()
+            if self.state != "connected":
+                await self._status("connected", None)
 
     async def _store_failed(self, error: Exception, delay: float) -> None:
         reason = f"could not store a batch: {error}"
@@ -287,8 +301,11 @@ class EventsStream:
         batch = poll.result()
         return _Polled(batch, *to_incoming(batch.events, batch.invalid))
 
-    async def _commit(self, polled: _Polled, broadcaster: str, token: str) -> None:
-        batch, events, invalid = polled.batch, polled.events, polled.invalid
+    async def _commit(self, polled: list[_Polled], broadcaster: str, token: str) -> None:
+        """The batches in one transaction, with the cursor after the last."""
+        batch = polled[-1].batch
+        events = [event for one in polled for event in one.events]
+        invalid = [item for one in polled for item in one.invalid]
         cursor, fingerprint = without_token(batch.next_url), token_fingerprint(token)
         received_at, rules = now_db(), self.options.fan_rules()
         # One trip to the writer's thread for the whole batch instead of one per statement.

@@ -9,6 +9,7 @@ the stored ledger disagrees, which `mhc check` reports and the tests use as the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -35,11 +36,12 @@ async def attending(conn: Connection, broadcast_id: int, person_ids: Collection[
     """Which of these persons already attended the broadcast."""
     if not person_ids:
         return set()
-    params: dict[str, int] = {f"p{n}": person for n, person in enumerate(person_ids)}
-    marks = ", ".join(f":{key}" for key in params)
-    params["broadcast"] = broadcast_id
-    where = f"broadcast_id = :broadcast AND person_id IN ({marks})"
-    sql = f"SELECT person_id FROM broadcast_attendance WHERE {where}"  # noqa: S608 - placeholders only
+    # One statement text whatever the count (prepared once per connection, not once per batch).
+    sql = (
+        "SELECT person_id FROM broadcast_attendance "
+        "WHERE broadcast_id = :broadcast AND person_id IN (SELECT value FROM json_each(:persons))"
+    )
+    params = {"broadcast": broadcast_id, "persons": json.dumps(list(person_ids))}
     return {row[0] for row in await conn.execute_fetchall(sql, params)}
 
 
@@ -346,23 +348,25 @@ async def imported_twins(
     at most `tolerance_ms` from a probe (one indexed lookup per probe, in one statement)."""
     if not probes:
         return []
-    values = ", ".join(f"(:e{n}, :p{n}, :lo{n}, :hi{n}, :t{n}, :k{n}, :ms{n})" for n in range(len(probes)))
-    params: dict[str, object] = {}
-    for n, probe in enumerate(probes):
-        params.update({
-            f"e{n}": probe.event_id, f"p{n}": probe.person_id, f"t{n}": probe.tokens, f"k{n}": probe.kind,
-            f"lo{n}": _db_time(probe.ms - tolerance_ms), f"hi{n}": _db_time(probe.ms + tolerance_ms),
-            f"ms{n}": probe.ms,
-        })  # fmt: skip
-    head = f"WITH probe (event_id, person_id, lo, hi, tokens, kind, ms) AS (VALUES {values}) "
-    sql = head + (  # noqa: S608 - placeholders only
+    rows = [
+        [p.event_id, p.person_id, _db_time(p.ms - tolerance_ms), _db_time(p.ms + tolerance_ms), p.tokens,
+         p.kind, p.ms]
+        for p in probes
+    ]  # fmt: skip
+    # The probes travel as one JSON array, so the statement text is the same for any count and SQLite
+    # prepares it once per connection instead of once per batch.
+    sql = (
+        "WITH probe (event_id, person_id, lo, hi, tokens, kind, ms) AS ("
+        "  SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, "
+        "         r.value ->> 6 FROM json_each(:probes) r) "
         "SELECT t.id, probe.event_id, "
         "       abs(round((julianday(t.at) - 2440587.5) * 86400000) - probe.ms) AS distance "
         "  FROM probe JOIN token_history t "
         "    ON t.person_id = probe.person_id AND t.at BETWEEN probe.lo AND probe.hi "
         " WHERE t.tokens = probe.tokens AND t.kind = probe.kind AND t.matched_event_id IS NULL"
     )
-    return [(int(r[0]), str(r[1]), int(r[2])) for r in await conn.execute_fetchall(sql, params)]
+    found = await conn.execute_fetchall(sql, {"probes": json.dumps(rows)})
+    return [(int(r[0]), str(r[1]), int(r[2])) for r in found]
 
 
 def _db_time(ms: int) -> str:

@@ -5,15 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
 
+import httpx
 import pytest
 
-from service.jobs.events_stream import EventsStream
-from service.store.db import Database
+from service.ingest.live_feed import EventsHub
+from service.jobs.events_stream import EventsStream, StreamOptions
+from service.store.db import Connection, Database
 from tests.fakes.events import EventsScript, Fault
 from tests.support.events import scalar, stored_ids
-from tests.support.events_stream import TOKEN, ConfigBox, add_mixed, eventually
+from tests.support.events_stream import TOKEN, ConfigBox, add_mixed, eventually, fast_backoff
+
+T = TypeVar("T")
 
 
 async def state_of(db: Database) -> tuple[str | None, str | None]:
@@ -221,3 +227,50 @@ async def test_backing_off_is_shown_with_its_end(
         await eventually(lambda: _state_is(db, "connected"))
     finally:
         await stream.stop()
+
+
+class _CountingDatabase(Database):
+    """The real database, counting the Events batches' write transactions; the first waits until the
+    stream has polled `hold_until` batches ahead, as it would behind a slow disk."""
+
+    def __init__(self, path: Path, script: EventsScript, hold_until: int) -> None:
+        super().__init__(path)
+        self.writes = 0
+        self._script, self._hold_until = script, hold_until
+
+    async def write_on_thread(self, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
+        if self.writes == 0:
+            await eventually(lambda: _requests_at_least(self._script, self._hold_until))
+        self.writes += 1
+        return await super().write_on_thread(work)
+
+
+async def _requests_at_least(script: EventsScript, count: int) -> bool:
+    return len(script.requests) >= count
+
+
+async def test_a_backlog_is_stored_several_polled_batches_a_transaction(
+    tmp_path: Path, http: httpx.AsyncClient, config: ConfigBox, script: EventsScript
+) -> None:
+    """While a transaction runs, the stream polls on; the batches waiting then go in together, with the
+    cursor after the last of them. Every event stored once."""
+    script.batch_size = 50
+    add_mixed(script, 600, seed=5)  # 12 batches
+    db = _CountingDatabase(tmp_path / "counted.sqlite3", script, hold_until=5)
+    await db.open()
+    try:
+        options = StreamOptions(server_timeout=1, backoff=fast_backoff, polls_ahead=4, events_per_commit=200)
+        stream = EventsStream(db, http, lambda: config.current, EventsHub(), options)
+        stream.start()
+        try:
+            await eventually(lambda: _count_is(db, len(script.ids)))
+        finally:
+            await stream.stop()
+        assert await stored_ids(db) == script.ids
+        # The first transaction stored one batch (it was polled alone); the four polled meanwhile
+        # went in as two transactions of 200 events, not four.
+        assert db.writes < 12
+        cursor = await scalar(db, "SELECT cursor FROM events_stream_state")
+        assert f"i={script.ids[-1]}" in cursor
+    finally:
+        await db.close()

@@ -2,9 +2,11 @@
 
 Two readers of the same series: `points` returns every stored point (the page's JSON twin carries them
 as stored), and `thinned` what a chart cut into `Buckets` can draw: per bucket its last value, and the
-None after it when the bucket ends in a break — `web.charts.downsample` done by index seeks, one per
-bucket and table, so its cost does not grow with the history (a busy person's three years of points
-never reach Python, nor are they scanned). A test holds `thinned` equal to `downsample` of `points`.
+None after it when the bucket ends in a break — `web.charts.downsample` done in SQLite, so a busy
+person's points never reach Python. Two ways, picked per series by its number of points in the window:
+one range scan of each table grouped by bucket (cheap while the points are few: 30 days of a busy
+person), or one index seek per bucket and table (whose cost does not grow with the history: all time).
+A test holds both equal to `downsample` of `points`.
 
 Points are (UTC text time, value) pairs oldest first; a None value breaks the line. Each source keeps
 its own series so a chart never joins two sources' points into one line.
@@ -13,7 +15,7 @@ its own series so a chart never joins two sources' points into one line.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -23,6 +25,19 @@ from service.store.db import Connection
 
 HistoryPoint = tuple[str, int | None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A scan of the window's rows costs about this many times less per row than one bucket's seek in one
+# table (measured on the busy person of benchmarks/bench_profile.py): a series is scanned while it
+# has no more points than this many per bucket and table.
+ROWS_PER_SEEK = 4
+
+
+def bucket_of(time: str) -> str:
+    """The bucket of a UTC text time as `downsample` counts it — whole microseconds from the start over
+    the width, truncated — in integers (julianday's double holds the millisecond exactly), bound by
+    :start_us, :width_us and :count; a time before the start is in the first bucket, after the end in
+    the last."""
+    moment_us = f"CAST(round((julianday({time}) - 2440587.5) * 86400000) AS INTEGER) * 1000"
+    return f"max(0, min(:count - 1, ({moment_us} - :start_us) / :width_us))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +60,31 @@ class Branch:
     index: str | None = None
 
     def select(self) -> str:
-        """Every point of this branch as rows (t, v, k), in the page's window (`:since`, NULL: all)."""
+        """Every point of this branch as rows (t, v, k), in the page's window (`:since`, '': all): a
+        range of the index on (person, `since`), not every row of the person read and filtered."""
+        indexed = f" INDEXED BY {self.index}" if self.index else ""
         return (
-            f"SELECT {self.time} AS t, {self.value} AS v, {self.k} AS k FROM {self.table} "  # noqa: S608 - fixed texts
-            f"WHERE {self.rows} AND (:since IS NULL OR {self.since or self.time} >= :since)"
+            f"SELECT {self.time} AS t, {self.value} AS v, {self.k} AS k FROM {self.table}{indexed} "  # noqa: S608 - fixed texts
+            f"WHERE {self.rows} AND {self.since or self.time} >= :since"
+        )
+
+    def lasts_by_bucket(self, series: int) -> str:
+        """Rows (s, b, p), `s` the series' number: per bucket `b` holding points of this branch, its last
+        point as 'time|k|value' text (one range scan of the window, grouped by bucket). With `breaks`, a
+        None there is followed by '#' and the bucket's last value before it, found by one seek only then."""
+        point = f"l.t || '|{self.k}|' || coalesce(l.v, '')"
+        if self.breaks and self.value != "NULL":
+            before = (
+                f"(SELECT p FROM (SELECT {self.time} AS pt, {self.time} || '|{self.k}|' || {self.value} AS p "  # noqa: S608 - fixed texts
+                f"FROM {self.table} WHERE {self.rows} AND {self.value} IS NOT NULL AND {self.time} < l.t "
+                f"AND +{self.since or self.time} >= :since ORDER BY {self.time} DESC LIMIT 1) "
+                f"WHERE {bucket_of('pt')} = l.b)"
+            )
+            point += f" || CASE WHEN l.v IS NULL THEN '#' || coalesce({before}, '') ELSE '' END"
+        # SQLite takes a bare column (v) from the row that gave a lone max(): the bucket's last point.
+        return (
+            f"SELECT {series} AS s, l.b AS b, {point} AS p FROM (SELECT b, max(t) AS t, v FROM "  # noqa: S608 - fixed texts
+            f"(SELECT {bucket_of('t')} AS b, t, v FROM ({self.select()})) GROUP BY b) AS l"
         )
 
     def last_in_bucket(self, *, breaks: bool) -> str:
@@ -60,7 +96,7 @@ class Branch:
         indexed = f"INDEXED BY {self.index} " if self.index else ""
         where = (
             f"WHERE {self.rows} AND {column} >= {lo} AND {column} < {hi} "
-            f"AND (:since IS NULL OR {self.since or self.time} >= :since)"
+            f"AND +{self.since or self.time} >= :since"  # a filter: the seek stays on `column`
         )
         point = f"{self.time} || '|{self.k}|' || coalesce({self.value}, '')"
         last_value = (
@@ -151,14 +187,22 @@ class Buckets:
         `downsample` counts them)."""
         return _edges_json(self.start, self.end, self.count)
 
+    def params(self) -> dict[str, int]:
+        """What `bucket_of` is bound by."""
+        width = (self.end - self.start) / self.count  # rounded to the microsecond, as downsample's
+        return {"count": self.count, "start_us": (self.start - _EPOCH) // timedelta(microseconds=1),
+                "width_us": max(1, width // timedelta(microseconds=1))}  # fmt: skip
+
 
 @lru_cache(maxsize=4)  # a page's charts share their buckets
 def _edges_json(start: datetime, end: datetime, count: int) -> str:
     width = (end - start) / count
     cuts = [start + n * width for n in range(1, count)]
-    # A whole-second time is at or after a cut (as text, to the millisecond) from its ceiling on.
-    seconds = [-(-((cut - _EPOCH) // timedelta(milliseconds=1)) // 1000) for cut in cuts]
-    texts, epochs = ["", *(to_db(cut) for cut in cuts), "~"], [-(2**62), *seconds, 2**62]
+    # A stored time (whole milliseconds) is at or after a cut from the cut's ceiling in milliseconds on,
+    # a whole-second time from its ceiling in seconds.
+    millis = [-(-(cut - _EPOCH) // timedelta(milliseconds=1)) for cut in cuts]
+    texts = ["", *(to_db(_EPOCH + timedelta(milliseconds=ms)) for ms in millis), "~"]
+    epochs = [-(2**62), *(-(-ms // 1000) for ms in millis), 2**62]
     return json.dumps([[texts[n], texts[n + 1], epochs[n], epochs[n + 1]] for n in range(count)])
 
 
@@ -168,7 +212,7 @@ async def points(
     """Every stored point of `series` from `since` on (None: all), oldest first."""
     rows = await conn.execute_fetchall(
         f"SELECT t, v FROM ({series.select()}) ORDER BY t, k",  # noqa: S608 - fixed texts
-        {"id": person_id, "u": username, "since": since},
+        {"id": person_id, "u": username, "since": since or ""},
     )
     return [(str(row[0]), row[1]) for row in rows]
 
@@ -184,7 +228,7 @@ def _unpacked(text: str) -> tuple[str, int, int | None]:
     return at, int(k), int(value) if value else None
 
 
-def _kept(candidates: list[str | None]) -> list[HistoryPoint]:
+def _kept(candidates: Sequence[str | None]) -> list[HistoryPoint]:
     """A bucket's last point per branch (values and Nones): its last value, then its last None when
     that came after the value (the line breaks there)."""
     found = [_unpacked(one) for c in candidates if c for one in c.split("#") if one]
@@ -208,39 +252,70 @@ def _lasts(series: HistorySeries) -> list[str]:
 
 async def thinned(
     conn: Connection, series: Sequence[HistorySeries], *, person_id: int, username: str, since: str | None,
-    buckets: Buckets,
+    buckets: Buckets, rows_per_seek: int = ROWS_PER_SEEK,
 ) -> list[list[HistoryPoint]]:  # fmt: skip
     """The points of each of a chart's `series` that a chart of `buckets` draws; all of a series' points
-    when it has no more than buckets (as `charts.downsample` does). Two statements at most, whatever the
-    number of series: the first buckets + 1 points of each (all of a small one), then the buckets of
-    the others."""
-    params = {"id": person_id, "u": username, "since": since, "edges": buckets.edges_json(),
-              "most": buckets.count}  # fmt: skip
-    heads = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT {n} AS s, t, v, k FROM ({one.select()}) LIMIT :most + 1)"  # noqa: S608 - fixed texts
-        for n, one in enumerate(series)
-    )
-    found: list[list[tuple[str, int, int | None]]] = [[] for _ in series]
-    for n, t, v, k in await conn.execute_fetchall(heads, params):
-        found[n].append((str(t), int(k), v))
-    large = [n for n, points in enumerate(found) if len(points) > buckets.count]
-    # A small series whole, ordered as `points` orders it (by time, then k).
-    result: list[list[HistoryPoint]] = [
-        [(t, v) for t, _k, v in sorted(points, key=lambda p: (p[0], p[1]))] for points in found
-    ]
-    if large:
-        columns = [_lasts(series[n]) for n in large]
-        sql = (
-            "SELECT " + ", ".join(c for cols in columns for c in cols) + " FROM (SELECT value ->> 0 AS lo, "  # noqa: S608 - fixed texts
-            "value ->> 1 AS hi, value ->> 2 AS lo_s, value ->> 3 AS hi_s, key FROM json_each(:edges)) AS e "
-            "ORDER BY e.key"
-        )
-        rows = await conn.execute_fetchall(sql, params)
-        thinned_points: dict[int, list[HistoryPoint]] = {n: [] for n in large}
-        for row_values in rows:
-            offset = 0
-            for n, cols in zip(large, columns, strict=True):
-                thinned_points[n].extend(_kept(list(row_values[offset : offset + len(cols)])))
-                offset += len(cols)
-        result = [thinned_points.get(n, points) for n, points in enumerate(result)]
+    when it has no more than buckets (as `charts.downsample` does). Three statements at most, whatever
+    the number of series: their sizes in the window (counted up to where seeks are cheaper), the small
+    ones whole with the scanned ones' buckets, then the buckets of the rest by seeks."""
+    params = {"id": person_id, "u": username, "since": since or "", **buckets.params()}
+    # Up to its cap a series is scanned (or fetched whole, when it has no more points than buckets).
+    caps = [max(buckets.count, buckets.count * len(one.branches) * rows_per_seek) for one in series]
+    sizes = await _sizes(conn, series, caps, params)
+    whole = [n for n, size in enumerate(sizes) if size <= buckets.count]
+    scanned = [n for n, size in enumerate(sizes) if buckets.count < size <= caps[n]]
+    sought = [n for n, size in enumerate(sizes) if size > caps[n]]
+    result: list[list[HistoryPoint]] = [[] for _ in series]
+    if whole or scanned:
+        every_point = "t || '|' || k || '|' || coalesce(v, '')"
+        parts = [
+            f"SELECT {n} AS s, -1 AS b, {every_point} AS p FROM ({series[n].select()})"  # noqa: S608 - fixed texts
+            for n in whole
+        ] + [branch.lasts_by_bucket(n) for n in scanned for branch in series[n].branches]
+        # series → bucket (-1: a small series' every point) → its points as 'time|k|value'
+        found: dict[int, dict[int, list[str]]] = {n: {} for n in (*whole, *scanned)}
+        for n, bucket, point in await conn.execute_fetchall(" UNION ALL ".join(parts), params):
+            found[n].setdefault(int(bucket), []).append(str(point))
+        for n in whole:
+            # A small series whole, ordered as `points` orders it (by time, then k).
+            every = sorted((_unpacked(p) for p in found[n].get(-1, [])), key=lambda p: (p[0], p[1]))
+            result[n] = [(at, value) for at, _k, value in every]
+        for n in scanned:
+            result[n] = [point for b in sorted(found[n]) for point in _kept(found[n][b])]
+    if sought:
+        edges = {**params, "edges": buckets.edges_json()}  # 360 times as text: only for seeks
+        for n, points in zip(sought, await _sought(conn, [series[n] for n in sought], edges), strict=True):
+            result[n] = points
     return result
+
+
+async def _sizes(
+    conn: Connection, series: Sequence[HistorySeries], caps: list[int], params: Mapping[str, object]
+) -> list[int]:
+    """Each series' number of points in the window, counted no further than its cap + 1."""
+    counts = ", ".join(
+        f"(SELECT count(*) FROM (SELECT 1 FROM ({one.select()}) LIMIT {cap + 1}))"  # noqa: S608 - fixed texts
+        for one, cap in zip(series, caps, strict=True)
+    )
+    row = next(iter(await conn.execute_fetchall(f"SELECT {counts}", params)))
+    return [int(size) for size in row]
+
+
+async def _sought(
+    conn: Connection, series: list[HistorySeries], params: Mapping[str, object]
+) -> list[list[HistoryPoint]]:
+    """The thinned points of each series by index seeks: per bucket and branch, its last value (and its
+    None after it, where the branch has breaks)."""
+    columns = [_lasts(one) for one in series]
+    sql = (
+        "SELECT " + ", ".join(c for cols in columns for c in cols) + " FROM (SELECT value ->> 0 AS lo, "  # noqa: S608 - fixed texts
+        "value ->> 1 AS hi, value ->> 2 AS lo_s, value ->> 3 AS hi_s, key FROM json_each(:edges)) AS e "
+        "ORDER BY e.key"
+    )
+    thinned_points: list[list[HistoryPoint]] = [[] for _ in series]
+    for row_values in await conn.execute_fetchall(sql, params):
+        offset = 0
+        for n, cols in enumerate(columns):
+            thinned_points[n].extend(_kept(list(row_values[offset : offset + len(cols)])))
+            offset += len(cols)
+    return thinned_points

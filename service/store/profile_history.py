@@ -59,33 +59,42 @@ class Branch:
     breaks: bool = False
     index: str | None = None
 
-    def select(self) -> str:
-        """Every point of this branch as rows (t, v, k), in the page's window (`:since`, '': all): a
-        range of the index on (person, `since`), not every row of the person read and filtered."""
-        indexed = f" INDEXED BY {self.index}" if self.index else ""
-        return (
-            f"SELECT {self.time} AS t, {self.value} AS v, {self.k} AS k FROM {self.table}{indexed} "  # noqa: S608 - fixed texts
-            f"WHERE {self.rows} AND {self.since or self.time} >= :since"
-        )
+    @property
+    def rows_read(self) -> tuple[str, ...]:
+        """What identifies the rows this branch reads (in the window): counted once, however many
+        branches read them (an Affiliate session's first and latest count)."""
+        return (self.table, self.index or "", self.rows, self.since or self.time)
 
-    def lasts_by_bucket(self, series: int) -> str:
-        """Rows (s, b, p), `s` the series' number: per bucket `b` holding points of this branch, its last
-        point as 'time|k|value' text (one range scan of the window, grouped by bucket). With `breaks`, a
-        None there is followed by '#' and the bucket's last value before it, found by one seek only then."""
-        point = f"l.t || '|{self.k}|' || coalesce(l.v, '')"
-        if self.breaks and self.value != "NULL":
-            before = (
-                f"(SELECT p FROM (SELECT {self.time} AS pt, {self.time} || '|{self.k}|' || {self.value} AS p "  # noqa: S608 - fixed texts
-                f"FROM {self.table} WHERE {self.rows} AND {self.value} IS NOT NULL AND {self.time} < l.t "
-                f"AND +{self.since or self.time} >= :since ORDER BY {self.time} DESC LIMIT 1) "
-                f"WHERE {bucket_of('pt')} = l.b)"
-            )
-            point += f" || CASE WHEN l.v IS NULL THEN '#' || coalesce({before}, '') ELSE '' END"
-        # SQLite takes a bare column (v) from the row that gave a lone max(): the bucket's last point.
-        return (
-            f"SELECT {series} AS s, l.b AS b, {point} AS p FROM (SELECT b, max(t) AS t, v FROM "  # noqa: S608 - fixed texts
-            f"(SELECT {bucket_of('t')} AS b, t, v FROM ({self.select()})) GROUP BY b) AS l"
+    @property
+    def scan(self) -> tuple[str, ...]:
+        """What identifies this branch's scan, the rows it reads by the time they are bucketed by:
+        branches with the same share one (the two CBHours ranks of a segment)."""
+        return (*self.rows_read, self.time)
+
+    def window(self) -> str:
+        """FROM and WHERE of this branch's rows in the page's window (`:since`, '': all): a range of the
+        index on (person, `since`), not every row of the person read and filtered."""
+        indexed = f" INDEXED BY {self.index}" if self.index else ""
+        return f"FROM {self.table}{indexed} WHERE {self.rows} AND {self.since or self.time} >= :since"
+
+    def select(self) -> str:
+        """Every point of this branch as rows (t, v, k), in the page's window."""
+        return f"SELECT {self.time} AS t, {self.value} AS v, {self.k} AS k {self.window()}"
+
+    def last_point(self, scan: str, column: str) -> str:
+        """The last point of this branch in bucket `b` of `scan` (rows b, t and this branch's value as
+        `column`) as 'time|k|value' text. With `breaks`, a None there is followed by '#' and the bucket's
+        last value before it, found by one seek only then."""
+        point = f"{scan}.t || '|{self.k}|' || coalesce({scan}.{column}, '')"
+        if not self.breaks or self.value == "NULL":
+            return point
+        before = (
+            f"(SELECT p FROM (SELECT {self.time} AS pt, {self.time} || '|{self.k}|' || {self.value} AS p "  # noqa: S608 - fixed texts
+            f"FROM {self.table} WHERE {self.rows} AND {self.value} IS NOT NULL AND {self.time} < {scan}.t "
+            f"AND +{self.since or self.time} >= :since ORDER BY {self.time} DESC LIMIT 1) "
+            f"WHERE {bucket_of('pt')} = {scan}.b)"
         )
+        return f"{point} || CASE WHEN {scan}.{column} IS NULL THEN '#' || coalesce({before}, '') ELSE '' END"
 
     def last_in_bucket(self, *, breaks: bool) -> str:
         """A correlated subquery: bucket `e`'s last value of this branch or, with `breaks`, its last
@@ -256,25 +265,23 @@ async def thinned(
 ) -> list[list[HistoryPoint]]:  # fmt: skip
     """The points of each of a chart's `series` that a chart of `buckets` draws; all of a series' points
     when it has no more than buckets (as `charts.downsample` does). Three statements at most, whatever
-    the number of series: their sizes in the window (counted up to where seeks are cheaper), the small
-    ones whole with the scanned ones' buckets, then the buckets of the rest by seeks."""
+    the number of series: the number of rows in the window of each table read (counted no further than
+    where seeks are cheaper), the small series whole with the buckets of the others by scans, or those
+    buckets by seeks when the rows to scan are more than `rows_per_seek` times the seeks."""
     params = {"id": person_id, "u": username, "since": since or "", **buckets.params()}
-    # Up to its cap a series is scanned (or fetched whole, when it has no more points than buckets).
-    caps = [max(buckets.count, buckets.count * len(one.branches) * rows_per_seek) for one in series]
-    sizes = await _sizes(conn, series, caps, params)
+    reads = {branch.rows_read: branch for one in series for branch in one.branches}
+    cap = rows_per_seek * buckets.count * sum(len(one.branches) for one in series)
+    rows, total = await _counts(conn, list(reads.values()), buckets.count + 1, cap + 1, params)
+    sizes = [sum(rows[branch.rows_read] for branch in one.branches) for one in series]
     whole = [n for n, size in enumerate(sizes) if size <= buckets.count]
-    scanned = [n for n, size in enumerate(sizes) if buckets.count < size <= caps[n]]
-    sought = [n for n, size in enumerate(sizes) if size > caps[n]]
+    large = [n for n, size in enumerate(sizes) if size > buckets.count]
+    seeks = buckets.count * sum(len(series[n].branches) for n in large)
+    scanned = large if total <= rows_per_seek * seeks else []
     result: list[list[HistoryPoint]] = [[] for _ in series]
     if whole or scanned:
-        every_point = "t || '|' || k || '|' || coalesce(v, '')"
-        parts = [
-            f"SELECT {n} AS s, -1 AS b, {every_point} AS p FROM ({series[n].select()})"  # noqa: S608 - fixed texts
-            for n in whole
-        ] + [branch.lasts_by_bucket(n) for n in scanned for branch in series[n].branches]
         # series → bucket (-1: a small series' every point) → its points as 'time|k|value'
         found: dict[int, dict[int, list[str]]] = {n: {} for n in (*whole, *scanned)}
-        for n, bucket, point in await conn.execute_fetchall(" UNION ALL ".join(parts), params):
+        for n, bucket, point in await conn.execute_fetchall(_points_sql(series, whole, scanned), params):
             found[n].setdefault(int(bucket), []).append(str(point))
         for n in whole:
             # A small series whole, ordered as `points` orders it (by time, then k).
@@ -282,6 +289,7 @@ async def thinned(
             result[n] = [(at, value) for at, _k, value in every]
         for n in scanned:
             result[n] = [point for b in sorted(found[n]) for point in _kept(found[n][b])]
+    sought = [n for n in large if n not in scanned]
     if sought:
         edges = {**params, "edges": buckets.edges_json()}  # 360 times as text: only for seeks
         for n, points in zip(sought, await _sought(conn, [series[n] for n in sought], edges), strict=True):
@@ -289,16 +297,52 @@ async def thinned(
     return result
 
 
-async def _sizes(
-    conn: Connection, series: Sequence[HistorySeries], caps: list[int], params: Mapping[str, object]
-) -> list[int]:
-    """Each series' number of points in the window, counted no further than its cap + 1."""
-    counts = ", ".join(
-        f"(SELECT count(*) FROM (SELECT 1 FROM ({one.select()}) LIMIT {cap + 1}))"  # noqa: S608 - fixed texts
-        for one, cap in zip(series, caps, strict=True)
-    )
-    row = next(iter(await conn.execute_fetchall(f"SELECT {counts}", params)))
-    return [int(size) for size in row]
+async def _counts(
+    conn: Connection, reads: list[Branch], most: int, most_in_all: int, params: Mapping[str, object]
+) -> tuple[dict[tuple[str, ...], int], int]:
+    """The number of rows in the window of each of `reads` (by Branch.rows_read), counted no further
+    than `most`, and of all of them, no further than `most_in_all`: a long history costs no more than a
+    scan would have."""
+    each = [f"(SELECT count(*) FROM (SELECT 1 {read.window()} LIMIT {most}))" for read in reads]  # noqa: S608 - fixed texts
+    every = " UNION ALL ".join(f"SELECT 1 {read.window()}" for read in reads)
+    sql = f"SELECT (SELECT count(*) FROM (SELECT 1 FROM ({every}) LIMIT {most_in_all})), {', '.join(each)}"  # noqa: S608 - fixed texts
+    total, *counts = next(iter(await conn.execute_fetchall(sql, params)))
+    return {read.rows_read: int(n) for read, n in zip(reads, counts, strict=True)}, int(total)
+
+
+def scan_sql(series: Sequence[HistorySeries], scanned: Sequence[int]) -> str:
+    """Rows (s, b, p) of the `scanned` series (by their number s): per bucket b holding points of a branch,
+    that branch's last point p (Branch.last_point). Each set of rows is read once, as one range of an
+    index grouped by bucket, whatever the number of branches reading it."""
+    return _points_sql(series, [], scanned)
+
+
+def _points_sql(series: Sequence[HistorySeries], whole: Sequence[int], scanned: Sequence[int]) -> str:
+    """One statement: the `whole` series' every point (b -1), and scan_sql of the `scanned`."""
+    every_point = "t || '|' || k || '|' || coalesce(v, '')"
+    members = [
+        f"SELECT {n} AS s, -1 AS b, {every_point} AS p FROM ({series[n].select()})"  # noqa: S608 - fixed texts
+        for n in whole
+    ]
+    scans: dict[tuple[str, ...], tuple[Branch, list[str]]] = {}  # Branch.scan → a branch of it, values
+    for n in scanned:
+        for branch in series[n].branches:
+            _first, values = scans.setdefault(branch.scan, (branch, []))
+            if branch.value not in values:
+                values.append(branch.value)
+            name = f"l{list(scans).index(branch.scan)}"
+            column = f"v{values.index(branch.value)}"
+            point = branch.last_point(name, column)
+            members.append(f"SELECT {n} AS s, {name}.b AS b, {point} AS p FROM {name}")  # noqa: S608 - fixed texts
+    # SQLite takes bare columns (the values) from the row that gave a lone max(): the bucket's last row.
+    tables = [
+        f"l{g} AS (SELECT b, max(t) AS t, {', '.join(f'v{j}' for j in range(len(values)))} FROM "  # noqa: S608 - fixed texts
+        f"(SELECT {bucket_of('t')} AS b, t, {', '.join(f'v{j}' for j in range(len(values)))} FROM "
+        f"(SELECT {first.time} AS t, {', '.join(f'{v} AS v{j}' for j, v in enumerate(values))} "
+        f"{first.window()})) GROUP BY b)"
+        for g, (first, values) in enumerate(scans.values())
+    ]
+    return ("WITH " + ", ".join(tables) + " " if tables else "") + " UNION ALL ".join(members)
 
 
 async def _sought(

@@ -240,15 +240,21 @@ def _unpacked(text: str) -> tuple[str, int, int | None]:
 def _kept(candidates: Sequence[str | None]) -> list[HistoryPoint]:
     """A bucket's last point per branch (values and Nones): its last value, then its last None when
     that came after the value (the line breaks there)."""
-    found = [_unpacked(one) for c in candidates if c for one in c.split("#") if one]
-    values = [c for c in found if c[2] is not None]
-    nones = [c for c in found if c[2] is None]
-    value = max(values, key=lambda c: (c[0], c[1]), default=None)
-    none = max(nones, key=lambda c: (c[0], c[1]), default=None)
-    kept: list[HistoryPoint] = []
-    if value is not None:
-        kept.append((value[0], value[2]))
-    if none is not None and (value is None or (none[0], none[1]) > (value[0], value[1])):
+    value: tuple[str, int] | None = None  # (time, k) of the last value
+    number = 0
+    none: tuple[str, int] | None = None  # (time, k) of the last None
+    for candidate in candidates:
+        for one in candidate.split("#") if candidate else ():
+            if one:
+                at, k, v = one.split("|")
+                key = (at, int(k))
+                if v:
+                    if value is None or key > value:
+                        value, number = key, int(v)
+                elif none is None or key > none:
+                    none = key
+    kept: list[HistoryPoint] = [] if value is None else [(value[0], number)]
+    if none is not None and (value is None or none > value):
         kept.append((none[0], None))
     return kept
 

@@ -3,8 +3,8 @@
 Two readers of the same series: `points` returns every stored point (the page's JSON twin carries them
 as stored), and `thinned` what a chart cut into `Buckets` can draw: per bucket its last value, and the
 None after it when the bucket ends in a break — `web.charts.downsample` done in SQLite, so a busy
-person's points never reach Python. Two ways, picked per series by its number of points in the window:
-one range scan of each table grouped by bucket (cheap while the points are few: 30 days of a busy
+person's points never reach Python. Two ways, picked per chart by the number of rows in its window:
+one range scan of each table's rows grouped by bucket (cheap while the rows are few: 30 days of a busy
 person), or one index seek per bucket and table (whose cost does not grow with the history: all time).
 A test holds both equal to `downsample` of `points`.
 
@@ -25,9 +25,9 @@ from service.store.db import Connection
 
 HistoryPoint = tuple[str, int | None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# A scan of the window's rows costs about this many times less per row than one bucket's seek in one
-# table (measured on the busy person of benchmarks/bench_profile.py): a series is scanned while it
-# has no more points than this many per bucket and table.
+# A scanned row costs about this many times less than one bucket's seek in one table (0.5-0.7 µs
+# against 2-3 µs, on the busy person of benchmarks/bench_profile.py): a chart's series are scanned
+# while the rows to scan are no more than this many per seek they would take.
 ROWS_PER_SEEK = 4
 
 

@@ -3,10 +3,11 @@
 Two readers of the same series: `points` returns every stored point (the page's JSON twin carries them
 as stored), and `thinned` what a chart cut into `Buckets` can draw: per bucket its last value, and the
 None after it when the bucket ends in a break — `web.charts.downsample` done in SQLite, so a busy
-person's points never reach Python. Two ways, picked per chart by the number of rows in its window:
-one range scan of each table's rows grouped by bucket (cheap while the rows are few: 30 days of a busy
-person), or one index seek per bucket and table (whose cost does not grow with the history: all time).
-A test holds both equal to `downsample` of `points`.
+person's points never reach Python. Two ways, picked per table by the number of its rows in the window:
+one range scan of the rows grouped by bucket (cheap while they are few: a busy person's live checks,
+follower history and sessions of 30 days), or one index seek per bucket (whose cost does not grow with
+the history: 3-minute CBHours segments, all time). Their buckets' points merge into one series. A test
+holds every mix equal to `downsample` of `points`.
 
 Points are (UTC text time, value) pairs oldest first; a None value breaks the line. Each source keeps
 its own series so a chart never joins two sources' points into one line.
@@ -15,6 +16,7 @@ its own series so a chart never joins two sources' points into one line.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,8 +28,8 @@ from service.store.db import Connection
 HistoryPoint = tuple[str, int | None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A scanned row costs about this many times less than one bucket's seek in one table (0.5-0.7 µs
-# against 2-3 µs, on the busy person of benchmarks/bench_profile.py): a chart's series are scanned
-# while the rows to scan are no more than this many per seek they would take.
+# against 2-3 µs, on the busy person of benchmarks/bench_profile.py): a table's rows are scanned while
+# they are no more than this many per seek they would take.
 ROWS_PER_SEEK = 4
 
 
@@ -259,10 +261,7 @@ def _kept(candidates: Sequence[str | None]) -> list[HistoryPoint]:
     return kept
 
 
-def _lasts(series: HistorySeries) -> list[str]:
-    """The bucket subqueries of a series: one per branch, its last value (and its None after it, where
-    the branch has breaks)."""
-    return [b.last_in_bucket(breaks=b.breaks) for b in series.branches]
+Pick = tuple[int, Branch]  # a branch of the series of that number
 
 
 async def thinned(
@@ -271,59 +270,62 @@ async def thinned(
 ) -> list[list[HistoryPoint]]:  # fmt: skip
     """The points of each of a chart's `series` that a chart of `buckets` draws; all of a series' points
     when it has no more than buckets (as `charts.downsample` does). Three statements at most, whatever
-    the number of series: the number of rows in the window of each table read (counted no further than
-    where seeks are cheaper), the small series whole with the buckets of the others by scans, or those
-    buckets by seeks when the rows to scan are more than `rows_per_seek` times the seeks."""
+    the number of series: the number of rows each table has in the window (counted no further than
+    where seeks cost less), the small series whole with the buckets of every table read by a scan, then
+    the buckets of the others by seeks. A table's rows are scanned while they are no more than
+    `rows_per_seek` for each seek the scan replaces (per bucket, one for each branch reading them)."""
     params = {"id": person_id, "u": username, "since": since or "", **buckets.params()}
     reads = {branch.rows_read: branch for one in series for branch in one.branches}
-    cap = rows_per_seek * buckets.count * sum(len(one.branches) for one in series)
-    rows, total = await _counts(conn, list(reads.values()), buckets.count + 1, cap + 1, params)
+    sharing = Counter(branch.scan for one in series for branch in one.branches)
+    cap = max(buckets.count, rows_per_seek * buckets.count * max(sharing.values()))
+    rows = await _counts(conn, list(reads.values()), cap + 1, params)
     sizes = [sum(rows[branch.rows_read] for branch in one.branches) for one in series]
     whole = [n for n, size in enumerate(sizes) if size <= buckets.count]
-    large = [n for n, size in enumerate(sizes) if size > buckets.count]
-    seeks = buckets.count * sum(len(series[n].branches) for n in large)
-    scanned = large if total <= rows_per_seek * seeks else []
-    result: list[list[HistoryPoint]] = [[] for _ in series]
+    picks = [(n, branch) for n, one in enumerate(series) if n not in whole for branch in one.branches]
+    seeks_saved = Counter(branch.scan for _n, branch in picks)
+    scanned = [
+        (n, b) for n, b in picks if rows[b.rows_read] <= rows_per_seek * buckets.count * seeks_saved[b.scan]
+    ]
+    sought = [pick for pick in picks if pick not in scanned]
+    # series → bucket (-1: a small series' every point) → its points as 'time|k|value' candidates
+    found: list[dict[int, list[str]]] = [{} for _ in series]
     if whole or scanned:
-        # series → bucket (-1: a small series' every point) → its points as 'time|k|value'
-        found: dict[int, dict[int, list[str]]] = {n: {} for n in (*whole, *scanned)}
         for n, bucket, point in await conn.execute_fetchall(_points_sql(series, whole, scanned), params):
             found[n].setdefault(int(bucket), []).append(str(point))
-        for n in whole:
-            # A small series whole, ordered as `points` orders it (by time, then k).
-            every = sorted((_unpacked(p) for p in found[n].get(-1, [])), key=lambda p: (p[0], p[1]))
-            result[n] = [(at, value) for at, _k, value in every]
-        for n in scanned:
-            result[n] = [point for b in sorted(found[n]) for point in _kept(found[n][b])]
-    sought = [n for n in large if n not in scanned]
     if sought:
         edges = {**params, "edges": buckets.edges_json()}  # 360 times as text: only for seeks
-        for n, points in zip(sought, await _sought(conn, [series[n] for n in sought], edges), strict=True):
-            result[n] = points
+        for bucket, row in enumerate(await conn.execute_fetchall(_seeks_sql(sought), edges)):
+            for (n, _branch), point in zip(sought, row, strict=True):
+                if point:
+                    found[n].setdefault(bucket, []).append(str(point))
+    result: list[list[HistoryPoint]] = []
+    for n, points in enumerate(found):
+        if n in whole:  # a small series whole, ordered as `points` orders it (by time, then k)
+            every = sorted((_unpacked(p) for p in points.get(-1, [])), key=lambda p: (p[0], p[1]))
+            result.append([(at, value) for at, _k, value in every])
+        else:
+            result.append([point for bucket in sorted(points) for point in _kept(points[bucket])])
     return result
 
 
 async def _counts(
-    conn: Connection, reads: list[Branch], most: int, most_in_all: int, params: Mapping[str, object]
-) -> tuple[dict[tuple[str, ...], int], int]:
+    conn: Connection, reads: list[Branch], most: int, params: Mapping[str, object]
+) -> dict[tuple[str, ...], int]:
     """The number of rows in the window of each of `reads` (by Branch.rows_read), counted no further
-    than `most`, and of all of them, no further than `most_in_all`: a long history costs no more than a
-    scan would have."""
+    than `most`: a long history costs no more than a scan would have."""
     each = [f"(SELECT count(*) FROM (SELECT 1 {read.window()} LIMIT {most}))" for read in reads]  # noqa: S608 - fixed texts
-    every = " UNION ALL ".join(f"SELECT 1 {read.window()}" for read in reads)
-    sql = f"SELECT (SELECT count(*) FROM (SELECT 1 FROM ({every}) LIMIT {most_in_all})), {', '.join(each)}"  # noqa: S608 - fixed texts
-    total, *counts = next(iter(await conn.execute_fetchall(sql, params)))
-    return {read.rows_read: int(n) for read, n in zip(reads, counts, strict=True)}, int(total)
+    row = next(iter(await conn.execute_fetchall(f"SELECT {', '.join(each)}", params)))
+    return {read.rows_read: int(n) for read, n in zip(reads, row, strict=True)}
 
 
-def scan_sql(series: Sequence[HistorySeries], scanned: Sequence[int]) -> str:
-    """Rows (s, b, p) of the `scanned` series (by their number s): per bucket b holding points of a branch,
-    that branch's last point p (Branch.last_point). Each set of rows is read once, as one range of an
-    index grouped by bucket, whatever the number of branches reading it."""
-    return _points_sql(series, [], scanned)
+def scan_sql(scanned: Sequence[Pick]) -> str:
+    """Rows (s, b, p) of the `scanned` branches (of the series numbered s): per bucket b holding points
+    of a branch, that branch's last point p (Branch.last_point). Each set of rows is read once, as one
+    range of an index grouped by bucket, whatever the number of branches reading it."""
+    return _points_sql([], [], scanned)
 
 
-def _points_sql(series: Sequence[HistorySeries], whole: Sequence[int], scanned: Sequence[int]) -> str:
+def _points_sql(series: Sequence[HistorySeries], whole: Sequence[int], scanned: Sequence[Pick]) -> str:
     """One statement: the `whole` series' every point (b -1), and scan_sql of the `scanned`."""
     every_point = "t || '|' || k || '|' || coalesce(v, '')"
     members = [
@@ -331,15 +333,13 @@ def _points_sql(series: Sequence[HistorySeries], whole: Sequence[int], scanned: 
         for n in whole
     ]
     scans: dict[tuple[str, ...], tuple[Branch, list[str]]] = {}  # Branch.scan → a branch of it, values
-    for n in scanned:
-        for branch in series[n].branches:
-            _first, values = scans.setdefault(branch.scan, (branch, []))
-            if branch.value not in values:
-                values.append(branch.value)
-            name = f"l{list(scans).index(branch.scan)}"
-            column = f"v{values.index(branch.value)}"
-            point = branch.last_point(name, column)
-            members.append(f"SELECT {n} AS s, {name}.b AS b, {point} AS p FROM {name}")  # noqa: S608 - fixed texts
+    for n, branch in scanned:
+        _first, values = scans.setdefault(branch.scan, (branch, []))
+        if branch.value not in values:
+            values.append(branch.value)
+        name = f"l{list(scans).index(branch.scan)}"
+        point = branch.last_point(name, f"v{values.index(branch.value)}")
+        members.append(f"SELECT {n} AS s, {name}.b AS b, {point} AS p FROM {name}")  # noqa: S608 - fixed texts
     # SQLite takes bare columns (the values) from the row that gave a lone max(): the bucket's last row.
     tables = [
         f"l{g} AS (SELECT b, max(t) AS t, {', '.join(f'v{j}' for j in range(len(values)))} FROM "  # noqa: S608 - fixed texts
@@ -351,21 +351,11 @@ def _points_sql(series: Sequence[HistorySeries], whole: Sequence[int], scanned: 
     return ("WITH " + ", ".join(tables) + " " if tables else "") + " UNION ALL ".join(members)
 
 
-async def _sought(
-    conn: Connection, series: list[HistorySeries], params: Mapping[str, object]
-) -> list[list[HistoryPoint]]:
-    """The thinned points of each series by index seeks: per bucket and branch, its last value (and its
-    None after it, where the branch has breaks)."""
-    columns = [_lasts(one) for one in series]
-    sql = (
-        "SELECT " + ", ".join(c for cols in columns for c in cols) + " FROM (SELECT value ->> 0 AS lo, "  # noqa: S608 - fixed texts
-        "value ->> 1 AS hi, value ->> 2 AS lo_s, value ->> 3 AS hi_s, key FROM json_each(:edges)) AS e "
-        "ORDER BY e.key"
+def _seeks_sql(sought: Sequence[Pick]) -> str:
+    """One row per bucket (in order) and one column per `sought` branch: its last value in the bucket,
+    and its None after it where the branch has breaks (Branch.last_in_bucket)."""
+    columns = ", ".join(branch.last_in_bucket(breaks=branch.breaks) for _n, branch in sought)
+    return (
+        f"SELECT {columns} FROM (SELECT value ->> 0 AS lo, value ->> 1 AS hi, value ->> 2 AS lo_s, "  # noqa: S608 - fixed texts
+        "value ->> 3 AS hi_s, key FROM json_each(:edges)) AS e ORDER BY e.key"
     )
-    thinned_points: list[list[HistoryPoint]] = [[] for _ in series]
-    for row_values in await conn.execute_fetchall(sql, params):
-        offset = 0
-        for n, cols in enumerate(columns):
-            thinned_points[n].extend(_kept(list(row_values[offset : offset + len(cols)])))
-            offset += len(cols)
-    return thinned_points

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+import aiosqlite
 import pytest
 
 from service.clock import from_db, to_db, utcnow
@@ -16,8 +17,9 @@ from service.web.charts import downsample
 from tests.support.rows import add_person, add_session
 
 BUCKETS = 24
-# rows_per_seek of `thinned`: every series past BUCKETS points sought by bucket, or scanned; the page's.
-WAYS = {"seeks": 0, "scans": 10**6, "as the page picks": profile_history.ROWS_PER_SEEK}
+# rows_per_seek of `thinned`: every series past BUCKETS points sought by bucket, or scanned; the busy
+# tables sought and the quiet ones scanned, in one series (see test_a_series_can_mix_both_ways); the page's.
+WAYS = {"seeks": 0, "scans": 10**6, "mixed": 1, "as the page picks": profile_history.ROWS_PER_SEEK}
 
 
 async def _history(conn: Connection, rng: random.Random, now: datetime) -> int:
@@ -230,7 +232,7 @@ async def test_every_scan_is_a_range_of_an_index(db: Database) -> None:
     charts = [[one] for one in [*FOLLOWER_SERIES.values(), *RANK_SERIES.values()]] + [[*RANK_SERIES.values()]]
     async with db.read() as conn:
         for series in charts:
-            sql = profile_history.scan_sql(series, range(len(series)))
+            sql = profile_history.scan_sql([(n, b) for n, one in enumerate(series) for b in one.branches])
             plan = [row[3] for row in await conn.execute_fetchall("EXPLAIN QUERY PLAN " + sql, params)]
             reads = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
             assert all(step.startswith(("SEARCH", "SCAN l", "SCAN (subquery")) for step in reads), plan
@@ -239,3 +241,26 @@ async def test_every_scan_is_a_range_of_an_index(db: Database) -> None:
             # Each table's rows once (a view's through its first table), its breaks' seeks aside.
             assert len(ranges) == len({b.scan for one in series for b in one.branches}), plan
             assert len(ranges) >= len(tables - {"affiliate_api_snapshots"}), plan
+
+
+async def test_a_series_can_mix_both_ways(db: Database) -> None:
+    """With `mixed` rows per seek, the ranks of _rank_rows take their CBHours segments by seeks and their
+    two live checks by a scan: the WAYS above cover a series drawn from both."""
+    now = utcnow()
+    start = now - timedelta(days=1)
+    async with db.transaction() as conn:
+        pid = await add_person(conn, "ranked", role="model")
+        await _rank_rows(conn, pid, start)
+    statements: list[str] = []
+    async with aiosqlite.connect(db.path) as conn:  # its own connection: a pool's keeps no trace callback
+        await conn.set_trace_callback(statements.append)
+        await profile_history.thinned(
+            conn, list(RANK_SERIES.values()), person_id=pid, username="ranked", since=to_db(start),
+            buckets=Buckets(start, now, BUCKETS), rows_per_seek=WAYS["mixed"],
+        )  # fmt: skip
+    scans = [sql for sql in statements if "GROUP BY b" in sql]
+    seeks = [sql for sql in statements if "json_each" in sql]
+    assert len(scans) == len(seeks) == 1, statements
+    activity, live = RANK_SERIES["rank"].branches
+    assert live.table in scans[0] and activity.table not in scans[0], scans
+    assert activity.table in seeks[0] and live.table not in seeks[0], seeks

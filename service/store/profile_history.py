@@ -16,13 +16,13 @@ its own series so a chart never joins two sources' points into one line.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from service.clock import to_db
 from service.store.db import Connection
 
 HistoryPoint = tuple[str, int | None]
@@ -205,6 +205,12 @@ class Buckets:
                 "width_us": max(1, width // timedelta(microseconds=1))}  # fmt: skip
 
 
+def _millis_text(millis: int) -> str:
+    """clock.to_db of a moment in epoch milliseconds, without a datetime (360 of them a chart)."""
+    seconds, rest = divmod(millis, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{rest:03d}Z"
+
+
 @lru_cache(maxsize=4)  # a page's charts share their buckets
 def _edges_json(start: datetime, end: datetime, count: int) -> str:
     width = (end - start) / count
@@ -212,7 +218,7 @@ def _edges_json(start: datetime, end: datetime, count: int) -> str:
     # A stored time (whole milliseconds) is at or after a cut from the cut's ceiling in milliseconds on,
     # a whole-second time from its ceiling in seconds.
     millis = [-(-(cut - _EPOCH) // timedelta(milliseconds=1)) for cut in cuts]
-    texts = ["", *(to_db(_EPOCH + timedelta(milliseconds=ms)) for ms in millis), "~"]
+    texts = ["", *(_millis_text(ms) for ms in millis), "~"]
     epochs = [-(2**62), *(-(-ms // 1000) for ms in millis), 2**62]
     return json.dumps([[texts[n], texts[n + 1], epochs[n], epochs[n + 1]] for n in range(count)])
 

@@ -3,8 +3,9 @@ either way `thinned` has: scanning the window's rows by bucket, or seeking each 
 
 from __future__ import annotations
 
+import json
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import aiosqlite
 import pytest
@@ -264,3 +265,15 @@ async def test_a_series_can_mix_both_ways(db: Database) -> None:
     activity, live = RANK_SERIES["rank"].branches
     assert live.table in scans[0] and activity.table not in scans[0], scans
     assert activity.table in seeks[0] and live.table not in seeks[0], seeks
+
+
+def test_seek_edges_are_each_cut_rounded_up_to_the_stored_millisecond() -> None:
+    """A seek's bucket holds the stored times (to the millisecond, as clock.to_db writes them) at or
+    after its first cut and before the next, the first from the beginning and the last to the end."""
+    start = datetime(2026, 12, 31, 23, 0, 0, 123_456, tzinfo=UTC)
+    edges = json.loads(Buckets(start, start + timedelta(hours=2), BUCKETS).edges_json())
+    cuts = [start + n * timedelta(hours=2) / BUCKETS for n in range(1, BUCKETS)]
+    rounded = [cut + timedelta(microseconds=-cut.microsecond % 1000) for cut in cuts]
+    assert [lo for lo, _hi, _s, _e in edges] == ["", *(to_db(cut) for cut in rounded)]
+    assert [hi for _lo, hi, _s, _e in edges] == [*(to_db(cut) for cut in rounded), "~"]
+    assert edges[12][0] == "2027-01-01T00:00:00.124Z"  # a new year in the middle: 23:00:00.123456 + 1 h

@@ -33,12 +33,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ROWS_PER_SEEK = 4
 
 
-def bucket_of(time: str) -> str:
-    """The bucket of a UTC text time as `downsample` counts it — whole microseconds from the start over
-    the width, truncated — in integers (julianday's double holds the millisecond exactly), bound by
-    :start_us, :width_us and :count; a time before the start is in the first bucket, after the end in
-    the last."""
-    moment_us = f"CAST(round((julianday({time}) - 2440587.5) * 86400000) AS INTEGER) * 1000"
+def bucket_of(column: str) -> str:
+    """The bucket of a UTC text time (`column`) as `downsample` counts it — whole microseconds from the
+    start over the width, truncated — in integers (julianday's double holds the millisecond exactly),
+    bound by :start_us, :width_us and :count; a time before the start is in the first bucket, after the
+    end in the last (as the seeks' first and last buckets take them)."""
+    moment_us = f"CAST(round((julianday({column}) - 2440587.5) * 86400000) AS INTEGER) * 1000"
     return f"max(0, min(:count - 1, ({moment_us} - :start_us) / :width_us))"
 
 

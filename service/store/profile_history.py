@@ -2,9 +2,12 @@
 
 Two readers of the same series: `points` returns every stored point (the page's JSON twin carries them
 as stored), and `thinned` what a chart cut into `Buckets` can draw: per bucket its last value, and the
-None after it when the bucket ends in a break — `web.charts.downsample` done by index seeks, one per
-bucket and table, so its cost does not grow with the history (a busy person's three years of points
-never reach Python, nor are they scanned). A test holds `thinned` equal to `downsample` of `points`.
+None after it when the bucket ends in a break — `web.charts.downsample` done in SQLite, so a busy
+person's points never reach Python. Two ways, picked per table by the number of its rows in the window:
+one range scan of the rows grouped by bucket (cheap while they are few: a busy person's live checks,
+follower history and sessions of 30 days), or one index seek per bucket (whose cost does not grow with
+the history: 3-minute CBHours segments, all time). Their buckets' points merge into one series. A test
+holds every mix equal to `downsample` of `points`.
 
 Points are (UTC text time, value) pairs oldest first; a None value breaks the line. Each source keeps
 its own series so a chart never joins two sources' points into one line.
@@ -13,16 +16,30 @@ its own series so a chart never joins two sources' points into one line.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from service.clock import to_db
 from service.store.db import Connection
 
 HistoryPoint = tuple[str, int | None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A scanned row costs about this many times less than one bucket's seek in one table (0.5-0.7 µs
+# against 2-3 µs, on the busy person of benchmarks/bench_profile.py): a table's rows are scanned while
+# they are no more than this many per seek they would take.
+ROWS_PER_SEEK = 4
+
+
+def bucket_of(column: str) -> str:
+    """The bucket of a UTC text time (`column`) as `downsample` counts it — whole microseconds from the
+    start over the width, truncated — in integers (julianday's double holds the millisecond exactly),
+    bound by :start_us, :width_us and :count; a time before the start is in the first bucket, after the
+    end in the last (as the seeks' first and last buckets take them)."""
+    moment_us = f"CAST(round((julianday({column}) - 2440587.5) * 86400000) AS INTEGER) * 1000"
+    return f"max(0, min(:count - 1, ({moment_us} - :start_us) / :width_us))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +61,42 @@ class Branch:
     breaks: bool = False
     index: str | None = None
 
+    @property
+    def rows_read(self) -> tuple[str, ...]:
+        """What identifies the rows this branch reads (in the window): counted once, however many
+        branches read them (an Affiliate session's first and latest count)."""
+        return (self.table, self.index or "", self.rows, self.since or self.time)
+
+    @property
+    def scan(self) -> tuple[str, ...]:
+        """What identifies this branch's scan, the rows it reads by the time they are bucketed by:
+        branches with the same share one (the two CBHours ranks of a segment)."""
+        return (*self.rows_read, self.time)
+
+    def window(self) -> str:
+        """FROM and WHERE of this branch's rows in the page's window (`:since`, '': all): a range of the
+        index on (person, `since`), not every row of the person read and filtered."""
+        indexed = f" INDEXED BY {self.index}" if self.index else ""
+        return f"FROM {self.table}{indexed} WHERE {self.rows} AND {self.since or self.time} >= :since"
+
     def select(self) -> str:
-        """Every point of this branch as rows (t, v, k), in the page's window (`:since`, NULL: all)."""
-        return (
-            f"SELECT {self.time} AS t, {self.value} AS v, {self.k} AS k FROM {self.table} "  # noqa: S608 - fixed texts
-            f"WHERE {self.rows} AND (:since IS NULL OR {self.since or self.time} >= :since)"
+        """Every point of this branch as rows (t, v, k), in the page's window."""
+        return f"SELECT {self.time} AS t, {self.value} AS v, {self.k} AS k {self.window()}"
+
+    def last_point(self, scan: str, column: str) -> str:
+        """The last point of this branch in bucket `b` of `scan` (rows b, t and this branch's value as
+        `column`) as 'time|k|value' text. With `breaks`, a None there is followed by '#' and the bucket's
+        last value before it, found by one seek only then."""
+        point = f"{scan}.t || '|{self.k}|' || coalesce({scan}.{column}, '')"
+        if not self.breaks or self.value == "NULL":
+            return point
+        before = (
+            f"(SELECT p FROM (SELECT {self.time} AS pt, {self.time} || '|{self.k}|' || {self.value} AS p "  # noqa: S608 - fixed texts
+            f"FROM {self.table} WHERE {self.rows} AND {self.value} IS NOT NULL AND {self.time} < {scan}.t "
+            f"AND +{self.since or self.time} >= :since ORDER BY {self.time} DESC LIMIT 1) "
+            f"WHERE {bucket_of('pt')} = {scan}.b)"
         )
+        return f"{point} || CASE WHEN {scan}.{column} IS NULL THEN '#' || coalesce({before}, '') ELSE '' END"
 
     def last_in_bucket(self, *, breaks: bool) -> str:
         """A correlated subquery: bucket `e`'s last value of this branch or, with `breaks`, its last
@@ -60,7 +107,7 @@ class Branch:
         indexed = f"INDEXED BY {self.index} " if self.index else ""
         where = (
             f"WHERE {self.rows} AND {column} >= {lo} AND {column} < {hi} "
-            f"AND (:since IS NULL OR {self.since or self.time} >= :since)"
+            f"AND +{self.since or self.time} >= :since"  # a filter: the seek stays on `column`
         )
         point = f"{self.time} || '|{self.k}|' || coalesce({self.value}, '')"
         last_value = (
@@ -151,14 +198,28 @@ class Buckets:
         `downsample` counts them)."""
         return _edges_json(self.start, self.end, self.count)
 
+    def params(self) -> dict[str, int]:
+        """What `bucket_of` is bound by."""
+        width = (self.end - self.start) / self.count  # rounded to the microsecond, as downsample's
+        return {"count": self.count, "start_us": (self.start - _EPOCH) // timedelta(microseconds=1),
+                "width_us": max(1, width // timedelta(microseconds=1))}  # fmt: skip
+
+
+def _millis_text(millis: int) -> str:
+    """clock.to_db of a moment in epoch milliseconds, without a datetime (360 of them a chart)."""
+    seconds, rest = divmod(millis, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{rest:03d}Z"
+
 
 @lru_cache(maxsize=4)  # a page's charts share their buckets
 def _edges_json(start: datetime, end: datetime, count: int) -> str:
     width = (end - start) / count
     cuts = [start + n * width for n in range(1, count)]
-    # A whole-second time is at or after a cut (as text, to the millisecond) from its ceiling on.
-    seconds = [-(-((cut - _EPOCH) // timedelta(milliseconds=1)) // 1000) for cut in cuts]
-    texts, epochs = ["", *(to_db(cut) for cut in cuts), "~"], [-(2**62), *seconds, 2**62]
+    # A stored time (whole milliseconds) is at or after a cut from the cut's ceiling in milliseconds on,
+    # a whole-second time from its ceiling in seconds.
+    millis = [-(-(cut - _EPOCH) // timedelta(milliseconds=1)) for cut in cuts]
+    texts = ["", *(_millis_text(ms) for ms in millis), "~"]
+    epochs = [-(2**62), *(-(-ms // 1000) for ms in millis), 2**62]
     return json.dumps([[texts[n], texts[n + 1], epochs[n], epochs[n + 1]] for n in range(count)])
 
 
@@ -168,7 +229,7 @@ async def points(
     """Every stored point of `series` from `since` on (None: all), oldest first."""
     rows = await conn.execute_fetchall(
         f"SELECT t, v FROM ({series.select()}) ORDER BY t, k",  # noqa: S608 - fixed texts
-        {"id": person_id, "u": username, "since": since},
+        {"id": person_id, "u": username, "since": since or ""},
     )
     return [(str(row[0]), row[1]) for row in rows]
 
@@ -184,63 +245,123 @@ def _unpacked(text: str) -> tuple[str, int, int | None]:
     return at, int(k), int(value) if value else None
 
 
-def _kept(candidates: list[str | None]) -> list[HistoryPoint]:
+def _kept(candidates: Sequence[str | None]) -> list[HistoryPoint]:
     """A bucket's last point per branch (values and Nones): its last value, then its last None when
     that came after the value (the line breaks there)."""
-    found = [_unpacked(one) for c in candidates if c for one in c.split("#") if one]
-    values = [c for c in found if c[2] is not None]
-    nones = [c for c in found if c[2] is None]
-    value = max(values, key=lambda c: (c[0], c[1]), default=None)
-    none = max(nones, key=lambda c: (c[0], c[1]), default=None)
-    kept: list[HistoryPoint] = []
-    if value is not None:
-        kept.append((value[0], value[2]))
-    if none is not None and (value is None or (none[0], none[1]) > (value[0], value[1])):
+    value: tuple[str, int] | None = None  # (time, k) of the last value
+    number = 0
+    none: tuple[str, int] | None = None  # (time, k) of the last None
+    for candidate in candidates:
+        for one in candidate.split("#") if candidate else ():
+            if one:
+                at, k, v = one.split("|")
+                key = (at, int(k))
+                if v:
+                    if value is None or key > value:
+                        value, number = key, int(v)
+                elif none is None or key > none:
+                    none = key
+    kept: list[HistoryPoint] = [] if value is None else [(value[0], number)]
+    if none is not None and (value is None or none > value):
         kept.append((none[0], None))
     return kept
 
 
-def _lasts(series: HistorySeries) -> list[str]:
-    """The bucket subqueries of a series: one per branch, its last value (and its None after it, where
-    the branch has breaks)."""
-    return [b.last_in_bucket(breaks=b.breaks) for b in series.branches]
+Pick = tuple[int, Branch]  # a branch of the series of that number
 
 
 async def thinned(
     conn: Connection, series: Sequence[HistorySeries], *, person_id: int, username: str, since: str | None,
-    buckets: Buckets,
+    buckets: Buckets, rows_per_seek: int = ROWS_PER_SEEK,
 ) -> list[list[HistoryPoint]]:  # fmt: skip
     """The points of each of a chart's `series` that a chart of `buckets` draws; all of a series' points
-    when it has no more than buckets (as `charts.downsample` does). Two statements at most, whatever the
-    number of series: the first buckets + 1 points of each (all of a small one), then the buckets of
-    the others."""
-    params = {"id": person_id, "u": username, "since": since, "edges": buckets.edges_json(),
-              "most": buckets.count}  # fmt: skip
-    heads = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT {n} AS s, t, v, k FROM ({one.select()}) LIMIT :most + 1)"  # noqa: S608 - fixed texts
-        for n, one in enumerate(series)
-    )
-    found: list[list[tuple[str, int, int | None]]] = [[] for _ in series]
-    for n, t, v, k in await conn.execute_fetchall(heads, params):
-        found[n].append((str(t), int(k), v))
-    large = [n for n, points in enumerate(found) if len(points) > buckets.count]
-    # A small series whole, ordered as `points` orders it (by time, then k).
-    result: list[list[HistoryPoint]] = [
-        [(t, v) for t, _k, v in sorted(points, key=lambda p: (p[0], p[1]))] for points in found
+    when it has no more than buckets (as `charts.downsample` does). Three statements at most, whatever
+    the number of series: the number of rows each table has in the window (counted no further than
+    where seeks cost less), the small series whole with the buckets of every table read by a scan, then
+    the buckets of the others by seeks. A table's rows are scanned while they are no more than
+    `rows_per_seek` for each seek the scan replaces (per bucket, one for each branch reading them)."""
+    params = {"id": person_id, "u": username, "since": since or "", **buckets.params()}
+    reads = {branch.rows_read: branch for one in series for branch in one.branches}
+    sharing = Counter(branch.scan for one in series for branch in one.branches)
+    cap = max(buckets.count, rows_per_seek * buckets.count * max(sharing.values()))
+    rows = await _counts(conn, list(reads.values()), cap + 1, params)
+    sizes = [sum(rows[branch.rows_read] for branch in one.branches) for one in series]
+    whole = [n for n, size in enumerate(sizes) if size <= buckets.count]
+    picks = [(n, branch) for n, one in enumerate(series) if n not in whole for branch in one.branches]
+    seeks_saved = Counter(branch.scan for _n, branch in picks)
+    scanned = [
+        (n, b) for n, b in picks if rows[b.rows_read] <= rows_per_seek * buckets.count * seeks_saved[b.scan]
     ]
-    if large:
-        columns = [_lasts(series[n]) for n in large]
-        sql = (
-            "SELECT " + ", ".join(c for cols in columns for c in cols) + " FROM (SELECT value ->> 0 AS lo, "  # noqa: S608 - fixed texts
-            "value ->> 1 AS hi, value ->> 2 AS lo_s, value ->> 3 AS hi_s, key FROM json_each(:edges)) AS e "
-            "ORDER BY e.key"
-        )
-        rows = await conn.execute_fetchall(sql, params)
-        thinned_points: dict[int, list[HistoryPoint]] = {n: [] for n in large}
-        for row_values in rows:
-            offset = 0
-            for n, cols in zip(large, columns, strict=True):
-                thinned_points[n].extend(_kept(list(row_values[offset : offset + len(cols)])))
-                offset += len(cols)
-        result = [thinned_points.get(n, points) for n, points in enumerate(result)]
+    sought = [pick for pick in picks if pick not in scanned]
+    # series → bucket (-1: a small series' every point) → its points as 'time|k|value' candidates
+    found: list[dict[int, list[str]]] = [{} for _ in series]
+    if whole or scanned:
+        for n, bucket, point in await conn.execute_fetchall(_points_sql(series, whole, scanned), params):
+            found[n].setdefault(int(bucket), []).append(str(point))
+    if sought:
+        edges = {**params, "edges": buckets.edges_json()}  # 360 times as text: only for seeks
+        for bucket, row in enumerate(await conn.execute_fetchall(_seeks_sql(sought), edges)):
+            for (n, _branch), point in zip(sought, row, strict=True):
+                if point:
+                    found[n].setdefault(bucket, []).append(str(point))
+    result: list[list[HistoryPoint]] = []
+    for n, points in enumerate(found):
+        if n in whole:  # a small series whole, ordered as `points` orders it (by time, then k)
+            every = sorted((_unpacked(p) for p in points.get(-1, [])), key=lambda p: (p[0], p[1]))
+            result.append([(at, value) for at, _k, value in every])
+        else:
+            result.append([point for bucket in sorted(points) for point in _kept(points[bucket])])
     return result
+
+
+async def _counts(
+    conn: Connection, reads: list[Branch], most: int, params: Mapping[str, object]
+) -> dict[tuple[str, ...], int]:
+    """The number of rows in the window of each of `reads` (by Branch.rows_read), counted no further
+    than `most`: a long history costs no more than a scan would have."""
+    each = [f"(SELECT count(*) FROM (SELECT 1 {read.window()} LIMIT {most}))" for read in reads]  # noqa: S608 - fixed texts
+    row = next(iter(await conn.execute_fetchall(f"SELECT {', '.join(each)}", params)))
+    return {read.rows_read: int(n) for read, n in zip(reads, row, strict=True)}
+
+
+def scan_sql(scanned: Sequence[Pick]) -> str:
+    """Rows (s, b, p) of the `scanned` branches (of the series numbered s): per bucket b holding points
+    of a branch, that branch's last point p (Branch.last_point). Each set of rows is read once, as one
+    range of an index grouped by bucket, whatever the number of branches reading it."""
+    return _points_sql([], [], scanned)
+
+
+def _points_sql(series: Sequence[HistorySeries], whole: Sequence[int], scanned: Sequence[Pick]) -> str:
+    """One statement: the `whole` series' every point (b -1), and scan_sql of the `scanned`."""
+    every_point = "t || '|' || k || '|' || coalesce(v, '')"
+    members = [
+        f"SELECT {n} AS s, -1 AS b, {every_point} AS p FROM ({series[n].select()})"  # noqa: S608 - fixed texts
+        for n in whole
+    ]
+    scans: dict[tuple[str, ...], tuple[Branch, list[str]]] = {}  # Branch.scan → a branch of it, values
+    for n, branch in scanned:
+        _first, values = scans.setdefault(branch.scan, (branch, []))
+        if branch.value not in values:
+            values.append(branch.value)
+        name = f"l{list(scans).index(branch.scan)}"
+        point = branch.last_point(name, f"v{values.index(branch.value)}")
+        members.append(f"SELECT {n} AS s, {name}.b AS b, {point} AS p FROM {name}")  # noqa: S608 - fixed texts
+    # SQLite takes bare columns (the values) from the row that gave a lone max(): the bucket's last row.
+    tables = [
+        f"l{g} AS (SELECT b, max(t) AS t, {', '.join(f'v{j}' for j in range(len(values)))} FROM "  # noqa: S608 - fixed texts
+        f"(SELECT {bucket_of('t')} AS b, t, {', '.join(f'v{j}' for j in range(len(values)))} FROM "
+        f"(SELECT {first.time} AS t, {', '.join(f'{v} AS v{j}' for j, v in enumerate(values))} "
+        f"{first.window()})) GROUP BY b)"
+        for g, (first, values) in enumerate(scans.values())
+    ]
+    return ("WITH " + ", ".join(tables) + " " if tables else "") + " UNION ALL ".join(members)
+
+
+def _seeks_sql(sought: Sequence[Pick]) -> str:
+    """One row per bucket (in order) and one column per `sought` branch: its last value in the bucket,
+    and its None after it where the branch has breaks (Branch.last_in_bucket)."""
+    columns = ", ".join(branch.last_in_bucket(breaks=branch.breaks) for _n, branch in sought)
+    return (
+        f"SELECT {columns} FROM (SELECT value ->> 0 AS lo, value ->> 1 AS hi, value ->> 2 AS lo_s, "  # noqa: S608 - fixed texts
+        "value ->> 3 AS hi_s, key FROM json_each(:edges)) AS e ORDER BY e.key"
+    )

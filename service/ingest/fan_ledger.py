@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 from service.ingest.token_import import MATCH_TOLERANCE, choose_matches
 from service.store import fan_ledger
@@ -34,7 +35,8 @@ async def record(
 ) -> None:
     """Add the batch's attendance and spending days, and count each person's newly attended broadcasts
     into `figures` (call before `room_events.add_room_figures` writes them)."""
-    attendance: dict[tuple[int, int], Attendance] = {}
+    # (broadcast, person) → [first event's time, tokens]; plain lists: this loop runs per event.
+    attendance: dict[tuple[int, int], list[Any]] = {}
     days: dict[tuple[int, str], int] = {}
     for event in events:
         if not event.username or event.username == broadcaster or event.is_anon:
@@ -48,17 +50,22 @@ async def record(
         if broadcast is None or broadcast in rebuilt:
             continue
         known = attendance.get((broadcast, person))
-        attendance[(broadcast, person)] = Attendance(
-            broadcast, person, min(known.first_at, event.at) if known else event.at,
-            (known.tokens if known else 0) + spent,
-        )  # fmt: skip
-    for broadcast in {b for b, _ in attendance}:
-        present = [p for b, p in attendance if b == broadcast]
+        if known is None:
+            attendance[(broadcast, person)] = [event.at, spent]
+        else:
+            known[0] = min(known[0], event.at)
+            known[1] += spent
+    by_broadcast: dict[int, list[int]] = {}
+    for broadcast, person in attendance:
+        by_broadcast.setdefault(broadcast, []).append(person)
+    for broadcast, present in by_broadcast.items():
         already = await fan_ledger.attending(conn, broadcast, present)
         for person in present:
             if person not in already:
                 figures[person].attended += 1
-    await fan_ledger.add_attendance(conn, attendance.values())
+    await fan_ledger.add_attendance(
+        conn, [Attendance(b, p, first, tokens) for (b, p), (first, tokens) in attendance.items()]
+    )
     await fan_ledger.add_spending_days(conn, days)
 
 

@@ -85,7 +85,7 @@ class StreamOptions:
     # Polls made ahead of the store, and the most events it stores in one transaction when several
     # polled batches wait (a backlog): see jobs/events_ahead.py.
     polls_ahead: int = 8
-    events_per_commit: int = 1_000
+    events_per_commit: int = 500
 
 
 def _identity(config: SourceConfig) -> tuple[str, str, str]:

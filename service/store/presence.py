@@ -17,7 +17,7 @@ from service.store.db import Connection
 ROOM_METHODS = ("broadcastStart", "broadcastStop", "roomSubjectChange")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per event, at half the cost
 class Stay:
     person_id: int
     broadcast_id: int | None

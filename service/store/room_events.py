@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from service.store.db import Connection
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class IncomingEvent:
-    """One valid event as the store takes it; ingest maps the Events API model onto this."""
+    """One valid event as the store takes it; ingest maps the Events API model onto this. (Not frozen:
+    one is made per event, and a frozen dataclass's __init__ costs twice as much.)"""
 
     id: str
     ms: int

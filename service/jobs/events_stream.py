@@ -241,6 +241,8 @@ class EventsStream:
             taken = await feed.take(most=self.options.events_per_commit)
             if taken is None or isinstance(taken, PollFailed):
                 return taken
+            if self._changed.is_set():
+                return None  # polled under the old settings: the new ones start from the stored cursor
             try:
                 await self._commit(taken, broadcaster, token)
             except Exception as error:  # any storage fault: shown, and the batches polled again

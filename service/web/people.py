@@ -9,7 +9,9 @@ written once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import Any, Protocol
 
 from markupsafe import Markup
 
@@ -131,20 +133,42 @@ _ROLE_PENDING = (
 )
 
 
-def person_cells(
-    p: PersonState,
-    *,
-    badge_html: str,
-    lifetime_tokens: int,
-    can_enqueue: bool,
-    scrape: tuple[bool, str],
-    may_scrape: bool,
-    here: str,
-    csrf_token: str,
-) -> Markup:
-    """The Directory's cells for one person_state row, Username … Actions (the `person_cells` macro).
-    `badge_html`: the fan badge beside the name, already rendered; `lifetime_tokens`: the Tokens cell.
-    Each value is escaped once (text()) and the row becomes Markup once, at the end."""
+# Where a row's escaped username goes in the page's action forms (see _RowActions): escaped text
+# never holds "<", so this cannot occur in anything the forms are built from.
+_NAME = "<name>"
+
+
+class _RowActions:
+    """The Actions menu's forms of one page, written once a page with a place for each row's name:
+    the token, the way back and the scrape state are the same on every row."""
+
+    __slots__ = ("_add", "_refresh", "_scrape")
+
+    def __init__(
+        self, *, csrf_token: str, here: str, can_enqueue: bool, scrape: tuple[bool, str], may_scrape: bool
+    ) -> None:
+        csrf, back = text(csrf_token), text(here)
+        refresh = add = ""
+        if can_enqueue:
+            refresh = _queue_form(csrf, _NAME, 1, "Refresh now", note="refresh requested from the Directory",
+                                  back=back, title="Queue a one-off (P1) lookup now")  # fmt: skip
+            add = _queue_form(
+                csrf, _NAME, 1, "Add to P1", note="", back=back, title="Look this person up once"
+            )
+        self._refresh = refresh.split(_NAME)
+        self._add = add.split(_NAME)
+        self._scrape = _scrape_button(csrf, _NAME, scrape, back, allowed=may_scrape).split(_NAME)
+
+    def html(self, name: str, *, prioritised: bool) -> str:
+        """The forms for the person whose escaped username is `name`."""
+        forms = name.join(self._refresh)
+        if not prioritised:
+            forms += name.join(self._add)
+        return forms + name.join(self._scrape)
+
+
+def _cells(p: PersonState, badge_html: str, lifetime_tokens: int, actions: _RowActions) -> str:
+    """The Directory's cells for one person_state row, as HTML text (person_cells is the Markup)."""
     name = text(p.username)
     who = f'<a href="/profile/{name}">{name}</a>{badge_html}'
     if p.is_live:
@@ -168,17 +192,7 @@ def person_cells(
     tokens = number_text(lifetime_tokens) if lifetime_tokens else ""
     age = None if p.age is None else str(p.age)
     rank = None if p.rank is None else str(p.rank)
-    csrf, back = text(csrf_token), text(here)
-    actions = ""
-    if can_enqueue:
-        actions += _queue_form(csrf, name, 1, "Refresh now", note="refresh requested from the Directory",
-                               back=back, title="Queue a one-off (P1) lookup now")  # fmt: skip
-        if not p.priority:
-            actions += _queue_form(
-                csrf, name, 1, "Add to P1", note="", back=back, title="Look this person up once"
-            )
-    actions += _scrape_button(csrf, name, scrape, back, allowed=may_scrape)
-    return html(
+    return (
         f'    <td class="who">{who}</td>\n'
         f"    <td>{_image(p.image_sha256, p.image_url)}</td>\n"
         f'    <td class="num">{_sourced(age, p.age_source, p.age_at)}</td>\n'
@@ -196,11 +210,61 @@ def person_cells(
         f'title="Actions for {name}">Actions</summary>\n'
         '        <div class="menu-items">\n'
         f'          <a href="/profile/{name}" class="button small">View Profile</a>\n'
-        f"{actions}\n"
+        f"{actions.html(name, prioritised=bool(p.priority))}\n"
         "        </div>\n"
         "      </details>\n"
         "    </td>\n"
     )
+
+
+def person_cells(
+    p: PersonState,
+    *,
+    badge_html: str,
+    lifetime_tokens: int,
+    can_enqueue: bool,
+    scrape: tuple[bool, str],
+    may_scrape: bool,
+    here: str,
+    csrf_token: str,
+) -> Markup:
+    """The Directory's cells for one person_state row, Username … Actions (the `person_cells` macro).
+    `badge_html`: the fan badge beside the name, already rendered; `lifetime_tokens`: the Tokens cell.
+    Each value is escaped once (text()) and the row becomes Markup once, at the end."""
+    actions = _RowActions(
+        csrf_token=csrf_token, here=here, can_enqueue=can_enqueue, scrape=scrape, may_scrape=may_scrape
+    )
+    return html(_cells(p, badge_html, lifetime_tokens, actions))
+
+
+class _Badge(Protocol):
+    lifetime_tokens: int
+
+
+def person_rows(
+    rows: Iterable[PersonState],
+    *,
+    badges: Mapping[str, _Badge],
+    fan_badge: Callable[[Any], object],
+    can_enqueue: bool,
+    scrape: tuple[bool, str],
+    may_scrape: bool,
+    here: str,
+    csrf_token: str,
+) -> Markup:
+    """Every row of the Directory's table (the `person_rows` macro): what a loop over person_cells
+    writes, with the page's shared parts (token, way back, forms) written once rather than per row.
+    `fan_badge`: the `fan_badge` macro, called for the rows that have a badge."""
+    actions = _RowActions(
+        csrf_token=csrf_token, here=here, can_enqueue=can_enqueue, scrape=scrape, may_scrape=may_scrape
+    )
+    written = []
+    for p in rows:
+        badge = badges.get(p.username)
+        badge_html = str(fan_badge(badge)) if badge else ""
+        cells = _cells(p, badge_html, badge.lifetime_tokens if badge else 0, actions)
+        written.append(f'  <tr data-username="{text(p.username)}">\n    {cells}\n  </tr>\n')
+    return html("".join(written))
 
 
 HELPERS = {
@@ -212,4 +276,5 @@ HELPERS = {
     "queue_form_html": queue_form,
     "scrape_button_html": scrape_button,
     "person_cells_html": person_cells,
+    "person_rows_html": person_rows,
 }

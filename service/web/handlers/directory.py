@@ -21,7 +21,7 @@ from service.store.directory import DEFAULT_SORT, ROLES, SORTS, DirectoryFilter,
 from service.usernames import USERNAME, normalise_username
 from service.web import page_json, people, sessions
 from service.web.access import requires
-from service.web.fan_badges import badges_for
+from service.web.fan_badges import badges_for_persons
 from service.web.forms import parse_form
 from service.web.handler_support import acting_user, can_enqueue, scrape_availability
 from service.web.json_view import respond
@@ -102,7 +102,7 @@ async def users_directory(request: web.Request) -> web.StreamResponse:
             result = directory.DirectoryPage([], 0, 1, directory.PAGE_SIZE)
             exact = None
         scrape = await scrape_availability(request, conn)
-        badges = await badges_for(request, conn, (row.username for row in result.rows))
+        badges = await badges_for_persons(request, conn, {row.username: row.person_id for row in result.rows})
     context = {
         "active": "users",
         "tab": "directory",

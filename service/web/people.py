@@ -133,16 +133,17 @@ _ROLE_PENDING = (
 )
 
 
-# Where a row's escaped username goes in the page's action forms (see _RowActions): escaped text
+# Where a row's escaped username goes in the page's action forms (see _RowPage): escaped text
 # never holds "<", so this cannot occur in anything the forms are built from.
 _NAME = "<name>"
 
 
-class _RowActions:
-    """The Actions menu's forms of one page, written once a page with a place for each row's name:
-    the token, the way back and the scrape state are the same on every row."""
+class _RowPage:
+    """What the rows of one page share, written once a page: the Actions menu's forms with a place
+    for each row's name (the token, the way back and the scrape state are the same on every row),
+    and the hover text of each (source, time), which a row's values often share."""
 
-    __slots__ = ("_add", "_refresh", "_scrape")
+    __slots__ = ("_add", "_refresh", "_scrape", "_titles")
 
     def __init__(
         self, *, csrf_token: str, here: str, can_enqueue: bool, scrape: tuple[bool, str], may_scrape: bool
@@ -158,8 +159,22 @@ class _RowActions:
         self._refresh = refresh.split(_NAME)
         self._add = add.split(_NAME)
         self._scrape = _scrape_button(csrf, _NAME, scrape, back, allowed=may_scrape).split(_NAME)
+        self._titles: dict[tuple[str | None, str | None], str] = {}
 
-    def html(self, name: str, *, prioritised: bool) -> str:
+    def title(self, source: str | None, at: str | None) -> str:
+        """text(source_title(source, at)), once a page for each (source, time)."""
+        title = self._titles.get((source, at))
+        if title is None:
+            title = self._titles[source, at] = text(source_title(source, at))
+        return title
+
+    def sourced(self, value_html: str | None, source: str | None, at: str | None) -> str:
+        """_sourced, with the page's titles."""
+        if value_html is None or value_html == "":
+            return '<span class="hint">—</span>'
+        return f'<span class="sourced" title="{self.title(source, at)}">{value_html}</span>'
+
+    def actions(self, name: str, *, prioritised: bool) -> str:
         """The forms for the person whose escaped username is `name`."""
         forms = name.join(self._refresh)
         if not prioritised:
@@ -167,12 +182,12 @@ class _RowActions:
         return forms + name.join(self._scrape)
 
 
-def _cells(p: PersonState, badge_html: str, lifetime_tokens: int, actions: _RowActions) -> str:
+def _cells(p: PersonState, badge_html: str, lifetime_tokens: int, page: _RowPage) -> str:
     """The Directory's cells for one person_state row, as HTML text (person_cells is the Markup)."""
     name = text(p.username)
     who = f'<a href="/profile/{name}">{name}</a>{badge_html}'
     if p.is_live:
-        who += f' <span class="live on" title="{text(source_title(p.live_source, p.live_at))}">live</span>'
+        who += f' <span class="live on" title="{page.title(p.live_source, p.live_at)}">live</span>'
     if p.display_name and p.display_name != p.username:
         who += f'<br><small class="hint">{text(p.display_name)}</small>'
     if p.role == "unknown" and p.lookup_status == "pending":
@@ -195,12 +210,12 @@ def _cells(p: PersonState, badge_html: str, lifetime_tokens: int, actions: _RowA
     return (
         f'    <td class="who">{who}</td>\n'
         f"    <td>{_image(p.image_sha256, p.image_url)}</td>\n"
-        f'    <td class="num">{_sourced(age, p.age_source, p.age_at)}</td>\n'
+        f'    <td class="num">{page.sourced(age, p.age_source, p.age_at)}</td>\n'
         f"    <td>{role}</td>\n"
         f'    <td class="tags">{tags}</td>\n'
         f"    <td>{priority}</td>\n"
-        f'    <td class="num">{_sourced(followers, p.followers_source, p.followers_at)}</td>\n'
-        f'    <td class="num">{_sourced(rank, p.rank_source, p.rank_at)}</td>\n'
+        f'    <td class="num">{page.sourced(followers, p.followers_source, p.followers_at)}</td>\n'
+        f'    <td class="num">{page.sourced(rank, p.rank_source, p.rank_at)}</td>\n'
         f'    <td class="num">{p.events_count}</td>\n'
         f'    <td class="num" data-testid="tokens">{tokens}</td>\n'
         f'    <td class="num">{p.snapshot_count}</td>\n'
@@ -210,7 +225,7 @@ def _cells(p: PersonState, badge_html: str, lifetime_tokens: int, actions: _RowA
         f'title="Actions for {name}">Actions</summary>\n'
         '        <div class="menu-items">\n'
         f'          <a href="/profile/{name}" class="button small">View Profile</a>\n'
-        f"{actions.html(name, prioritised=bool(p.priority))}\n"
+        f"{page.actions(name, prioritised=bool(p.priority))}\n"
         "        </div>\n"
         "      </details>\n"
         "    </td>\n"
@@ -231,10 +246,10 @@ def person_cells(
     """The Directory's cells for one person_state row, Username … Actions (the `person_cells` macro).
     `badge_html`: the fan badge beside the name, already rendered; `lifetime_tokens`: the Tokens cell.
     Each value is escaped once (text()) and the row becomes Markup once, at the end."""
-    actions = _RowActions(
+    page = _RowPage(
         csrf_token=csrf_token, here=here, can_enqueue=can_enqueue, scrape=scrape, may_scrape=may_scrape
     )
-    return html(_cells(p, badge_html, lifetime_tokens, actions))
+    return html(_cells(p, badge_html, lifetime_tokens, page))
 
 
 class _Badge(Protocol):
@@ -255,14 +270,14 @@ def person_rows(
     """Every row of the Directory's table (the `person_rows` macro): what a loop over person_cells
     writes, with the page's shared parts (token, way back, forms) written once rather than per row.
     `fan_badge`: the `fan_badge` macro, called for the rows that have a badge."""
-    actions = _RowActions(
+    page = _RowPage(
         csrf_token=csrf_token, here=here, can_enqueue=can_enqueue, scrape=scrape, may_scrape=may_scrape
     )
     written = []
     for p in rows:
         badge = badges.get(p.username)
         badge_html = str(fan_badge(badge)) if badge else ""
-        cells = _cells(p, badge_html, badge.lifetime_tokens if badge else 0, actions)
+        cells = _cells(p, badge_html, badge.lifetime_tokens if badge else 0, page)
         written.append(f'  <tr data-username="{text(p.username)}">\n    {cells}\n  </tr>\n')
     return html("".join(written))
 

@@ -24,6 +24,10 @@ class Badge:
     lifetime_tokens: int = 0  # in the room and imported (the ledger)
 
 
+# username → badge, as badges_for answers.
+Badges = dict[str, Badge]
+
+
 async def badges_for(
     request: web.Request, conn: Connection, usernames: Iterable[str | None]
 ) -> dict[str, Badge]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,16 @@ from markupsafe import Markup
 
 from service import __version__
 from service.permissions import Permission
+from service.store.alert_inbox import Bell
+from service.store.db import Connection
+from service.store.room import StreamState
 from service.web import sessions
 from service.web.admin_sections import ADMIN_SECTIONS
 from service.web.alert_bell import bell
-from service.web.keys import config_key, templates_key
+from service.web.alert_bell import shown as bell_shown
+from service.web.keys import config_key, db_key, templates_key
 from service.web.list_reasons import list_reason
-from service.web.stream_view import stream_warning
+from service.web.stream_view import needing_attention, stream_warning, warned
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -163,14 +168,32 @@ def base_context(request: web.Request) -> dict[str, Any]:
     }
 
 
+async def _header(
+    request: web.Request, permissions: Collection[str], page_state: StreamState | None
+) -> tuple[StreamState | None, Bell | None]:
+    """The header's stream warning and bell, read in one trip to a reader's thread (every page
+    shows them), or none when this user is shown neither."""
+    if not bell_shown(request, permissions) and not (warned(permissions) and page_state is None):
+        return (needing_attention(page_state) if warned(permissions) else None), None
+
+    async def reads(conn: Connection) -> tuple[StreamState | None, Bell | None]:
+        return (
+            await stream_warning(request, conn, permissions, page_state),
+            await bell(request, conn, permissions),
+        )
+
+    return await request.app[db_key].read_on_thread(reads)
+
+
 async def render(
     request: web.Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> web.Response:
     values = base_context(request)
     values["flash"] = await sessions.pop_flash(request)
     context = context or {}
-    values["stream_warning"] = await stream_warning(request, values["permissions"], context.get("stream"))
-    values["bell"] = await bell(request, values["permissions"])
+    values["stream_warning"], values["bell"] = await _header(
+        request, values["permissions"], context.get("stream")
+    )
     values.update(context)
     html = request.app[templates_key].get_template(template).render(values)
     response = web.Response(text=html, status=status, content_type="text/html")

@@ -18,11 +18,12 @@ from service.errors import InvalidInput
 from service.fan_tiers import TierRules
 from service.permissions import Permission
 from service.store import directory, extension, lookup
+from service.store.db import Connection
 from service.store.directory import DEFAULT_SORT, ROLES, SORTS, DirectoryFilter, PersonState
 from service.usernames import USERNAME, normalise_username
 from service.web import page_json, people, sessions
 from service.web.access import requires
-from service.web.fan_badges import badges_for_persons
+from service.web.fan_badges import Badges, badges_for_persons
 from service.web.forms import parse_form
 from service.web.handler_support import acting_user, can_enqueue, scrape_availability
 from service.web.json_view import respond
@@ -103,7 +104,8 @@ def parse_query(query: MultiMapping[str], rules: TierRules) -> DirectoryQuery:
 async def users_directory(request: web.Request) -> web.StreamResponse:
     query = parse_query(request.query, request.app[config_key].fans.tiers)
     valid_search = not query.flt.search or bool(USERNAME.match(query.flt.search))
-    async with request.app[db_key].read() as conn:
+
+    async def reads(conn: Connection) -> tuple[directory.DirectoryPage, int | None, tuple[bool, str], Badges]:
         if valid_search:
             result = await directory.list_page(conn, query.flt, page=query.page)
             exact = await directory.find_person_id(conn, query.flt.search) if query.flt.search else None
@@ -112,6 +114,11 @@ async def users_directory(request: web.Request) -> web.StreamResponse:
             exact = None
         scrape = await scrape_availability(request, conn)
         badges = await badges_for_persons(request, conn, {row.username: row.person_id for row in result.rows})
+        return result, exact, scrape, badges
+
+    # The page's statements (count, page, badges, the extension's state) in one trip to the
+    # reader's thread rather than one trip each.
+    result, exact, scrape, badges = await request.app[db_key].read_on_thread(reads)
     context = {
         "active": "users",
         "tab": "directory",

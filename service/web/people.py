@@ -51,7 +51,7 @@ def image_src(sha256: str | None, url: str | None) -> tuple[str, str]:
 def _sourced(value_html: str | None, source: str | None, at: str | None, test: str = "") -> str:
     if value_html is not None and value_html != "":
         return f'<span class="sourced" title="{text(source_title(source, at))}"{test}>{value_html}</span>'
-    return f'<span class="hint"{test}>—</span>'
+    return f'<span class="hint"{test}>&mdash;</span>'
 
 
 def sourced_cell(value: object, source: str | None, at: str | None, testid: str = "") -> Markup:
@@ -129,7 +129,7 @@ def scrape_button(
 
 _ROLE_PENDING = (
     '<span class="hint" title="A lookup is finding out whether {} is a model or a viewer" '
-    'data-testid="resolving">resolving…</span>'
+    'data-testid="resolving">resolving&hellip;</span>'
 )
 
 
@@ -171,7 +171,7 @@ class _RowPage:
     def sourced(self, value_html: str | None, source: str | None, at: str | None) -> str:
         """_sourced, with the page's titles."""
         if value_html is None or value_html == "":
-            return '<span class="hint">—</span>'
+            return '<span class="hint">&mdash;</span>'
         return f'<span class="sourced" title="{self.title(source, at)}">{value_html}</span>'
 
     def actions(self, name: str, *, prioritised: bool) -> str:
@@ -202,7 +202,7 @@ def _cells(p: PersonState, badge_html: str, lifetime_tokens: int, page: _RowPage
             f'<span class="prio p{p.priority}" title="{text(p.lookup_status or "")}">P{p.priority}</span>'
         )
     else:
-        priority = "—"
+        priority = "&mdash;"
     followers = number_text(p.followers) if p.followers is not None else None
     tokens = number_text(lifetime_tokens) if lifetime_tokens else ""
     age = None if p.age is None else str(p.age)

@@ -79,7 +79,7 @@ def time_text(moment: datetime | None, seconds: bool = False) -> str:
     """A stored moment as `<time>` (localize.js shows it in the reader's zone), UTC on hover; a dash
     for none. HTML as a str, for callers that build a larger fragment (time_tag is the Markup)."""
     if not moment:
-        return "—"
+        return "&mdash;"
     # Digits and separators only (a datetime's own formats): nothing here needs escaping.
     shown = localtime(moment, SECONDS if seconds else MINUTES)
     precision = "seconds" if seconds else "minutes"
@@ -103,7 +103,7 @@ def number_text(value: float | None, fmt: str = "{:,}") -> str:
     """A figure as `<data class="num">`: grouped here ("1,234"), in the reader's locale by localize.js.
     HTML as a str (number, the `num` filter, is the Markup)."""
     if value is None:
-        return "—"
+        return "&mdash;"
     if type(value) is int and fmt == "{:,}":  # digits and commas: the common case, nothing to escape
         return f'<data class="num" value="{value}">{value:,}</data>'
     return f'<data class="num" value="{text(value)}">{text(fmt.format(value))}</data>'

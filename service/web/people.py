@@ -62,10 +62,11 @@ def sourced_cell(value: object, source: str | None, at: str | None, testid: str 
 
 def _image(sha256: str | None, url: str | None, size: str = "thumb") -> str:
     src, fallback = image_src(sha256, url)
+    size = "thumb" if size == "thumb" else text(size)  # the rows' size needs no escaping
     if not src:
-        return f'<span class="{text(size)} noimage" aria-label="no image"></span>'
+        return f'<span class="{size} noimage" aria-label="no image"></span>'
     extra = f' data-fallback="{text(fallback)}"' if fallback else ""
-    return f'<img class="{text(size)}" src="{text(src)}"{extra} alt="" loading="lazy">'
+    return f'<img class="{size}" src="{text(src)}"{extra} alt="" loading="lazy">'
 
 
 def image_tag(sha256: str | None, url: str | None, size: str = "thumb") -> Markup:
@@ -127,6 +128,8 @@ def scrape_button(
     return html(_scrape_button(text(csrf_token), text(username), state, text(back), allowed=allowed))
 
 
+# A person's role as the rows show it (a role the schema does not know is escaped where it shows).
+_ROLES = {role: role for role in ("model", "viewer", "unknown")}
 _ROLE_PENDING = (
     '<span class="hint" title="A lookup is finding out whether {} is a model or a viewer" '
     'data-testid="resolving">resolving&hellip;</span>'
@@ -143,7 +146,7 @@ class _RowPage:
     for each row's name (the token, the way back and the scrape state are the same on every row),
     and the hover text of each (source, time), which a row's values often share."""
 
-    __slots__ = ("_add", "_refresh", "_scrape", "_titles")
+    __slots__ = ("_add", "_refresh", "_scrape", "_tags", "_titles")
 
     def __init__(
         self, *, csrf_token: str, here: str, can_enqueue: bool, scrape: tuple[bool, str], may_scrape: bool
@@ -160,6 +163,7 @@ class _RowPage:
         self._add = add.split(_NAME)
         self._scrape = _scrape_button(csrf, _NAME, scrape, back, allowed=may_scrape).split(_NAME)
         self._titles: dict[tuple[str | None, str | None], str] = {}
+        self._tags: dict[str, str] = {}
 
     def title(self, source: str | None, at: str | None) -> str:
         """text(source_title(source, at)), once a page for each (source, time)."""
@@ -167,6 +171,16 @@ class _RowPage:
         if title is None:
             title = self._titles[source, at] = text(source_title(source, at))
         return title
+
+    def tags(self, tags: tuple[str, ...]) -> str:
+        """The first six tags as chips, each tag's chip written once a page (tags repeat)."""
+        chips = ""
+        for tag in tags[:6]:
+            chip = self._tags.get(tag)
+            if chip is None:
+                chip = self._tags[tag] = f'<span class="tag">{text(tag)}</span> '
+            chips += chip
+        return chips
 
     def sourced(self, value_html: str | None, source: str | None, at: str | None) -> str:
         """_sourced, with the page's titles."""
@@ -193,8 +207,8 @@ def _cells(p: PersonState, badge_html: str, lifetime_tokens: int, page: _RowPage
     if p.role == "unknown" and p.lookup_status == "pending":
         role = _ROLE_PENDING.format(name)
     else:
-        role = text(p.role)
-    tags = "".join(f'<span class="tag">{text(t)}</span> ' for t in p.tags[:6])
+        role = _ROLES.get(p.role) or text(p.role)
+    tags = page.tags(p.tags)
     if len(p.tags) > 6:
         tags += f'<span class="hint" title="{text(", ".join(p.tags[6:]))}">+{len(p.tags) - 6}</span>'
     if p.priority:

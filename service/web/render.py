@@ -135,6 +135,9 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environmen
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the program and change only with it (a restart): not checking each
+        # one's file on every use saves a stat() per template a page uses (seven on the Directory).
+        auto_reload=False,
     )
     env.filters["localtime"] = localtime
     env.filters["ago"] = ago

@@ -171,21 +171,36 @@ def base_context(request: web.Request) -> dict[str, Any]:
     }
 
 
+Header = tuple[StreamState | None, Bell | None]
+# A page that reads on a reader's thread anyway puts read_header's answer here, in its context, and
+# render() then reads nothing for the header.
+HEADER_KEY = "header"
+
+
+def _permissions(request: web.Request) -> Collection[str]:
+    session = sessions.current(request)
+    return session.user.permissions if session else frozenset()
+
+
+async def read_header(
+    request: web.Request, conn: Connection, page_state: StreamState | None = None
+) -> Header:
+    """The header's stream warning and bell for this user, read on `conn`."""
+    permissions = _permissions(request)
+    return (
+        await stream_warning(request, conn, permissions, page_state),
+        await bell(request, conn, permissions),
+    )
+
+
 async def _header(
     request: web.Request, permissions: Collection[str], page_state: StreamState | None
-) -> tuple[StreamState | None, Bell | None]:
+) -> Header:
     """The header's stream warning and bell, read in one trip to a reader's thread (every page
     shows them), or none when this user is shown neither."""
     if not bell_shown(request, permissions) and not (warned(permissions) and page_state is None):
         return (needing_attention(page_state) if warned(permissions) else None), None
-
-    async def reads(conn: Connection) -> tuple[StreamState | None, Bell | None]:
-        return (
-            await stream_warning(request, conn, permissions, page_state),
-            await bell(request, conn, permissions),
-        )
-
-    return await request.app[db_key].read_on_thread(reads)
+    return await request.app[db_key].read_on_thread(lambda conn: read_header(request, conn, page_state))
 
 
 async def render(
@@ -194,9 +209,8 @@ async def render(
     values = base_context(request)
     values["flash"] = await sessions.pop_flash(request)
     context = context or {}
-    values["stream_warning"], values["bell"] = await _header(
-        request, values["permissions"], context.get("stream")
-    )
+    header = context.get(HEADER_KEY) or await _header(request, values["permissions"], context.get("stream"))
+    values["stream_warning"], values["bell"] = header
     values.update(context)
     html = request.app[templates_key].get_template(template).render(values)
     response = web.Response(text=html, status=status, content_type="text/html")

@@ -29,6 +29,7 @@ from service.web.handler_support import acting_user, can_enqueue, scrape_availab
 from service.web.json_view import respond
 from service.web.keys import config_key, db_key
 from service.web.query_params import page_number
+from service.web.render import HEADER_KEY, Header, read_header
 
 MAX_TAGS = 10
 CSV_BATCH = 5000
@@ -105,7 +106,9 @@ async def users_directory(request: web.Request) -> web.StreamResponse:
     query = parse_query(request.query, request.app[config_key].fans.tiers)
     valid_search = not query.flt.search or bool(USERNAME.match(query.flt.search))
 
-    async def reads(conn: Connection) -> tuple[directory.DirectoryPage, int | None, tuple[bool, str], Badges]:
+    async def reads(
+        conn: Connection,
+    ) -> tuple[directory.DirectoryPage, int | None, tuple[bool, str], Badges, Header]:
         if valid_search:
             result = await directory.list_page(conn, query.flt, page=query.page)
             exact = await directory.find_person_id(conn, query.flt.search) if query.flt.search else None
@@ -114,11 +117,11 @@ async def users_directory(request: web.Request) -> web.StreamResponse:
             exact = None
         scrape = await scrape_availability(request, conn)
         badges = await badges_for_persons(request, conn, {row.username: row.person_id for row in result.rows})
-        return result, exact, scrape, badges
+        return result, exact, scrape, badges, await read_header(request, conn)
 
-    # The page's statements (count, page, badges, the extension's state) in one trip to the
-    # reader's thread rather than one trip each.
-    result, exact, scrape, badges = await request.app[db_key].read_on_thread(reads)
+    # The page's statements (count, page, badges, the extension's state, the header's) in one
+    # trip to the reader's thread rather than one trip each.
+    result, exact, scrape, badges, header = await request.app[db_key].read_on_thread(reads)
     context = {
         "active": "users",
         "tab": "directory",
@@ -132,6 +135,7 @@ async def users_directory(request: web.Request) -> web.StreamResponse:
         "can_enqueue": can_enqueue(request),
         "scrape": scrape,
         "here": request.path_qs,
+        HEADER_KEY: header,
         **people.HELPERS,
     }
     return await respond(request, "users/directory.html", context, page_json.directory)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from aiohttp import web
 
 from service.app import create_app
@@ -12,6 +14,13 @@ from service.store.files import secure_tree
 
 class ServeError(Exception):
     pass
+
+
+async def _freeze_startup_objects(_app: web.Application) -> None:
+    """Everything made while starting (modules, settings, the open database) lives as long as the
+    process: moved out of the collector's view, the full collections that busy panel pages
+    trigger scan only what requests made, not the whole program again."""
+    gc.freeze()
 
 
 def run(settings: Settings) -> int:
@@ -26,6 +35,7 @@ def run(settings: Settings) -> int:
     from service.web.keys import secrets_key  # the registry the app keeps current
 
     configure_logging(settings.log_level, app[secrets_key])
+    app.on_startup.append(_freeze_startup_objects)  # after the startup contexts: the database is open
     print(f"MHC Control Panel on http://{settings.host}:{settings.port}/  (data in {settings.data_dir})")
     try:
         web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)

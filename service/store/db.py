@@ -49,10 +49,10 @@ async def fetch_one(conn: Connection, sql: str, params: Any = None) -> aiosqlite
 T = TypeVar("T")
 
 
-class _WriterConnection(aiosqlite.Connection):
+class _InlineConnection(aiosqlite.Connection):
     """aiosqlite's connection, whose calls made on its own thread run there at once instead of being
-    queued for that thread: a coroutine driven on the thread (`Database.write_on_thread`) then does a
-    whole transaction in one trip instead of one trip per statement."""
+    queued for that thread: a coroutine driven on the thread (`Database.write_on_thread`,
+    `Database.read_on_thread`) does all its statements in one trip instead of one trip each."""
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if threading.get_ident() == self._thread.ident:
@@ -68,7 +68,7 @@ def _drive(work: Coroutine[Any, Any, T]) -> T:
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
     work.close()
-    raise RuntimeError("work on the writer's thread awaited something other than its connection")
+    raise RuntimeError("work on a connection's thread awaited something other than its connection")
 
 
 class DatabaseLockedError(sqlite3.OperationalError):
@@ -183,7 +183,7 @@ class Database:
         # Tokens and personal data: the folder and every database file are the owner's alone.
         prepare_database_file(self.path)
         path = str(self.path)
-        writer = await _WriterConnection(lambda: sqlite3.connect(path, isolation_level=None), 64)
+        writer = await _InlineConnection(lambda: sqlite3.connect(path, isolation_level=None), 64)
         try:
             await _configure(writer, busy_timeout_ms=self._busy_timeout_ms)
             await migrate(writer)
@@ -192,7 +192,7 @@ class Database:
             raise
         self._writer = writer
         for _ in range(self._reader_count):
-            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            reader = await _InlineConnection(lambda: sqlite3.connect(path, isolation_level=None), 64)
             await _configure(reader, busy_timeout_ms=self._busy_timeout_ms)
             await reader.execute("PRAGMA query_only = ON")
             self._all_readers.append(reader)
@@ -305,6 +305,17 @@ class Database:
             yield reader
         finally:
             self._readers.put_nowait(reader)
+
+    async def read_on_thread(self, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
+        """`work(conn)` on a reader, run whole on the reader's thread: one trip for several reads.
+
+        For a page's reads (the Directory's list, count, badges and scrape state): each awaited
+        statement would otherwise be a trip from the event loop to the thread and back, a future
+        and a wake-up each. As with write_on_thread, `work` must await nothing but `conn` (a
+        RuntimeError says so if it does) and holds the GIL while it runs Python."""
+        async with self.read() as reader:
+            on_thread: Callable[..., Awaitable[T]] = reader._execute
+            return await on_thread(_drive, work(reader))
 
 
 @asynccontextmanager

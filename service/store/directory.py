@@ -106,9 +106,12 @@ class DirectoryFilter:
     now: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PersonState:
-    """A person_state row: each current value with the source and time it came from."""
+    """A person_state row: each current value with the source and time it came from.
+
+    Not frozen, though nothing changes one: pages build 50 at a time, and a frozen dataclass's
+    __init__ (object.__setattr__ for each of 32 fields) costs 2 µs a row against 0.2 µs."""
 
     person_id: int
     username: str
@@ -164,7 +167,8 @@ def parse_tags(raw: str | None) -> tuple[str, ...]:
         value = json.loads(raw)
     except ValueError:
         return ()
-    return tuple(str(t) for t in value if isinstance(t, str) and t) if isinstance(value, list) else ()
+    # JSON strings are exactly str; a list comprehension is quicker than a generator (50 rows a page).
+    return tuple([t for t in value if type(t) is str and t]) if type(value) is list else ()
 
 
 def state_from_values(values: dict[str, Any]) -> PersonState:

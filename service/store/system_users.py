@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aiosqlite
 
 from service.clock import from_db, now_db
@@ -12,7 +14,7 @@ from service.permissions import (
     PERMISSION_DESCRIPTIONS,
     Permission,
 )
-from service.store.db import Connection, fetch_all, fetch_one
+from service.store.db import Connection, fetch_all
 
 _SELECT_USERS = "SELECT u.id, u.username, u.disabled, u.created_at, u.last_login_at FROM system_users u"
 
@@ -93,9 +95,46 @@ async def _user_from_row(conn: Connection, row: aiosqlite.Row) -> SystemUser:
     )
 
 
+# A user with each of their roles and each role's permissions, one row per (role, permission) (a
+# user without roles is one row, NULL there): the columns and the joins after `system_users u`, for
+# statements that read a user along with something else; order the rows by GRANT_ORDER.
+GRANT_COLUMNS = (
+    "u.id, u.username, u.disabled, u.created_at, u.last_login_at, r.name AS role, p.name AS permission"
+)
+GRANT_JOINS = (
+    "LEFT JOIN system_user_roles ur ON ur.user_id = u.id "
+    "LEFT JOIN system_roles r ON r.id = ur.role_id "
+    "LEFT JOIN system_role_permissions rp ON rp.role_id = r.id "
+    "LEFT JOIN system_permissions p ON p.id = rp.permission_id"
+)
+GRANT_ORDER = "r.name"
+_KNOWN_PERMISSIONS = frozenset(p.value for p in Permission)
+
+
+def user_from_grant_rows(rows: Sequence[aiosqlite.Row]) -> SystemUser | None:
+    """The user of GRANT_COLUMNS rows (all of one user, in GRANT_ORDER); None for no rows."""
+    if not rows:
+        return None
+    first = rows[0]
+    roles = tuple(dict.fromkeys(row["role"] for row in rows if row["role"] is not None))
+    permissions = frozenset(
+        Permission(row["permission"]) for row in rows if row["permission"] in _KNOWN_PERMISSIONS
+    )
+    return SystemUser(
+        id=first["id"],
+        username=first["username"],
+        disabled=bool(first["disabled"]),
+        roles=roles,
+        permissions=frozenset() if first["disabled"] else permissions,
+        created_at=from_db(first["created_at"]),
+        last_login_at=from_db(first["last_login_at"]) if first["last_login_at"] else None,
+    )
+
+
 async def get_user(conn: Connection, user_id: int) -> SystemUser | None:
-    row = await fetch_one(conn, _SELECT_USERS + " WHERE u.id = :id", {"id": user_id})
-    return await _user_from_row(conn, row) if row else None
+    """One statement: every page's session check reads the user (web_sessions.get_session joins it)."""
+    sql = f"SELECT {GRANT_COLUMNS} FROM system_users u {GRANT_JOINS} WHERE u.id = :id ORDER BY {GRANT_ORDER}"  # noqa: S608
+    return user_from_grant_rows(await fetch_all(conn, sql, {"id": user_id}))
 
 
 async def get_active_user(conn: Connection, user_id: int) -> SystemUser | None:

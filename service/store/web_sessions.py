@@ -6,8 +6,8 @@ from datetime import datetime
 
 from service.clock import from_db, now_db, to_db
 from service.models import WebSession
-from service.store.db import Connection, fetch_one
-from service.store.system_users import get_active_user
+from service.store.db import Connection, fetch_all
+from service.store.system_users import GRANT_COLUMNS, GRANT_JOINS, GRANT_ORDER, user_from_grant_rows
 
 
 async def insert_session(
@@ -28,23 +28,24 @@ async def insert_session(
 
 
 async def get_session(conn: Connection, token_hash: str) -> WebSession | None:
-    """The live session for this cookie hash, or None if unknown, expired or its user is disabled."""
-    row = await fetch_one(
-        conn,
-        "SELECT user_id, csrf_token, expires_at, flash FROM web_sessions "
-        "WHERE token_hash = :hash AND expires_at > :now",
-        {"hash": token_hash, "now": now_db()},
+    """The live session for this cookie hash, or None if unknown, expired or its user is disabled.
+
+    One statement with the user and their grants: every panel request asks this first, and each
+    statement is a trip to the reader's thread."""
+    sql = (
+        "SELECT s.csrf_token AS session_csrf, s.expires_at AS session_expires, s.flash AS session_flash, "  # noqa: S608 — fixed text
+        f"{GRANT_COLUMNS} FROM web_sessions s JOIN system_users u ON u.id = s.user_id {GRANT_JOINS} "
+        f"WHERE s.token_hash = :hash AND s.expires_at > :now AND u.disabled = 0 ORDER BY {GRANT_ORDER}"
     )
-    if row is None:
-        return None
-    user = await get_active_user(conn, row["user_id"])
+    rows = await fetch_all(conn, sql, {"hash": token_hash, "now": now_db()})
+    user = user_from_grant_rows(rows)
     if user is None:
         return None
     return WebSession(
         user=user,
-        csrf_token=row["csrf_token"],
-        expires_at=from_db(row["expires_at"]),
-        flash=row["flash"],
+        csrf_token=rows[0]["session_csrf"],
+        expires_at=from_db(rows[0]["session_expires"]),
+        flash=rows[0]["session_flash"],
     )
 
 

@@ -11,17 +11,21 @@ from service.clock import utcnow
 from service.permissions import Permission
 from service.store import alert_inbox
 from service.store.alert_inbox import Bell
+from service.store.db import Connection
 from service.web import sessions
-from service.web.keys import db_key
 
 # Older alerts stay in the list but no longer count as news in the header.
 UNREAD_WINDOW = timedelta(days=30)
 
 
-async def bell(request: web.Request, permissions: Collection[str]) -> Bell | None:
-    """The bell's figures for whoever may read the alerts (View stats), else None. One statement."""
+def shown(request: web.Request, permissions: Collection[str]) -> bool:
+    """Whether the header has a bell: for whoever may read the alerts (View stats)."""
+    return sessions.current(request) is not None and Permission.VIEW_STATS in permissions
+
+
+async def bell(request: web.Request, conn: Connection, permissions: Collection[str]) -> Bell | None:
+    """The bell's figures when the header has one, else None. One statement."""
     session = sessions.current(request)
-    if session is None or Permission.VIEW_STATS not in permissions:
+    if session is None or not shown(request, permissions):
         return None
-    async with request.app[db_key].read() as conn:
-        return await alert_inbox.bell(conn, session.user.id, since=utcnow() - UNREAD_WINDOW)
+    return await alert_inbox.bell(conn, session.user.id, since=utcnow() - UNREAD_WINDOW)

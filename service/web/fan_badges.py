@@ -1,10 +1,10 @@
 """What a page shows beside a fan's name wherever it appears: their spend tier and their relationship
 lists (with a pinned-note mark). Read for a whole page of names at once: three statements, whatever the
-page size."""
+page size (two when the page has its persons' ids)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -24,6 +24,10 @@ class Badge:
     lifetime_tokens: int = 0  # in the room and imported (the ledger)
 
 
+# username → badge, as badges_for answers.
+Badges = dict[str, Badge]
+
+
 async def badges_for(
     request: web.Request, conn: Connection, usernames: Iterable[str | None]
 ) -> dict[str, Badge]:
@@ -34,6 +38,16 @@ async def badges_for(
     if not names:
         return {}
     ids = {name: person.id for name, person in (await persons.find_persons(conn, names)).items()}
+    return await badges_for_persons(request, conn, ids)
+
+
+async def badges_for_persons(
+    request: web.Request, conn: Connection, ids: Mapping[str, int]
+) -> dict[str, Badge]:
+    """badges_for, for a page that has its persons' ids already (the Directory's rows): two
+    statements, without looking the names up."""
+    if not ids:
+        return {}
     rules = request.app[config_key].fans.tiers
     standings = await fans.standings(conn, rules, list(ids.values()), now=utcnow())
     marks = await fan_lists.marks_for(conn, ids.values())

@@ -57,6 +57,16 @@ async def test_bell_counts_unread_recent_wanted_alerts(admin_panel: Panel) -> No
     assert _bell(html)[0] == "1"  # fan_enters is now unwanted on the panel; only the follower is left
 
 
+async def test_the_directory_shows_the_same_bell(admin_panel: Panel) -> None:
+    """The Directory reads the header with its own rows (one trip); the bell says what it says elsewhere."""
+    app = admin_panel.app
+    await raise_one(app, "big_tip", "500 tokens from alice", username="alice")
+    newest = await raise_one(app, "new_follower", "bob followed you")
+    _, account = await admin_panel.get("/account")
+    _, directory = await admin_panel.get("/users/directory")
+    assert _bell(directory) == _bell(account) == ("2", f"/alerts/live?after={newest}")
+
+
 async def test_bell_stops_counting_at_99(admin_panel: Panel) -> None:
     for number in range(101):
         await raise_one(admin_panel.app, title=f"tip {number}")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from aiohttp import web
 from multidict import MultiMapping
@@ -17,21 +18,26 @@ from service.errors import InvalidInput
 from service.fan_tiers import TierRules
 from service.permissions import Permission
 from service.store import directory, extension, lookup
+from service.store.db import Connection
 from service.store.directory import DEFAULT_SORT, ROLES, SORTS, DirectoryFilter, PersonState
 from service.usernames import USERNAME, normalise_username
 from service.web import page_json, people, sessions
 from service.web.access import requires
-from service.web.fan_badges import badges_for
+from service.web.fan_badges import Badges, badges_for_persons
 from service.web.forms import parse_form
 from service.web.handler_support import acting_user, can_enqueue, scrape_availability
 from service.web.json_view import respond
 from service.web.keys import config_key, db_key
 from service.web.query_params import page_number
+from service.web.render import HEADER_KEY, Header, read_header
 
 MAX_TAGS = 10
 CSV_BATCH = 5000
 CSV_COLUMNS = ("username", "role", "display_name", "age", "gender", "tags", "priority", "lookup_status",
                "followers", "rank", "events", "snapshots", "is_live", "last_seen_at")  # fmt: skip
+
+
+_quoted = lru_cache(maxsize=1024)(quote_plus)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +62,13 @@ class DirectoryQuery:
             "page": 1,
         }
         params.update(changes)
-        kept = {k: v for k, v in params.items() if v not in ("", None, 1, "all") or k == "sort"}
-        return "?" + urlencode(kept)
+        # urlencode's encoding, with each value's quoting remembered: a page writes 16 of these
+        # links from a handful of values.
+        return "?" + "&".join(
+            f"{key}={_quoted(str(value))}"
+            for key, value in params.items()
+            if value not in ("", None, 1, "all") or key == "sort"
+        )
 
     def sort_url(self, key: str) -> str:
         """Clicking the current sort column flips it; another column starts in its natural order."""
@@ -94,7 +105,10 @@ def parse_query(query: MultiMapping[str], rules: TierRules) -> DirectoryQuery:
 async def users_directory(request: web.Request) -> web.StreamResponse:
     query = parse_query(request.query, request.app[config_key].fans.tiers)
     valid_search = not query.flt.search or bool(USERNAME.match(query.flt.search))
-    async with request.app[db_key].read() as conn:
+
+    async def reads(
+        conn: Connection,
+    ) -> tuple[directory.DirectoryPage, int | None, tuple[bool, str], Badges, Header]:
         if valid_search:
             result = await directory.list_page(conn, query.flt, page=query.page)
             exact = await directory.find_person_id(conn, query.flt.search) if query.flt.search else None
@@ -102,7 +116,12 @@ async def users_directory(request: web.Request) -> web.StreamResponse:
             result = directory.DirectoryPage([], 0, 1, directory.PAGE_SIZE)
             exact = None
         scrape = await scrape_availability(request, conn)
-        badges = await badges_for(request, conn, (row.username for row in result.rows))
+        badges = await badges_for_persons(request, conn, {row.username: row.person_id for row in result.rows})
+        return result, exact, scrape, badges, await read_header(request, conn)
+
+    # The page's statements (count, page, badges, the extension's state, the header's) in one
+    # trip to the reader's thread rather than one trip each.
+    result, exact, scrape, badges, header = await request.app[db_key].read_on_thread(reads)
     context = {
         "active": "users",
         "tab": "directory",
@@ -116,6 +135,7 @@ async def users_directory(request: web.Request) -> web.StreamResponse:
         "can_enqueue": can_enqueue(request),
         "scrape": scrape,
         "here": request.path_qs,
+        HEADER_KEY: header,
         **people.HELPERS,
     }
     return await respond(request, "users/directory.html", context, page_json.directory)

@@ -38,7 +38,6 @@ from service.redaction import mask
 from service.sources.base import SourceAuthError, SourceError, SourceNotFoundError
 from service.sources.events import (
     Backoff,
-    EventBatch,
     EventsClient,
     ForeignNextUrlError,
     holds_placeholder,
@@ -104,13 +103,12 @@ def stop_reason(error: SourceError) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Polled:
-    batch: EventBatch
+    """A polled batch as the store takes it. The parsed models (and the JSON they hold) are not kept:
+    freed as soon as they are mapped, they never outlive the collector's youngest generation."""
+
+    next_url: str
     events: list[IncomingEvent]  # the batch's valid events as store rows
     invalid: list[QuarantineItem]  # … and what goes to the quarantine
-
-    @property
-    def next_url(self) -> str:
-        return self.batch.next_url
 
     @property
     def size(self) -> int:
@@ -301,14 +299,13 @@ class EventsStream:
         if poll.cancelled():
             return None
         batch = poll.result()
-        return _Polled(batch, *to_incoming(batch.events, batch.invalid))
+        return _Polled(batch.next_url, *to_incoming(batch.events, batch.invalid))
 
     async def _commit(self, polled: list[_Polled], broadcaster: str, token: str) -> None:
         """The batches in one transaction, with the cursor after the last."""
-        batch = polled[-1].batch
         events = [event for one in polled for event in one.events]
         invalid = [item for one in polled for item in one.invalid]
-        cursor, fingerprint = without_token(batch.next_url), token_fingerprint(token)
+        cursor, fingerprint = without_token(polled[-1].next_url), token_fingerprint(token)
         received_at, rules = now_db(), self.options.fan_rules()
         # One trip to the writer's thread for the whole batch instead of one per statement.
         result = await self._db.write_on_thread(

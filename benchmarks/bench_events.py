@@ -3,10 +3,11 @@
 1. Ingest, end to end: the fake Events API (tests/fakes/events.py), in a process of its own on
    loopback as the real one is on another machine, serves 5,000 events in batches of 100; the real
    `EventsStream` polls, validates and stores them with people, follows, broadcast summaries and the
-   cursor, one transaction per batch. Target ≥ 20,000 events/s. The baseline, measured in the same
+   cursor, one transaction per polled batch (or per several, up to 500 events, when they wait: the
+   stream polls ahead while it stores). Target ≥ 20,000 events/s. The baseline, measured in the same
    run, is a bare `executemany` of the same stored rows (100 a commit).
 2. Ingest within one long broadcast: the same through 50,000 events after one broadcastStart, with
-   the rate at 5,000 and the commit per batch at the start and the end of the broadcast. SQLite's own
+   the rate at 5,000 and the transaction time per 100 events at the start and the end. SQLite's own
    insert cost grows with the table (the same run's bare executemany shows by how much), so "no growth
    with broadcast length" is checked against the same 50,000 events split into ten broadcasts: the
    one long broadcast must keep that rate (within the noise allowance below).
@@ -43,6 +44,7 @@ from benchmarks import figures
 from benchmarks.panel import sign_in
 from benchmarks.schema import migrated
 from service.app import create_app
+from service.ingest.events_batch import BatchResult
 from service.ingest.live_feed import EventsHub
 from service.jobs.events_stream import EventsStream, StreamOptions
 from service.settings import Settings, resolve
@@ -109,20 +111,22 @@ class _TimedDatabase(Database):
     """The real database, noting how long each Events batch's write took."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        self.commits: list[float] = []
+        super().__init__(path, checkpoint_beside=True)  # as the service opens it (service/app.py)
+        self.commits: list[float] = []  # ms a transaction took per 100 events it stored
 
     async def write_on_thread(self, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
         started = time.perf_counter()
         result = await super().write_on_thread(work)
-        self.commits.append(time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        if isinstance(result, BatchResult) and result.stored:
+            self.commits.append(seconds * 1000 / result.stored * 100)
         return result
 
 
 @dataclass(frozen=True, slots=True)
 class IngestRun:
     rate: float  # events stored per second, end to end
-    first_commits_ms: float  # median batch transaction over the first tenth of the batches
+    first_commits_ms: float  # median transaction, per 100 events, over the first tenth of them
     last_commits_ms: float  # … and over the last tenth
     rows: list[tuple[Any, ...]]  # the stored room_events rows, for the executemany baseline
 
@@ -176,7 +180,7 @@ async def bench_ingest(
               f"{summary[1]} tips, {summary[2]} visitors")  # fmt: skip
     finally:
         await db.close()
-    commits = [seconds * 1000 for seconds in db.commits if seconds]
+    commits = db.commits
     tenth = max(1, len(commits) // 10)
     return IngestRun(
         served / elapsed, statistics.median(commits[:tenth]), statistics.median(commits[-tenth:]), rows
@@ -345,11 +349,11 @@ def report_ingest(tmp: Path) -> bool:
           f"= {long.rate / short.rate:.2f}× the {INGEST_EVENTS:,}-event rate; bare executemany of the same "
           f"rows {long.baseline.rate:,.0f}/s = {long.baseline.rate / short.baseline.rate:.2f}× its "
           f"{INGEST_EVENTS:,}-row rate")  # fmt: skip
-    print(f"   commit per 100-event batch, start → end of the broadcast: {long.first_commit_ms:.1f} → "
+    print(f"   transaction per 100 events stored, start → end of the broadcast: {long.first_commit_ms:.1f} → "
           f"{long.last_commit_ms:.1f} ms; bare executemany {long.baseline.first_commit_ms:.2f} → "
           f"{long.baseline.last_commit_ms:.2f} ms")  # fmt: skip
     print(f"   the same {LONG_BROADCAST_EVENTS:,} events in {SPLIT_INTO} broadcasts: {split.rate:,.0f} "
-          f"events/s, commit {split.first_commit_ms:.1f} → {split.last_commit_ms:.1f} ms; "
+          f"events/s, store {split.first_commit_ms:.1f} → {split.last_commit_ms:.1f} ms per 100 events; "
           f"target: one broadcast ≥ {SAME_RATE:.2f}× that rate ({long.rate / split.rate:.2f}×)")  # fmt: skip
     figures.record(
         "Events ingest, 5,000 events", f"{short.rate:,.0f} events/s", f"≥ {INGEST_TARGET:,.0f} events/s",
@@ -357,11 +361,11 @@ def report_ingest(tmp: Path) -> bool:
     )  # fmt: skip
     figures.record(
         "Events ingest, one 50,000-event broadcast",
-        f"{long.rate:,.0f} events/s = {long.rate / split.rate:.2f}× ten broadcasts; commit "
-        f"{long.first_commit_ms:.1f} → {long.last_commit_ms:.1f} ms",
+        f"{long.rate:,.0f} events/s = {long.rate / split.rate:.2f}× ten broadcasts; store "
+        f"{long.first_commit_ms:.1f} → {long.last_commit_ms:.1f} ms per 100",
         f"≥ {SAME_RATE:.2f}× the same events in {SPLIT_INTO} broadcasts",
-        f"{SPLIT_INTO} broadcasts {split.rate:,.0f} events/s, commit {split.first_commit_ms:.1f} → "
-        f"{split.last_commit_ms:.1f} ms",
+        f"{SPLIT_INTO} broadcasts {split.rate:,.0f} events/s, store {split.first_commit_ms:.1f} → "
+        f"{split.last_commit_ms:.1f} ms per 100",
         long.rate >= SAME_RATE * split.rate,
     )
     return short.rate >= INGEST_TARGET and long.rate >= SAME_RATE * split.rate

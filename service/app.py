@@ -247,7 +247,7 @@ def create_app(
         middlewares=[error_middleware, host_guard, ext_guard, auth_middleware, csrf_middleware],
         client_max_size=settings.max_body_bytes,
     )
-    db = Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms)
+    db = Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms, checkpoint_beside=True)
     services = wire_services(settings, db, sources=sources, jobs=jobs)
     config, http = services.config, services.http
     app[settings_key] = settings

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from service.store.files import prepare_database_file, secure_database_files
+from service.store.wal import SAFETY_PAGES, WalCheckpointer
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +167,14 @@ class Database:
         readers: int = 2,
         busy_timeout_ms: int = 5000,
         on_lock_wait: Callable[[], None] | None = None,
+        checkpoint_beside: bool = False,
     ) -> None:
         self.path = path
+        # The service checkpoints the WAL on a connection of its own instead of in the writer's
+        # commits (store/wal.py); a command leaves it to SQLite.
+        self._checkpoints = (
+            WalCheckpointer(path, busy_timeout_ms=busy_timeout_ms) if checkpoint_beside else None
+        )
         # Called once per transaction that waits for another process's write lock (`mhc` commands
         # tell the user why they pause); a lock still held after the busy timeout raises
         # DatabaseLockedError.
@@ -191,6 +198,9 @@ class Database:
             await writer.close()
             raise
         self._writer = writer
+        if self._checkpoints is not None:
+            await writer.execute(f"PRAGMA wal_autocheckpoint = {SAFETY_PAGES}")
+            await self._checkpoints.start()
         for _ in range(self._reader_count):
             reader = await _InlineConnection(lambda: sqlite3.connect(path, isolation_level=None), 64)
             await _configure(reader, busy_timeout_ms=self._busy_timeout_ms)
@@ -201,6 +211,8 @@ class Database:
         secure_database_files(self.path)
 
     async def close(self) -> None:
+        if self._checkpoints is not None:
+            await self._checkpoints.stop()
         for reader in self._all_readers:
             await reader.close()
         self._all_readers.clear()
@@ -230,6 +242,7 @@ class Database:
                 if self._writer.in_transaction:
                     await self._writer.rollback()
                 raise
+            self._committed()
 
     async def write_on_thread(self, work: Callable[[Connection], Coroutine[Any, Any, T]]) -> T:
         """`work(conn)` inside BEGIN IMMEDIATE … COMMIT, run whole on the writer's thread.
@@ -259,12 +272,18 @@ class Database:
                 if not begin_on_thread:
                     await self._begin(writer)
                 on_thread: Callable[..., Awaitable[T]] = writer._execute
-                return await on_thread(_drive, whole())
+                result = await on_thread(_drive, whole())
             except BaseException:
                 # The work or its COMMIT failed (SQLite may keep the transaction open after a failed
                 # COMMIT; its documentation asks for an explicit ROLLBACK), or the task was cancelled.
                 await writer.rollback()
                 raise
+        self._committed()
+        return result
+
+    def _committed(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.written()
 
     async def _begin(self, writer: Connection) -> None:
         """BEGIN IMMEDIATE; a lock another process held past the busy timeout is DatabaseLockedError,

@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     SerializeAsAny,
+    SkipValidation,
     ValidationError,
 )
 from pydantic.alias_generators import to_camel
@@ -237,8 +238,10 @@ class Event(BaseModel):
 
     id: str
     method: str
-    object: SerializeAsAny[EventObject]
-    raw: dict[str, Any] = Field(repr=False)
+    # Both validated already by from_raw (the object by its method's model, the raw dict is what came
+    # in): checked again here, the dict would be copied key by key for every event.
+    object: SkipValidation[SerializeAsAny[EventObject]]
+    raw: SkipValidation[dict[str, Any]] = Field(repr=False)
     # Compact JSON text of `raw` as received (re-serialised: the body is parsed as a whole), made once
     # by from_raw, which needs it for the UTF-8 check.
     raw_json: str = Field(repr=False, exclude=True)
@@ -293,7 +296,8 @@ class Event(BaseModel):
 
     @property
     def username(self) -> str | None:
-        return self.user.username if self.user else None
+        user = self.user
+        return user.username if user else None
 
 
 @dataclass(frozen=True)

@@ -29,14 +29,13 @@ from pydantic_settings import (
 from service import fan_tiers
 from service.fan_tiers import FanRules
 from service.logs import SecretRegistry
-from service.sources.registry import SOURCES
 from service.sources.spec import FieldKind, SettingField, SourceConfig, SourceSpec
 from service.store import saved_settings
 from service.store.db import Database
 from service.usernames import USERNAME
 
-# SOURCES, SettingField and SourceSpec are re-exported: pages reach the upstreams' specs through the
-# settings module (an import contract keeps web away from sources/).
+# SettingField and SourceSpec are re-exported, and the upstreams' specs given by `all_sources()`:
+# pages reach them through the settings module (an import contract keeps web away from sources/).
 __all__ = [
     "AI_REPORT",
     "AI_REPORT_FIELDS",
@@ -49,7 +48,6 @@ __all__ = [
     "GENERAL",
     "GENERAL_FIELDS",
     "LOOPBACK_HOSTS",
-    "SOURCES",
     "AiEndpoint",
     "ConfigHolder",
     "SettingField",
@@ -59,6 +57,7 @@ __all__ = [
     "SourceSpec",
     "ai_endpoint",
     "all_fields",
+    "all_sources",
     "config_of",
     "fan_rules",
     "field_groups",
@@ -380,17 +379,27 @@ class SettingValue:
     origin: Origin
 
 
+def all_sources() -> tuple[SourceSpec, ...]:
+    """Every upstream's spec. Imported when first asked for: each spec brings its client and httpx,
+    which a command that reads no upstream (`mhc backup`) would otherwise load for nothing."""
+    from service.sources.registry import SOURCES
+
+    return SOURCES
+
+
 def source_spec(key: str) -> SourceSpec:
     """The spec of the upstream named `key`; pages reach the specs through this module."""
-    for spec in SOURCES:
+    for spec in all_sources():
         if spec.key == key:
             return spec
     raise KeyError(key)
 
 
-def field_groups(sources: Sequence[SourceSpec] = SOURCES) -> list[tuple[str, tuple[SettingField, ...]]]:
-    """(group, fields) in the order the Settings page shows them."""
-    upstreams = [(s.label, s.fields) for s in sources if s.fields]
+def field_groups(
+    sources: Sequence[SourceSpec] | None = None,
+) -> list[tuple[str, tuple[SettingField, ...]]]:
+    """(group, fields) in the order the Settings page shows them (every upstream's when not given)."""
+    upstreams = [(s.label, s.fields) for s in (all_sources() if sources is None else sources) if s.fields]
     return [
         (GENERAL, GENERAL_FIELDS),
         *upstreams,
@@ -400,7 +409,7 @@ def field_groups(sources: Sequence[SourceSpec] = SOURCES) -> list[tuple[str, tup
     ]
 
 
-def all_fields(sources: Sequence[SourceSpec] = SOURCES) -> dict[str, SettingField]:
+def all_fields(sources: Sequence[SourceSpec] | None = None) -> dict[str, SettingField]:
     return {f.key: f for _, fields in field_groups(sources) for f in fields}
 
 
@@ -409,7 +418,7 @@ def _from_environment(setting: SettingField, value: str) -> str:
 
 
 def resolve_values(
-    settings: Settings, saved: Mapping[str, str], sources: Sequence[SourceSpec] = SOURCES
+    settings: Settings, saved: Mapping[str, str], sources: Sequence[SourceSpec] | None = None
 ) -> dict[str, SettingValue]:
     """Every field's value and origin: the panel wins over the environment, which wins over the default."""
     env = settings.source_values()
@@ -430,7 +439,7 @@ def config_of(values: Mapping[str, SettingValue]) -> SourceConfig:
 
 
 def resolve(
-    settings: Settings, saved: Mapping[str, str], sources: Sequence[SourceSpec] = SOURCES
+    settings: Settings, saved: Mapping[str, str], sources: Sequence[SourceSpec] | None = None
 ) -> SourceConfig:
     return config_of(resolve_values(settings, saved, sources))
 
@@ -484,11 +493,11 @@ class ConfigHolder:
     """The effective source settings in memory, reloaded whenever the admin saves Settings."""
 
     def __init__(
-        self, settings: Settings, secrets: SecretRegistry, sources: Sequence[SourceSpec] = SOURCES
+        self, settings: Settings, secrets: SecretRegistry, sources: Sequence[SourceSpec] | None = None
     ) -> None:
         self._settings = settings
         self._secrets = secrets
-        self.sources = tuple(sources)
+        self.sources = all_sources() if sources is None else tuple(sources)
         self.fields = all_fields(self.sources)
         for key in sorted(set(settings.source_values()) - set(self.fields)):
             log.warning("%s%s is not a setting of this service; it is ignored", ENV_PREFIX, key.upper())

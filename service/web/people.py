@@ -16,13 +16,13 @@ from typing import Any, Protocol
 from markupsafe import Markup
 
 from service.clock import from_db
-from service.settings import SOURCES
+from service.settings import all_sources
 from service.store.directory import PersonState
 from service.web.render import ago, html, number_text, text, time_text
 
 # Every upstream by its spec's key, and the two sources that are no upstream.
 SOURCE_NAMES = {
-    **{spec.key: spec.in_prose for spec in SOURCES},
+    **{spec.key: spec.in_prose for spec in all_sources()},
     "scrape": "a profile scrape",
     "history": "history",
 }

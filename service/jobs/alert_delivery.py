@@ -17,7 +17,6 @@ destination's other due deliveries wait with it. After the give-up time (the pan
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from service.store import alert_destinations, alert_outbox
 from service.store.alert_destinations import Destination
 from service.store.alert_outbox import DueDelivery
 from service.store.db import Database
+from service.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +129,8 @@ class AlertDelivery:
         self._woken.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def run(self) -> None:
         while not self._hub.closed:

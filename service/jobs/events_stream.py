@@ -52,6 +52,7 @@ from service.sources.spec import SourceConfig
 from service.store import stream_state
 from service.store.db import Database
 from service.store.room_events import IncomingEvent, QuarantineItem
+from service.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -150,11 +151,8 @@ class EventsStream:
         self._task = asyncio.create_task(self.run(), name="events-stream")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     @property
     def state(self) -> str:

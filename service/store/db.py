@@ -62,6 +62,13 @@ class _InlineConnection(aiosqlite.Connection):
         return await queued(fn, *args, **kwargs)
 
 
+async def _on_own_thread(conn: Connection, work: Coroutine[Any, Any, T]) -> T:
+    """Drive `work` to its end on `conn`'s thread, in one trip (an _InlineConnection's statements run
+    there at once)."""
+    queued: Callable[..., Awaitable[T]] = conn._execute
+    return await queued(_drive, work)
+
+
 def _drive(work: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine that only awaits its connection to the end, on the calling thread."""
     try:
@@ -271,8 +278,7 @@ class Database:
                 # still rolls back (the ROLLBACK queues behind it; after a COMMIT it does nothing).
                 if not begin_on_thread:
                     await self._begin(writer)
-                on_thread: Callable[..., Awaitable[T]] = writer._execute
-                result = await on_thread(_drive, whole())
+                result = await _on_own_thread(writer, whole())
             except BaseException:
                 # The work or its COMMIT failed (SQLite may keep the transaction open after a failed
                 # COMMIT; its documentation asks for an explicit ROLLBACK), or the task was cancelled.
@@ -333,8 +339,7 @@ class Database:
         and a wake-up each. As with write_on_thread, `work` must await nothing but `conn` (a
         RuntimeError says so if it does) and holds the GIL while it runs Python."""
         async with self.read() as reader:
-            on_thread: Callable[..., Awaitable[T]] = reader._execute
-            return await on_thread(_drive, work(reader))
+            return await _on_own_thread(reader, work(reader))
 
 
 @asynccontextmanager

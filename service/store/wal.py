@@ -11,12 +11,13 @@ short (a failing checkpoint, a reader holding an old snapshot for minutes) still
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from pathlib import Path
 
 import aiosqlite
+
+from service.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ class WalCheckpointer:
         self._due = asyncio.Event()
         self._conn: aiosqlite.Connection | None = None
         self._task: asyncio.Task[None] | None = None
-        self.checkpoints = 0  # completed, for the tests and the curious
 
     async def start(self) -> None:
         self._conn = await aiosqlite.connect(self._path, isolation_level=None)
@@ -48,11 +48,8 @@ class WalCheckpointer:
         self._due.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -65,7 +62,6 @@ class WalCheckpointer:
             self._due.clear()
             try:
                 await self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                self.checkpoints += 1
             except (sqlite3.Error, OSError) as error:
                 # Never fatal: the writer's own checkpoint at SAFETY_PAGES still bounds the log.
                 log.warning("database: a background WAL checkpoint failed (%s); retrying", error)

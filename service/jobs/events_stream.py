@@ -211,15 +211,18 @@ class EventsStream:
         while not self._changed.is_set():
             feed = FeedAhead(lambda at: self._poll(client, at), url, depth=self.options.polls_ahead)
             try:
-                ended = await self._store_from(feed, broadcaster, token, backoff)
+                ended: PollFailed | _StoreFailed | None = await self._store_from(
+                    feed, broadcaster, token, backoff
+                )
             except _StoreFailed as failed:
+                ended = failed
+            finally:
                 await feed.close()  # what it polled ahead is dropped, never stored
-                await self._store_failed(failed.error, backoff.next_delay())
+            if isinstance(ended, _StoreFailed):
+                await self._store_failed(ended.error, backoff.next_delay())
                 # Nothing of those batches was committed: poll the stored cursor again.
                 url = await self._resume_url(client, token)
                 continue
-            finally:
-                await feed.close()
             if ended is None:
                 return  # the settings changed
             if is_fatal(ended.error):
